@@ -1,0 +1,1 @@
+"""seqcast: the gateway (HTTP, registry, serving). Never imports torch."""

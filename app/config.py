@@ -1,0 +1,64 @@
+"""One settings class, read once from `SEQCAST_*` environment variables and passed around.
+
+With nothing set, everything lives under `SEQCAST_DATA_DIR` (default `./.seqcast`): a SQLite
+database, a filesystem Celery broker that needs no server, and the artifact folder. Point
+`SEQCAST_DATABASE_URL` at PostgreSQL and `SEQCAST_BROKER_URL` at Redis for a real deployment.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+Device = Literal["auto", "cpu", "cuda"]
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="SEQCAST_", extra="ignore")
+
+    data_dir: Path = Field(Path(".seqcast"), description="Home of the embedded defaults.")
+    database_url: str = Field("", description="SQLAlchemy URL; default: SQLite in data_dir.")
+    broker_url: str = Field("", description="Celery broker URL; default: filesystem broker.")
+    artifact_root: Path = Field(Path(""), description="Where datasets and models are stored.")
+    task_queue: str = Field("seqcast", description="Celery queue the training tasks go to.")
+
+    host: str = "127.0.0.1"
+    port: int = 8000
+
+    training_device: Device = Field("auto", description="Worker device: auto picks CUDA if usable.")
+    inference_device: Device = Field("auto", description="onnxruntime provider preference.")
+    session_cache_size: int = Field(16, ge=1, description="ONNX sessions kept loaded (LRU).")
+    ort_intra_op_threads: int = Field(1, ge=0, description="onnxruntime threads per run (0=ort).")
+    parity_tolerance: float = Field(1e-4, gt=0, description="Max ONNX-vs-torch relative error.")
+    broker_check_timeout: float = Field(2.0, gt=0, description="Seconds /readyz waits on broker.")
+
+    @model_validator(mode="after")
+    def _embedded_defaults(self) -> Settings:
+        self.data_dir = self.data_dir.expanduser().resolve()
+        if not self.database_url:
+            self.database_url = f"sqlite:///{self.data_dir / 'seqcast.db'}"
+        if not self.broker_url:
+            self.broker_url = "filesystem://"
+        if str(self.artifact_root) in ("", "."):
+            self.artifact_root = self.data_dir / "artifacts"
+        self.artifact_root = self.artifact_root.expanduser().resolve()
+        return self
+
+    @property
+    def broker_folder(self) -> Path:
+        """Message folder of the serverless filesystem broker (only used with `filesystem://`)."""
+        return self.data_dir / "broker"
+
+    @property
+    def embedded(self) -> bool:
+        return self.database_url.startswith("sqlite") or self.broker_url.startswith("filesystem")
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """Settings from the environment, read once per process."""
+    return Settings()

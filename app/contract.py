@@ -1,0 +1,122 @@
+"""The ONNX/artifact contract shared by the workers (which write models) and the server (which reads
+them). Everything both sides must agree on is defined here once: tensor names and layouts, the
+artifact layout, the manifest, and how a series is cut into training and validation windows.
+
+Pure Python + numpy: the gateway imports it, so it must never import torch.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import asdict, dataclass, field
+from typing import Any
+
+ARCHITECTURES = ("rnn", "lstm", "gru", "transformer")
+
+INPUT_NAME = "inputs"
+"""float32 [batch, length, n_features], raw (unscaled) values in `feature_columns` order."""
+OUTPUT_NAME = "forecast"
+"""float32 [batch, horizon, n_targets], raw units in `target_columns` order."""
+
+ONNX_FILENAME = "model.onnx"
+MANIFEST_FILENAME = "manifest.json"
+
+MAX_LENGTH_FACTOR = 4
+"""/predict accepts windows up to this many times the trained input_length."""
+
+PARITY_BATCHES = (1, 64)
+
+
+def parity_lengths(input_length: int) -> tuple[int, ...]:
+    """Sequence lengths the export parity gate checks: the trained one, half of it and twice it."""
+    return tuple(sorted({input_length, max(1, input_length // 2), 2 * input_length}))
+
+
+def model_artifact_key(model_name: str, job_id: str) -> str:
+    """Folder of one trained version. Keyed by job, so a retried job overwrites its own files."""
+    return f"models/{model_name}/{job_id}"
+
+
+def dataset_artifact_key(sha256: str) -> str:
+    """Datasets are content-addressed: the same upload twice is stored once."""
+    return f"datasets/{sha256}.npz"
+
+
+def sha256_bytes(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
+
+
+@dataclass(frozen=True)
+class SplitPlan:
+    """How a series of `n_rows` is cut chronologically.
+
+    Rows `[0, cut)` are the training part: normalization statistics come from it alone, and a
+    training window's targets lie inside it. Validation windows forecast rows `[cut, n_rows)`;
+    their inputs may reach back into the training part, which is what a forecast at `cut` would see.
+    """
+
+    n_rows: int
+    input_length: int
+    horizon: int
+    cut: int
+    n_train_windows: int
+    n_val_windows: int
+
+    @property
+    def train_starts(self) -> range:
+        """Forecast origins t (first target row) of the training windows."""
+        return range(self.input_length, self.input_length + self.n_train_windows)
+
+    @property
+    def val_starts(self) -> range:
+        return range(self.cut, self.cut + self.n_val_windows)
+
+
+def split_plan(
+    n_rows: int, input_length: int, horizon: int, validation_fraction: float
+) -> SplitPlan:
+    """Plan the windows; the gateway calls it to refuse impossible requests before queueing."""
+    val_rows = max(horizon, round(validation_fraction * n_rows))
+    cut = max(n_rows - val_rows, 0)
+    n_train = cut - horizon - input_length + 1
+    n_val = n_rows - horizon - max(cut, input_length) + 1
+    return SplitPlan(
+        n_rows=n_rows,
+        input_length=input_length,
+        horizon=horizon,
+        cut=cut,
+        n_train_windows=max(n_train, 0),
+        n_val_windows=max(n_val, 0),
+    )
+
+
+@dataclass
+class Manifest:
+    """Written next to the .onnx file; the registry row mirrors it."""
+
+    architecture: str
+    feature_columns: list[str]
+    target_columns: list[str]
+    input_length: int
+    horizon: int
+    opset: int
+    exporter: str
+    sha256: str
+    size_bytes: int
+    parity_error: float
+    input_name: str = INPUT_NAME
+    output_name: str = OUTPUT_NAME
+    normalization: dict[str, Any] = field(default_factory=dict)
+
+    def to_json(self) -> bytes:
+        return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
+
+    @classmethod
+    def from_json(cls, data: bytes) -> Manifest:
+        return cls(**json.loads(data))
+
+
+def manifest_uri_for(onnx_uri: str) -> str:
+    """The manifest sits beside the model file."""
+    return f"{onnx_uri.rsplit('/', 1)[0]}/{MANIFEST_FILENAME}"

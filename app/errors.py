@@ -1,0 +1,60 @@
+"""Domain errors, and their one mapping to HTTP.
+
+Services raise these; routers never build error responses by hand. Input errors use the same
+shape FastAPI uses for validation errors (`detail: [{loc, msg, type}]`): one format for clients.
+"""
+
+from __future__ import annotations
+
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse
+
+
+class SeqcastError(Exception):
+    status_code = 500
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+    def body(self) -> dict:
+        return {"detail": self.message}
+
+
+class NotFound(SeqcastError):
+    status_code = 404
+
+
+class Conflict(SeqcastError):
+    status_code = 409
+
+
+class ServiceUnavailable(SeqcastError):
+    status_code = 503
+
+
+class InvalidInput(SeqcastError):
+    """A request that parsed but cannot be served; `field` names the offending body field."""
+
+    status_code = 422
+
+    def __init__(self, field: str | tuple[str | int, ...], message: str) -> None:
+        super().__init__(message)
+        self.loc = ("body", *((field,) if isinstance(field, str) else field))
+
+    def body(self) -> dict:
+        field = ".".join(str(p) for p in self.loc[1:])
+        return {
+            "detail": [
+                {"loc": list(self.loc), "msg": f"{field}: {self.message}", "type": "value_error"}
+            ]
+        }
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def handle(_: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, SeqcastError)
+        headers = {"Retry-After": "5"} if exc.status_code == 503 else None
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+
+    app.add_exception_handler(SeqcastError, handle)

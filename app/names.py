@@ -1,0 +1,21 @@
+"""Names that end up in URLs and artifact paths are checked against one pattern."""
+
+import re
+from typing import Annotated
+
+from pydantic import StringConstraints
+
+from app.errors import InvalidInput
+
+NAME_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$"
+NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100"
+
+ResourceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
+"""Letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters."""
+
+
+def check_name(field: str, value: str) -> str:
+    """For names that arrive outside a pydantic body (form fields, path parameters)."""
+    if not re.fullmatch(NAME_PATTERN, value):
+        raise InvalidInput(field, f"{value!r} is not a valid name: use {NAME_RULE}")
+    return value

@@ -1,0 +1,55 @@
+"""The Celery application as both sides configure it. The gateway only publishes by task name
+(`training.run`), so it never imports the workers package or torch."""
+
+from __future__ import annotations
+
+from celery import Celery
+
+from app.config import Settings
+
+TRAIN_TASK = "training.run"
+
+REDIS_VISIBILITY_TIMEOUT = 6 * 3600
+"""Must exceed the longest training job, or Redis redelivers a job that is still running."""
+
+
+def make_celery(settings: Settings) -> Celery:
+    celery = Celery("seqcast", broker=settings.broker_url, set_as_current=False)
+    options: dict = {}
+    if settings.broker_url.startswith("filesystem"):
+        folder = settings.broker_folder
+        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        options = {
+            "data_folder_in": str(folder),
+            "data_folder_out": str(folder),
+            "processed_folder": str(folder / "processed"),
+            "store_processed": False,
+        }
+    elif settings.broker_url.startswith(("redis", "rediss")):
+        options = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
+    celery.conf.update(
+        broker_transport_options=options,
+        broker_connection_retry_on_startup=True,
+        task_default_queue=settings.task_queue,
+        task_ignore_result=True,
+        task_serializer="json",
+        accept_content=["json"],
+        # The filesystem transport has no fanout exchange, so no remote control there.
+        worker_enable_remote_control=not settings.broker_url.startswith("filesystem"),
+    )
+    return celery
+
+
+def enqueue_training(celery: Celery, settings: Settings, job_id: str) -> None:
+    """Publish after the job row is committed; the task id is the job id."""
+    celery.send_task(TRAIN_TASK, args=[job_id], task_id=job_id, queue=settings.task_queue)
+
+
+def broker_reachable(celery: Celery, timeout: float) -> str | None:
+    """None when the broker answers, else the reason."""
+    try:
+        with celery.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=timeout)
+    except Exception as exc:  # any transport error means "not ready"
+        return f"{type(exc).__name__}: {exc}"
+    return None

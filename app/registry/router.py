@@ -1,0 +1,88 @@
+from __future__ import annotations
+
+from fastapi import APIRouter, Query, Response
+
+from app.contract import manifest_uri_for
+from app.db import SessionDep
+from app.deps import SessionCacheDep, StoreDep
+from app.names import ResourceName
+from app.registry import service
+from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, VersionRead
+
+router = APIRouter(prefix="/models", tags=["models"])
+
+
+@router.get("", response_model=list[ModelRead], operation_id="list_models")
+def list_models(
+    session: SessionDep,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0),
+) -> list[ModelRead]:
+    return [service.model_read(m) for m in service.get_all(session, limit=limit, offset=offset)]
+
+
+@router.get("/{name}", response_model=ModelRead, operation_id="get_model")
+def get_model(name: str, session: SessionDep) -> ModelRead:
+    return service.model_read(service.get_model(session, name))
+
+
+@router.get(
+    "/{name}/versions/{version}", response_model=VersionRead, operation_id="get_model_version"
+)
+def get_version(name: str, version: int, session: SessionDep) -> VersionRead:
+    found = service.get_version(session, name, version)
+    return service.version_read(found, service.aliases_of(session, found))
+
+
+@router.get(
+    "/{name}/versions/{version}/artifact",
+    operation_id="download_model_artifact",
+    summary="Download the version's ONNX file",
+    response_class=Response,
+    responses={200: {"content": {"application/octet-stream": {}}}},
+)
+def download_artifact(name: str, version: int, session: SessionDep, store: StoreDep) -> Response:
+    found = service.get_version(session, name, version)
+    return Response(
+        store.get(found.artifact_uri),
+        media_type="application/octet-stream",
+        headers={
+            "Content-Disposition": f'attachment; filename="{name}-v{version}.onnx"',
+            "X-Checksum-Sha256": found.sha256,
+        },
+    )
+
+
+@router.delete(
+    "/{name}/versions/{version}",
+    status_code=204,
+    operation_id="delete_model_version",
+    responses={409: {"description": "An alias points at this version."}},
+)
+def delete_version(
+    name: str, version: int, session: SessionDep, store: StoreDep, sessions: SessionCacheDep
+) -> Response:
+    deleted = service.delete_version(session, name, version)
+    session.commit()
+    sessions.evict(deleted.id)
+    store.delete(deleted.artifact_uri)
+    store.delete(manifest_uri_for(deleted.artifact_uri))
+    return Response(status_code=204)
+
+
+@router.put(
+    "/{name}/aliases/{alias}",
+    response_model=AliasRead,
+    operation_id="set_model_alias",
+    summary="Point an alias (e.g. production) at a version",
+)
+def set_alias(name: str, alias: ResourceName, body: AliasUpdate, session: SessionDep) -> AliasRead:
+    service.check_alias_name(alias)
+    service.set_alias(session, name, alias, body.version)
+    return AliasRead(model=name, alias=alias, version=body.version)
+
+
+@router.delete("/{name}/aliases/{alias}", status_code=204, operation_id="delete_model_alias")
+def delete_alias(name: str, alias: str, session: SessionDep) -> Response:
+    service.delete_alias(session, name, alias)
+    return Response(status_code=204)

@@ -1,0 +1,52 @@
+from __future__ import annotations
+
+import enum
+from datetime import datetime
+
+from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from app.db import Base, new_id, utcnow
+
+
+class JobStatus(enum.StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+    @property
+    def terminal(self) -> bool:
+        return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
+
+
+class TrainingJob(Base):
+    """One request to train. The worker task is keyed by this id and re-reads the row."""
+
+    __tablename__ = "training_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    status: Mapped[JobStatus] = mapped_column(
+        Enum(JobStatus, name="job_status", native_enum=False, length=16),
+        default=JobStatus.queued,
+        index=True,
+    )
+    model_name: Mapped[str] = mapped_column(String(100), index=True)
+    architecture: Mapped[str] = mapped_column(String(16))
+    dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    spec: Mapped[dict]
+    """The validated request: columns, lengths, hyperparameters (defaults filled in)."""
+    epochs_total: Mapped[int]
+    epochs_done: Mapped[int] = mapped_column(default=0)
+    history: Mapped[list] = mapped_column(default=list)
+    """Per epoch: {epoch, train_loss, val_loss, seconds}."""
+    device: Mapped[str | None] = mapped_column(String(64))
+    error: Mapped[str | None] = mapped_column(Text)
+    cancel_requested: Mapped[bool] = mapped_column(default=False)
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    timings: Mapped[dict] = mapped_column(default=dict)
+    """Seconds spent per phase: queued, training, export, total."""

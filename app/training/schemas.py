@@ -1,0 +1,138 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.datasets.schemas import SeriesData
+from app.names import ResourceName
+from app.training.models import JobStatus
+
+Architecture = Literal["rnn", "lstm", "gru", "transformer"]
+
+
+class Hyperparameters(BaseModel):
+    """Defaults are a small, fast net that trains in seconds on a CPU."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hidden_size: int = Field(64, ge=1, le=4096, description="RNN/LSTM/GRU hidden units.")
+    num_layers: int = Field(2, ge=1, le=16)
+    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Between stacked layers.")
+    epochs: int = Field(50, ge=1, le=10_000)
+    batch_size: int = Field(64, ge=1, le=65_536)
+    learning_rate: float = Field(1e-3, gt=0.0, le=10.0)
+    early_stopping_patience: int = Field(
+        10, ge=1, description="Epochs without a better validation loss before stopping."
+    )
+    seed: int = Field(0, ge=0, le=2**32 - 1)
+    d_model: int = Field(64, ge=1, le=4096, description="Transformer width.")
+    nhead: int = Field(4, ge=1, le=64, description="Transformer attention heads.")
+    dim_feedforward: int = Field(128, ge=1, le=16_384, description="Transformer MLP width.")
+
+    @model_validator(mode="after")
+    def _heads_divide_width(self) -> Hyperparameters:
+        if self.d_model % self.nhead:
+            raise ValueError(f"d_model ({self.d_model}) must be divisible by nhead ({self.nhead})")
+        return self
+
+
+class InlineData(SeriesData):
+    name: ResourceName | None = Field(None, description="Dataset name; default: <model>-data.")
+
+
+class TrainRequest(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "model_name": "demand",
+                    "architecture": "lstm",
+                    "dataset_id": "3f2c9a...",
+                    "target_columns": ["y"],
+                    "horizon": 12,
+                    "input_length": 48,
+                    "hyperparameters": {"epochs": 30},
+                }
+            ]
+        },
+    )
+
+    model_name: ResourceName
+    architecture: Architecture
+    dataset_id: str | None = Field(None, description="An uploaded dataset; or give `data`.")
+    data: InlineData | None = Field(None, description="Inline series, stored as a new dataset.")
+    target_columns: list[str] | None = Field(
+        None, min_length=1, description="Columns to forecast; default: every column."
+    )
+    feature_columns: list[str] | None = Field(
+        None, min_length=1, description="Columns the model reads; default: the targets."
+    )
+    input_length: int | None = Field(
+        None, ge=1, le=10_000, description="Window length; default: max(3 × horizon, 16)."
+    )
+    horizon: int = Field(ge=1, le=10_000, description="Steps forecast at once.")
+    validation_fraction: float = Field(
+        0.2, gt=0.0, lt=0.9, description="Share of the series (its end) held out."
+    )
+    season_length: int | None = Field(
+        None, ge=1, description="Period of the seasonal-naive baseline; default: detected."
+    )
+    hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
+
+    @model_validator(mode="after")
+    def _one_data_source(self) -> TrainRequest:
+        if (self.dataset_id is None) == (self.data is None):
+            raise ValueError("give exactly one of dataset_id or data")
+        return self
+
+
+class JobSpec(BaseModel):
+    """The request as the worker runs it: every default resolved."""
+
+    target_columns: list[str]
+    feature_columns: list[str]
+    input_length: int
+    horizon: int
+    validation_fraction: float
+    season_length: int | None
+    hyperparameters: Hyperparameters
+
+
+class EpochRecord(BaseModel):
+    epoch: int
+    train_loss: float
+    val_loss: float
+    seconds: float
+
+
+class Progress(BaseModel):
+    epoch: int
+    epochs: int
+
+
+class VersionRef(BaseModel):
+    model: str
+    version: int
+
+
+class JobRead(BaseModel):
+    id: str
+    status: JobStatus
+    model_name: str
+    architecture: str
+    dataset_id: str
+    spec: JobSpec
+    progress: Progress
+    history: list[EpochRecord]
+    device: str | None
+    error: str | None
+    attempts: int
+    cancel_requested: bool
+    created_at: datetime
+    started_at: datetime | None
+    finished_at: datetime | None
+    timings: dict[str, float] = Field(description="Seconds: queued, training, export, total.")
+    model_version: VersionRef | None

@@ -1,0 +1,140 @@
+"""Training jobs: validate a request against its data, record the job, follow and cancel it."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from app.artifacts import LocalArtifactStore
+from app.contract import split_plan
+from app.datasets import service as datasets
+from app.datasets.models import Dataset
+from app.db import utcnow
+from app.errors import Conflict, InvalidInput, NotFound
+from app.registry.models import Model, ModelVersion
+from app.training.models import JobStatus, TrainingJob
+from app.training.schemas import JobRead, JobSpec, TrainRequest
+
+
+def default_input_length(horizon: int) -> int:
+    return max(3 * horizon, 16)
+
+
+def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
+    """Fill in defaults and refuse what cannot be trained on this dataset, naming the field."""
+    columns = list(dataset.columns)
+    targets = request.target_columns or columns
+    features = request.feature_columns or targets
+    for field, names in (("target_columns", targets), ("feature_columns", features)):
+        for i, name in enumerate(names):
+            if name not in columns:
+                raise InvalidInput(
+                    (field, i), f"unknown column {name!r}; the dataset has {', '.join(columns)}"
+                )
+        if len(set(names)) != len(names):
+            raise InvalidInput(field, "a column is listed twice")
+    input_length = request.input_length or default_input_length(request.horizon)
+    plan = split_plan(dataset.n_rows, input_length, request.horizon, request.validation_fraction)
+    if plan.n_train_windows < 1:
+        field = "horizon" if 2 * request.horizon >= dataset.n_rows else "input_length"
+        raise InvalidInput(
+            field,
+            f"input_length {input_length} + horizon {request.horizon} is too long for "
+            f"{dataset.n_rows} rows with validation_fraction {request.validation_fraction}: "
+            f"the training part ({plan.cut} rows) holds no complete window "
+            f"(it needs at least {input_length + request.horizon} rows)",
+        )
+    return JobSpec(
+        target_columns=list(targets),
+        feature_columns=list(features),
+        input_length=input_length,
+        horizon=request.horizon,
+        validation_fraction=request.validation_fraction,
+        season_length=request.season_length,
+        hyperparameters=request.hyperparameters,
+    )
+
+
+def create_job(session: Session, store: LocalArtifactStore, request: TrainRequest) -> TrainingJob:
+    if request.data is not None:
+        dataset = datasets.create(
+            session,
+            store,
+            name=request.data.name or f"{request.model_name}-data",
+            table=datasets.table_from_json(request.data),
+        )
+    else:
+        assert request.dataset_id is not None
+        dataset = session.get(Dataset, request.dataset_id)
+        if dataset is None:
+            raise InvalidInput("dataset_id", f"dataset {request.dataset_id!r} does not exist")
+    spec = resolve_spec(request, dataset)
+    job = TrainingJob(
+        model_name=request.model_name,
+        architecture=request.architecture,
+        dataset_id=dataset.id,
+        spec=spec.model_dump(),
+        epochs_total=spec.hyperparameters.epochs,
+        status=JobStatus.queued,
+    )
+    session.add(job)
+    session.flush()
+    return job
+
+
+def get(session: Session, job_id: str) -> TrainingJob:
+    job = session.get(TrainingJob, job_id)
+    if job is None:
+        raise NotFound(f"job {job_id!r} not found")
+    return job
+
+
+def get_all(
+    session: Session, *, status: JobStatus | None, model_name: str | None, limit: int, offset: int
+) -> list[TrainingJob]:
+    query = select(TrainingJob).order_by(TrainingJob.created_at.desc())
+    if status is not None:
+        query = query.where(TrainingJob.status == status)
+    if model_name is not None:
+        query = query.where(TrainingJob.model_name == model_name)
+    return list(session.scalars(query.limit(limit).offset(offset)))
+
+
+def cancel(session: Session, job_id: str) -> TrainingJob:
+    """A queued job is cancelled at once; a running one stops at the end of its current epoch."""
+    job = session.get(TrainingJob, job_id, with_for_update=True)
+    if job is None:
+        raise NotFound(f"job {job_id!r} not found")
+    if job.status.terminal:
+        raise Conflict(f"job {job_id!r} already {job.status.value}; nothing to cancel")
+    job.cancel_requested = True
+    if job.status == JobStatus.queued:
+        job.status = JobStatus.cancelled
+        job.finished_at = utcnow()
+        job.error = "cancelled before it started"
+    session.flush()
+    return job
+
+
+def fail(session: Session, job: TrainingJob, reason: str) -> None:
+    job.status = JobStatus.failed
+    job.error = reason
+    job.finished_at = utcnow()
+    session.flush()
+
+
+def to_read(session: Session, job: TrainingJob) -> JobRead:
+    produced = session.execute(
+        select(Model.name, ModelVersion.version)
+        .join(ModelVersion.model)
+        .where(ModelVersion.job_id == job.id)
+    ).first()
+    return JobRead.model_validate(
+        {
+            **{k: getattr(job, k) for k in JobRead.model_fields if hasattr(job, k)},
+            "progress": {"epoch": job.epochs_done, "epochs": job.epochs_total},
+            "model_version": (
+                {"model": produced.name, "version": produced.version} if produced else None
+            ),
+        }
+    )

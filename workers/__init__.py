@@ -1,0 +1,1 @@
+"""seqcast workers: the Celery side, and the only place torch is imported."""

@@ -1,0 +1,20 @@
+"""The worker's Celery app: the shared broker configuration plus the settings that make training
+safe to redeliver (late acks, reject on worker loss, one message at a time)."""
+
+from __future__ import annotations
+
+from app.config import get_settings
+from app.queue import REDIS_VISIBILITY_TIMEOUT, make_celery
+
+settings = get_settings()
+celery = make_celery(settings)
+celery.conf.update(
+    imports=("workers.tasks",),
+    task_acks_late=True,
+    task_reject_on_worker_lost=True,
+    worker_prefetch_multiplier=1,
+    # Below Redis' visibility timeout, so a live job is never handed to a second worker.
+    task_soft_time_limit=REDIS_VISIBILITY_TIMEOUT - 3600,
+    task_time_limit=REDIS_VISIBILITY_TIMEOUT - 1800,
+    worker_hijack_root_logger=False,
+)
