@@ -9,14 +9,13 @@ import signal
 import subprocess
 import sys
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 
 log = logging.getLogger("seqcast")
 
 
-def worker_command(concurrency: int = 1, loglevel: str = "INFO") -> list[str]:
+def worker_command(settings: Settings, concurrency: int = 1, loglevel: str = "INFO") -> list[str]:
     """The Celery worker as its own process: the API process never imports workers or torch."""
-    settings = get_settings()
     return [
         sys.executable,
         "-m",
@@ -58,14 +57,14 @@ def cmd_api(args: argparse.Namespace) -> int:
 
 
 def cmd_worker(args: argparse.Namespace) -> int:
-    os.execv(sys.executable, worker_command(args.concurrency))
+    os.execv(sys.executable, worker_command(get_settings(), args.concurrency))
     return 0  # not reached
 
 
 def cmd_serve(args: argparse.Namespace) -> int:
     """Migrate, start one worker process, run the API in the foreground; stop both together."""
     cmd_migrate(args)
-    worker = subprocess.Popen(worker_command(args.concurrency))
+    worker = subprocess.Popen(worker_command(get_settings(), args.concurrency))
     log.info("worker started (pid %s)", worker.pid)
     try:
         return cmd_api(args)

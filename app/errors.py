@@ -7,6 +7,7 @@ shape FastAPI uses for validation errors (`detail: [{loc, msg, type}]`): one for
 from __future__ import annotations
 
 from fastapi import FastAPI, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 
 
@@ -57,4 +58,15 @@ def install_error_handlers(app: FastAPI) -> None:
         headers = {"Retry-After": "5"} if exc.status_code == 503 else None
         return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
 
+    async def handle_validation(_: Request, exc: Exception) -> JSONResponse:
+        """FastAPI's default echoes each bad `input` back: that can be megabytes, and a NaN in it
+        cannot even be encoded as JSON (a 500 instead of a 422). Keep where and what only."""
+        assert isinstance(exc, RequestValidationError)
+        detail = [
+            {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
+            for e in exc.errors()
+        ]
+        return JSONResponse({"detail": detail}, status_code=422)
+
     app.add_exception_handler(SeqcastError, handle)
+    app.add_exception_handler(RequestValidationError, handle_validation)

@@ -1,0 +1,167 @@
+"""Real services for the tests: a fresh PostgreSQL database migrated with Alembic, Redis as the
+broker, a real Celery worker process, and the real app behind Starlette's TestClient. The same
+stack also runs on the embedded default (SQLite + filesystem broker) in test_embedded.py.
+
+Override the servers with SEQCAST_TEST_POSTGRES (a server URL without database) and
+SEQCAST_TEST_REDIS.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import time
+import uuid
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import psycopg
+import pytest
+from fastapi.testclient import TestClient
+
+from app.cli import worker_command
+from app.config import Settings
+from app.main import create_app
+from app.migrate import upgrade
+
+PG_SERVER = os.environ.get("SEQCAST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
+REDIS_URL = os.environ.get("SEQCAST_TEST_REDIS", "redis://127.0.0.1:6379/0")
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def seasonal_series(n: int = 320, period: int = 12, seed: int = 0) -> dict[str, list[float]]:
+    """A seasonal sine with a slow drift and noise, plus a cosine covariate."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(n)
+    y = 10 + 3 * np.sin(2 * np.pi * t / period) + 0.01 * t + rng.normal(0, 0.2, n)
+    x = np.cos(2 * np.pi * t / period)
+    return {"y": np.round(y, 4).tolist(), "x": np.round(x, 4).tolist()}
+
+
+@dataclass
+class Worker:
+    process: subprocess.Popen
+    log: Path
+
+    def stop(self) -> None:
+        self.process.terminate()
+        try:
+            self.process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def settings_env(settings: Settings) -> dict[str, str]:
+    """The environment a separate process needs to see the same settings."""
+    return {
+        **os.environ,
+        "SEQCAST_DATA_DIR": str(settings.data_dir),
+        "SEQCAST_DATABASE_URL": settings.database_url,
+        "SEQCAST_BROKER_URL": settings.broker_url,
+        "SEQCAST_ARTIFACT_ROOT": str(settings.artifact_root),
+        "SEQCAST_TASK_QUEUE": settings.task_queue,
+        "SEQCAST_PARITY_TOLERANCE": str(settings.parity_tolerance),
+    }
+
+
+def start_worker(settings: Settings, log: Path) -> Worker:
+    """A real `celery worker` process, as `seqcast worker` starts it; waits until it is ready."""
+    env = settings_env(settings)
+    command = worker_command(settings)
+    handle = log.open("wb")
+    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+    deadline = time.monotonic() + 90
+    while time.monotonic() < deadline:
+        if process.poll() is not None:
+            raise RuntimeError(f"worker exited early:\n{log.read_text()}")
+        if b" ready." in log.read_bytes():
+            return Worker(process, log)
+        time.sleep(0.2)
+    process.kill()
+    raise RuntimeError(f"worker not ready after 90 s:\n{log.read_text()}")
+
+
+def wait_for_job(client: TestClient, job_id: str, timeout: float = 240) -> dict:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        job = client.get(f"/jobs/{job_id}").json()
+        if job["status"] in ("succeeded", "failed", "cancelled"):
+            return job
+        time.sleep(0.25)
+    raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """A fresh database for this test session, created with the real migrations."""
+    name = f"seqcast_test_{uuid.uuid4().hex[:10]}"
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'CREATE DATABASE "{name}"')
+    url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
+    upgrade(url)
+    yield url
+    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settings:
+    data_dir = tmp_path_factory.mktemp("pg-stack")
+    return Settings(
+        data_dir=data_dir,
+        database_url=pg_url,
+        broker_url=REDIS_URL,
+        artifact_root=data_dir / "artifacts",
+        task_queue=f"seqcast-test-{uuid.uuid4().hex[:8]}",
+    )
+
+
+@pytest.fixture(scope="session")
+def pg_worker(pg_settings: Settings) -> Iterator[Worker]:
+    worker = start_worker(pg_settings, pg_settings.data_dir / "worker.log")
+    yield worker
+    worker.stop()
+
+
+@pytest.fixture(scope="session")
+def client(pg_settings: Settings) -> Iterator[TestClient]:
+    """The app on PostgreSQL + Redis. Tests that need training also request `pg_worker`."""
+    with TestClient(create_app(pg_settings)) as c:
+        yield c
+
+
+@pytest.fixture(scope="session")
+def dataset(client: TestClient) -> dict:
+    response = client.post("/datasets", json={"name": "seasonal", "columns": seasonal_series()})
+    assert response.status_code == 201, response.text
+    return response.json()
+
+
+def train_and_wait(client: TestClient, body: dict, timeout: float = 240) -> dict:
+    response = client.post("/train", json=body)
+    assert response.status_code == 202, response.text
+    assert response.headers["location"] == f"/jobs/{response.json()['id']}"
+    return wait_for_job(client, response.json()["id"], timeout)
+
+
+@pytest.fixture(scope="session")
+def trained_lstm(client: TestClient, pg_worker: Worker, dataset: dict) -> dict:
+    """One small trained model that the registry and predict tests share."""
+    job = train_and_wait(
+        client,
+        {
+            "model_name": "shared-lstm",
+            "architecture": "lstm",
+            "dataset_id": dataset["id"],
+            "target_columns": ["y"],
+            "feature_columns": ["y", "x"],
+            "input_length": 24,
+            "horizon": 6,
+            "hyperparameters": {"hidden_size": 16, "num_layers": 1, "epochs": 5, "seed": 1},
+        },
+    )
+    assert job["status"] == "succeeded", job
+    return job

@@ -1,0 +1,80 @@
+"""Impossible training requests are refused with a 422 naming the field, before anything is
+queued (no job row exists afterwards)."""
+
+import pytest
+
+
+def _base(dataset: str, **overrides) -> dict:
+    body = {
+        "model_name": "refused",
+        "architecture": "lstm",
+        "dataset_id": dataset,
+        "target_columns": ["y"],
+        "horizon": 6,
+    }
+    body.update(overrides)
+    return body
+
+
+CASES = [
+    ({"target_columns": ["nope"]}, ("target_columns", 0), "unknown column 'nope'"),
+    ({"feature_columns": ["y", "zz"]}, ("feature_columns", 1), "unknown column 'zz'"),
+    ({"input_length": 300}, ("input_length",), "too long for 320 rows"),
+    ({"horizon": 200}, ("horizon",), "too long for 320 rows"),
+    ({"horizon": 0}, ("horizon",), "greater than or equal to 1"),
+    ({"input_length": -3}, ("input_length",), "greater than or equal to 1"),
+    ({"architecture": "cnn"}, ("architecture",), "'rnn', 'lstm', 'gru' or 'transformer'"),
+    (
+        {"architecture": "transformer", "hyperparameters": {"d_model": 30, "nhead": 4}},
+        ("hyperparameters",),
+        "d_model (30) must be divisible by nhead (4)",
+    ),
+    ({"hyperparameters": {"hidden_size": 0}}, ("hyperparameters", "hidden_size"), ">= 1"),
+    ({"hyperparameters": {"epochs": 0}}, ("hyperparameters", "epochs"), ">= 1"),
+    ({"hyperparameters": {"batch_size": -1}}, ("hyperparameters", "batch_size"), ">= 1"),
+    ({"hyperparameters": {"learning_rate": 0}}, ("hyperparameters", "learning_rate"), "> 0"),
+    ({"hyperparameters": {"hidden": 3}}, ("hyperparameters", "hidden"), "Extra inputs"),
+    ({"validation_fraction": 1.5}, ("validation_fraction",), "less than 0.9"),
+    ({"model_name": "../../etc"}, ("model_name",), "pattern"),
+    ({"dataset_id": "missing"}, ("dataset_id",), "does not exist"),
+    ({"data": {"columns": {"y": [1, 2, 3]}}}, (), "exactly one of dataset_id or data"),
+]
+
+
+@pytest.mark.parametrize(("overrides", "loc", "message"), CASES)
+def test_refused_before_queueing(client, dataset, overrides, loc, message):
+    response = client.post("/train", json=_base(dataset["id"], **overrides))
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"]
+    assert any(tuple(d["loc"][1 : 1 + len(loc)]) == loc for d in detail), detail
+    text = " ".join(d["msg"] for d in detail)
+    assert message.replace(">= 1", "greater than or equal to 1").replace(
+        "> 0", "greater than 0"
+    ) in text, text
+    assert client.get("/jobs", params={"model_name": "refused"}).json() == []
+
+
+def test_inline_data_too_short(client):
+    response = client.post(
+        "/train",
+        json={
+            "model_name": "refused",
+            "architecture": "gru",
+            "data": {"columns": {"y": [1.0, 2.0, 3.0, 4.0, 5.0]}},
+            "horizon": 2,
+        },
+    )
+    assert response.status_code == 422, response.text
+    assert response.json()["detail"][0]["loc"] == ["body", "input_length"]
+    assert client.get("/jobs", params={"model_name": "refused"}).json() == []
+
+
+def test_unknown_job_is_404(client):
+    assert client.get("/jobs/nope").status_code == 404
+    assert client.post("/jobs/nope/cancel").status_code == 404
+
+
+def test_bad_status_filter_is_422(client):
+    response = client.get("/jobs", params={"status": "sleeping"})
+    assert response.status_code == 422
+    assert response.json()["detail"][0]["loc"] == ["query", "status"]
