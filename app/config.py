@@ -42,7 +42,7 @@ class Settings(BaseSettings):
         if not self.database_url:
             self.database_url = f"sqlite:///{self.data_dir / 'seqcast.db'}"
         if not self.broker_url:
-            self.broker_url = "filesystem://"
+            self.broker_url = "filesystem://localhost/"
         if str(self.artifact_root) in ("", "."):
             self.artifact_root = self.data_dir / "artifacts"
         self.artifact_root = self.artifact_root.expanduser().resolve()

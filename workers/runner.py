@@ -79,18 +79,8 @@ def run_job(job_id: str, settings: Settings) -> None:
         if job.cancel_requested:
             _finish(session, job, JobStatus.cancelled, "cancelled before it started")
             return
-        device = pick_device(settings.training_device)
-        job.status = JobStatus.running
-        job.attempts += 1
-        job.started_at = utcnow()
-        job.device = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
-        job.error = None
-        job.epochs_done = 0
-        job.history = []
-        job.timings = {"queued": (job.started_at - job.created_at).total_seconds()}
-        session.commit()
-
         try:
+            device = _start(session, job, settings)
             _train_and_register(session, job, settings, device)
         except JobCancelled:
             session.rollback()
@@ -99,6 +89,20 @@ def run_job(job_id: str, settings: Settings) -> None:
             log.exception("job %s failed", job_id)
             session.rollback()
             _finish(session, job, JobStatus.failed, f"{type(exc).__name__}: {exc}")
+
+
+def _start(session: Session, job: TrainingJob, settings: Settings) -> torch.device:
+    device = pick_device(settings.training_device)
+    job.status = JobStatus.running
+    job.attempts += 1
+    job.started_at = utcnow()
+    job.device = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
+    job.error = None
+    job.epochs_done = 0
+    job.history = []
+    job.timings = {"queued": (job.started_at - job.created_at).total_seconds()}
+    session.commit()
+    return device
 
 
 def _finish(session: Session, job: TrainingJob, status: JobStatus, error: str | None) -> None:

@@ -21,8 +21,8 @@ class Hyperparameters(BaseModel):
     num_layers: int = Field(2, ge=1, le=16)
     dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Between stacked layers.")
     epochs: int = Field(50, ge=1, le=10_000)
-    batch_size: int = Field(64, ge=1, le=65_536)
-    learning_rate: float = Field(1e-3, gt=0.0, le=10.0)
+    batch_size: int = Field(32, ge=1, le=65_536)
+    learning_rate: float = Field(3e-3, gt=0.0, le=10.0)
     early_stopping_patience: int = Field(
         10, ge=1, description="Epochs without a better validation loss before stopping."
     )

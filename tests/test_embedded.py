@@ -1,0 +1,102 @@
+"""The embedded default, as README's run command starts it: `seqcast serve` with no configuration
+but a data folder → SQLite, the filesystem broker, local artifacts, uvicorn and a real worker
+process. The walk-through runs over real HTTP."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.conftest import ROOT, seasonal_series
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
+    data_dir = tmp_path_factory.mktemp("embedded")
+    port = _free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEQCAST_")}
+    env["SEQCAST_DATA_DIR"] = str(data_dir)
+    log = (data_dir / "serve.log").open("wb")
+    process = subprocess.Popen(
+        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+        cwd=ROOT,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
+    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
+    deadline = time.monotonic() + 90
+    while True:
+        assert process.poll() is None, (data_dir / "serve.log").read_text()
+        assert time.monotonic() < deadline, (data_dir / "serve.log").read_text()
+        try:
+            if client.get("/readyz").status_code == 200:
+                break
+        except httpx.TransportError:
+            pass
+        time.sleep(0.3)
+    assert (data_dir / "seqcast.db").exists()
+    yield client
+    client.close()
+    process.send_signal(signal.SIGINT)
+    try:
+        process.wait(timeout=30)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+def test_embedded_walkthrough(served: httpx.Client):
+    series = seasonal_series(240)
+    csv = "y,x\n" + "\n".join(f"{y},{x}" for y, x in zip(series["y"], series["x"], strict=True))
+    uploaded = served.post("/datasets", files={"file": ("sine.csv", csv, "text/csv")})
+    assert uploaded.status_code == 201, uploaded.text
+    dataset = uploaded.json()
+    assert dataset["n_rows"] == 240 and dataset["columns"] == ["y", "x"]
+
+    queued = served.post(
+        "/train",
+        json={
+            "model_name": "embedded-gru",
+            "architecture": "gru",
+            "dataset_id": dataset["id"],
+            "target_columns": ["y"],
+            "input_length": 24,
+            "horizon": 6,
+            "hyperparameters": {"hidden_size": 16, "num_layers": 1, "epochs": 40},
+        },
+    )
+    assert queued.status_code == 202, queued.text
+    location = queued.headers["location"]
+
+    deadline = time.monotonic() + 180
+    while (job := served.get(location).json())["status"] in ("queued", "running"):
+        assert time.monotonic() < deadline, job
+        time.sleep(0.3)
+    assert job["status"] == "succeeded", job["error"]
+
+    y = np.asarray(series["y"])
+    inputs = [y[t - 24 : t].tolist() for t in range(200, 234)]
+    actual = np.stack([y[t : t + 6] for t in range(200, 234)])
+    response = served.post("/predict", json={"model": "embedded-gru", "inputs": inputs})
+    assert response.status_code == 200, response.text
+    forecast = np.asarray(response.json()["predictions"])[:, :, 0]
+    last_value = np.asarray(inputs)[:, -1:]
+    assert np.abs(forecast - actual).mean() < np.abs(last_value - actual).mean()
+
+    assert served.get("/models/embedded-gru").json()["latest_version"] == 1
+    assert served.get("/docs").status_code == 200
