@@ -94,9 +94,7 @@ def test_bad_json_upload_is_422(client, body, field, expected):
 
 def test_nan_in_json_upload_is_422(client):
     raw = b'{"name": "x", "columns": {"y": [1.0, NaN, 2.0]}}'
-    response = client.post(
-        "/datasets", content=raw, headers={"content-type": "application/json"}
-    )
+    response = client.post("/datasets", content=raw, headers={"content-type": "application/json"})
     assert response.status_code == 422, response.text
 
 

@@ -48,9 +48,10 @@ def test_refused_before_queueing(client, dataset, overrides, loc, message):
     detail = response.json()["detail"]
     assert any(tuple(d["loc"][1 : 1 + len(loc)]) == loc for d in detail), detail
     text = " ".join(d["msg"] for d in detail)
-    assert message.replace(">= 1", "greater than or equal to 1").replace(
-        "> 0", "greater than 0"
-    ) in text, text
+    assert (
+        message.replace(">= 1", "greater than or equal to 1").replace("> 0", "greater than 0")
+        in text
+    ), text
     assert client.get("/jobs", params={"model_name": "refused"}).json() == []
 
 

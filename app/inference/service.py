@@ -16,7 +16,8 @@ from app.registry.models import ModelVersion
 def to_batch(inputs: object, version: ModelVersion) -> np.ndarray:
     """float32 [batch, length, n_features], or a 422 that says what is wrong."""
     try:
-        batch = np.asarray(inputs, dtype=np.float32)
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused below
+            batch = np.asarray(inputs, dtype=np.float32)
     except (ValueError, TypeError):
         raise InvalidInput(
             "inputs",
