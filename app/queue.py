@@ -18,11 +18,13 @@ def make_celery(settings: Settings) -> Celery:
     options: dict = {}
     if settings.broker_url.startswith("filesystem"):
         folder = settings.broker_folder
-        (folder / "processed").mkdir(parents=True, exist_ok=True)
+        for sub in ("processed", "control"):
+            (folder / sub).mkdir(parents=True, exist_ok=True)
         options = {
             "data_folder_in": str(folder),
             "data_folder_out": str(folder),
             "processed_folder": str(folder / "processed"),
+            "control_folder": str(folder / "control"),
             "store_processed": False,
         }
     elif settings.broker_url.startswith(("redis", "rediss")):

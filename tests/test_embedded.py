@@ -100,3 +100,24 @@ def test_embedded_walkthrough(served: httpx.Client):
 
     assert served.get("/models/embedded-gru").json()["latest_version"] == 1
     assert served.get("/docs").status_code == 200
+
+
+def test_readme_walkthrough_works_when_pasted(served: httpx.Client, tmp_path):
+    """README's curl walk-through, pasted into bash against `seqcast serve`, succeeds."""
+    readme = (ROOT / "README.md").read_text()
+    block = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
+    script = block.strip().removeprefix("```bash").removesuffix("```")
+    assert "SEQCAST=http://127.0.0.1:8000" in script
+    script = script.replace("SEQCAST=http://127.0.0.1:8000", f"SEQCAST={served.base_url}")
+    result = subprocess.run(
+        ["bash", "-euo", "pipefail", "-c", script],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=400,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    for architecture in ("rnn", "lstm", "gru", "transformer"):
+        assert f"{architecture} succeeded" in result.stdout, result.stdout
+    assert result.stdout.count('"predictions"') == 4
+    assert (tmp_path / "demo-lstm.onnx").stat().st_size > 0

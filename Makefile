@@ -1,0 +1,34 @@
+# seqcast: `make run` starts the service on the embedded default; `make test` runs the suite.
+# Both create .venv and install what is missing first.
+#
+# GPU machine: make install TORCH="torch==2.13.0" ORT=gpu   (onnxruntime-gpu instead of onnxruntime)
+
+PYTHON ?= python3
+VENV ?= .venv
+TORCH ?= torch==2.13.0
+ORT ?= cpu
+BIN := $(VENV)/bin
+
+.PHONY: install run test lint clean
+
+$(BIN)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	# torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
+	$(BIN)/python -m pip install --quiet "$(TORCH)"
+	$(BIN)/python -m pip install --quiet -e ".[$(ORT),worker,dev]"
+	touch $@
+
+install: $(BIN)/.installed
+
+run: install
+	$(BIN)/seqcast serve
+
+test: install
+	$(BIN)/python -m pytest
+
+lint: install
+	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+clean:
+	rm -rf $(VENV) .seqcast .pytest_cache .ruff_cache
