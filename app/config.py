@@ -32,7 +32,22 @@ class Settings(BaseSettings):
     training_device: Device = Field("auto", description="Worker device: auto picks CUDA if usable.")
     inference_device: Device = Field("auto", description="onnxruntime provider preference.")
     session_cache_size: int = Field(16, ge=1, description="ONNX sessions kept loaded (LRU).")
+    session_cache_bytes: int = Field(
+        1 << 30, ge=1, description="Bytes of ONNX models kept loaded (LRU)."
+    )
     ort_intra_op_threads: int = Field(1, ge=0, description="onnxruntime threads per run (0=ort).")
+    inference_threads: int = Field(
+        0, ge=0, description="Threads running onnxruntime batches (0 = one per CPU core)."
+    )
+    resolve_ttl_seconds: float = Field(
+        1.0, ge=0, description="How long /predict trusts its cached alias/latest resolution."
+    )
+    batch_max_size: int = Field(64, ge=1, description="Default rows per batched run.")
+    batch_max_delay_ms: float = Field(
+        0.0, ge=0, description="Default wait for a fuller batch while a run slot is free."
+    )
+    batch_max_queue: int = Field(2048, ge=1, description="Default queued rows before 503.")
+    batch_concurrency: int = Field(1, ge=1, description="Default runs of one model at once.")
     parity_tolerance: float = Field(1e-4, gt=0, description="Max ONNX-vs-torch relative error.")
     broker_check_timeout: float = Field(2.0, gt=0, description="Seconds /readyz waits on broker.")
 

@@ -9,7 +9,7 @@ from fastapi import Depends, Request
 
 from app.artifacts import LocalArtifactStore
 from app.config import Settings
-from app.inference.serving.sessions import SessionCache
+from app.inference.dataplane import DataPlane
 
 
 def _settings(request: Request) -> Settings:
@@ -24,11 +24,11 @@ def _celery(request: Request) -> Celery:
     return request.app.state.celery
 
 
-def _sessions(request: Request) -> SessionCache:
-    return request.app.state.sessions
+def _dataplane(request: Request) -> DataPlane:
+    return request.app.state.dataplane
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
 StoreDep = Annotated[LocalArtifactStore, Depends(_store)]
 CeleryDep = Annotated[Celery, Depends(_celery)]
-SessionCacheDep = Annotated[SessionCache, Depends(_sessions)]
+DataPlaneDep = Annotated[DataPlane, Depends(_dataplane)]

@@ -45,11 +45,8 @@ class InvalidInput(SeqcastError):
 
     def body(self) -> dict:
         field = ".".join(str(p) for p in self.loc[1:])
-        return {
-            "detail": [
-                {"loc": list(self.loc), "msg": f"{field}: {self.message}", "type": "value_error"}
-            ]
-        }
+        msg = f"{field}: {self.message}" if field else self.message
+        return {"detail": [{"loc": list(self.loc), "msg": msg, "type": "value_error"}]}
 
 
 def install_error_handlers(app: FastAPI) -> None:

@@ -4,10 +4,15 @@ publisher and onnxruntime session cache, and mounts one router per domain."""
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import AsyncIterator
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
 from fastapi import FastAPI
+from fastapi.concurrency import run_in_threadpool
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
 
 from app import health
 from app.artifacts import LocalArtifactStore
@@ -15,9 +20,14 @@ from app.config import Settings, get_settings
 from app.datasets.router import router as datasets_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
+from app.inference.dataplane import DataPlane
 from app.inference.router import router as inference_router
+from app.inference.serving.batcher import BatchConfig
+from app.inference.serving.resolver import VersionResolver
 from app.inference.serving.sessions import SessionCache
+from app.inference.v2 import router as v2_router
 from app.queue import make_celery
+from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
 from app.training.router import router as training_router
 
@@ -36,30 +46,70 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     engine = make_engine(settings.database_url)
     store = LocalArtifactStore(settings.artifact_root)
 
+    executor = ThreadPoolExecutor(
+        max_workers=settings.inference_threads or os.cpu_count() or 1,
+        thread_name_prefix="onnxruntime",
+    )
+    sessions = make_sessionmaker(engine)
+    defaults = BatchConfig(
+        max_batch_size=settings.batch_max_size,
+        max_queue_delay_ms=settings.batch_max_delay_ms,
+        max_queue_size=settings.batch_max_queue,
+        max_concurrent_runs=settings.batch_concurrency,
+    )
+    cache = SessionCache(
+        store,
+        executor,
+        max_sessions=settings.session_cache_size,
+        max_bytes=settings.session_cache_bytes,
+        device=settings.inference_device,
+        intra_op_threads=settings.ort_intra_op_threads,
+        batch_config=defaults,
+    )
+    resolver = VersionResolver(sessions, ttl=settings.resolve_ttl_seconds, defaults=defaults)
+    dataplane = DataPlane(resolver, cache)
+
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        await run_in_threadpool(preload_aliased, dataplane, sessions)
         yield
+        executor.shutdown(wait=False, cancel_futures=True)
         engine.dispose()
 
     app = FastAPI(title="seqcast", version="0.1.0", description=DESCRIPTION, lifespan=lifespan)
     app.state.settings = settings
     app.state.engine = engine
-    app.state.sessionmaker = make_sessionmaker(engine)
+    app.state.sessionmaker = sessions
     app.state.store = store
     app.state.celery = make_celery(settings)
-    app.state.sessions = SessionCache(
-        store,
-        max_sessions=settings.session_cache_size,
-        device=settings.inference_device,
-        intra_op_threads=settings.ort_intra_op_threads,
-    )
+    app.state.dataplane = dataplane
     install_error_handlers(app)
     for router in (
         datasets_router,
         training_router,
         registry_router,
         inference_router,
+        v2_router,
         health.router,
     ):
         app.include_router(router)
     return app
+
+
+def preload_aliased(dataplane: DataPlane, sessions: sessionmaker[Session]) -> None:
+    """Load every aliased version at start-up, so production traffic never waits for a load.
+    A failure is logged, not fatal: the API must start even with a broken model or no database."""
+    try:
+        with sessions() as session:
+            targets = session.execute(
+                select(Model.name, ModelAlias.alias).join(ModelAlias.model)
+            ).all()
+    except Exception:
+        log.exception("could not list aliases to preload; models will load on first use")
+        return
+    for name, alias in targets:
+        try:
+            resolved = dataplane.resolver.resolve(name, None, alias)
+            dataplane.cache.get(resolved.key, resolved.batch_config)
+        except Exception:
+            log.exception("could not preload %s@%s; it will load on first use", name, alias)

@@ -1,16 +1,69 @@
 from __future__ import annotations
 
-from fastapi import APIRouter
+from fastapi import APIRouter, Request, Response
 
-from app.db import SessionDep
-from app.deps import SessionCacheDep
-from app.inference import service
-from app.inference.schemas import PredictRequest, PredictResponse
+from app.deps import DataPlaneDep
+from app.inference.fastpath import check_batch, parse_predict, render_predictions, to_array
+from app.inference.schemas import LoadedRead, PredictRequest, PredictResponse
 
 router = APIRouter(tags=["inference"])
 
+_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {"application/json": {"schema": PredictRequest.model_json_schema()}},
+    }
+}
 
-@router.post("/predict", response_model=PredictResponse, operation_id="predict", summary="Forecast")
-def predict(body: PredictRequest, session: SessionDep, cache: SessionCacheDep) -> PredictResponse:
-    """A sync route: FastAPI runs it in its thread pool, so onnxruntime never blocks the loop."""
-    return service.predict(session, cache, body)
+
+@router.post(
+    "/predict",
+    response_model=PredictResponse,
+    operation_id="predict",
+    summary="Forecast",
+    openapi_extra=_BODY,
+    responses={
+        404: {"description": "Unknown model, version or alias."},
+        422: {"description": "Inputs that this version cannot take; the message says why."},
+        503: {"description": "The model's queue is full; retry after Retry-After seconds."},
+    },
+)
+async def predict(request: Request) -> Response:
+    """Parsed with orjson straight into numpy and batched with concurrent requests (see
+    app.inference.fastpath and app.inference.serving.batcher)."""
+    call = parse_predict(await request.body())
+    plane = request.app.state.dataplane
+    resolved = await plane.resolve(call.model, call.version, call.alias)
+    batch = check_batch(to_array(call.inputs), resolved)
+    forecast = await plane.infer(resolved, batch)
+    return Response(render_predictions(resolved, forecast), media_type="application/json")
+
+
+@router.post(
+    "/models/{name}/versions/{version}/load",
+    response_model=LoadedRead,
+    operation_id="load_model_version",
+    summary="Load a version into the serving cache now (it otherwise loads on first use)",
+)
+async def load_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRead:
+    resolved = await plane.resolve(name, version, None)
+    served = await plane.load(resolved)
+    return LoadedRead(
+        model=name,
+        version=version,
+        loaded=True,
+        provider=served.provider,
+        size_bytes=served.size_bytes,
+    )
+
+
+@router.post(
+    "/models/{name}/versions/{version}/unload",
+    response_model=LoadedRead,
+    operation_id="unload_model_version",
+    summary="Drop a version from the serving cache; running requests finish first",
+)
+async def unload_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRead:
+    resolved = await plane.resolve(name, version, None)
+    plane.cache.unload(resolved.key.id)
+    return LoadedRead(model=name, version=version, loaded=False)

@@ -36,3 +36,11 @@ class PredictResponse(BaseModel):
         description="[batch][horizon][n_targets] in the model's target order, raw units."
     )
     target_columns: list[str]
+
+
+class LoadedRead(BaseModel):
+    model: str
+    version: int
+    loaded: bool
+    provider: str | None = Field(None, description="onnxruntime execution provider in use.")
+    size_bytes: int | None = None

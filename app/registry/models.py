@@ -15,6 +15,8 @@ class Model(Base):
 
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
+    serving: Mapped[dict | None]
+    """Batching overrides for this model (see app.inference.serving.batcher.BatchConfig)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list[ModelVersion]] = relationship(

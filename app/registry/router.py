@@ -4,10 +4,10 @@ from fastapi import APIRouter, Query, Response
 
 from app.contract import manifest_uri_for
 from app.db import SessionDep
-from app.deps import SessionCacheDep, StoreDep
+from app.deps import DataPlaneDep, StoreDep
 from app.names import ResourceName
 from app.registry import service
-from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, VersionRead
+from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, ServingConfig, VersionRead
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -60,11 +60,11 @@ def download_artifact(name: str, version: int, session: SessionDep, store: Store
     responses={409: {"description": "An alias points at this version."}},
 )
 def delete_version(
-    name: str, version: int, session: SessionDep, store: StoreDep, sessions: SessionCacheDep
+    name: str, version: int, session: SessionDep, store: StoreDep, plane: DataPlaneDep
 ) -> Response:
     deleted = service.delete_version(session, name, version)
     session.commit()
-    sessions.evict(deleted.id)
+    plane.forget(name, deleted.id)
     store.delete(deleted.artifact_uri)
     store.delete(manifest_uri_for(deleted.artifact_uri))
     return Response(status_code=204)
@@ -76,13 +76,35 @@ def delete_version(
     operation_id="set_model_alias",
     summary="Point an alias (e.g. production) at a version",
 )
-def set_alias(name: str, alias: ResourceName, body: AliasUpdate, session: SessionDep) -> AliasRead:
+def set_alias(
+    name: str, alias: ResourceName, body: AliasUpdate, session: SessionDep, plane: DataPlaneDep
+) -> AliasRead:
     service.check_alias_name(alias)
     service.set_alias(session, name, alias, body.version)
+    session.commit()
+    plane.forget(name)  # new requests resolve to the new target; running ones finish as they are
     return AliasRead(model=name, alias=alias, version=body.version)
 
 
 @router.delete("/{name}/aliases/{alias}", status_code=204, operation_id="delete_model_alias")
-def delete_alias(name: str, alias: str, session: SessionDep) -> Response:
+def delete_alias(name: str, alias: str, session: SessionDep, plane: DataPlaneDep) -> Response:
     service.delete_alias(session, name, alias)
+    session.commit()
+    plane.forget(name)
     return Response(status_code=204)
+
+
+@router.put(
+    "/{name}/serving",
+    response_model=ServingConfig,
+    operation_id="set_model_serving",
+    summary="Set this model's batching settings (unset fields keep the server defaults)",
+)
+def set_serving(
+    name: str, body: ServingConfig, session: SessionDep, plane: DataPlaneDep
+) -> ServingConfig:
+    model = service.get_model(session, name)
+    model.serving = body.model_dump(exclude_none=True)
+    session.commit()
+    plane.forget(name)
+    return ServingConfig.model_validate(model.serving)

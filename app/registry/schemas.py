@@ -39,9 +39,27 @@ class VersionSummary(BaseModel):
     metrics: dict
 
 
+class ServingConfig(BaseModel):
+    """Per-model batching overrides; a field left out keeps the server default."""
+
+    model_config = ConfigDict(
+        extra="forbid", json_schema_extra={"examples": [{"max_queue_delay_ms": 2}]}
+    )
+
+    max_batch_size: int | None = Field(None, ge=1, le=65_536, description="Rows per run.")
+    max_queue_delay_ms: float | None = Field(
+        None, ge=0, le=10_000, description="Wait for a fuller batch while a run slot is free."
+    )
+    max_queue_size: int | None = Field(
+        None, ge=1, le=1_000_000, description="Queued rows before requests get 503."
+    )
+    max_concurrent_runs: int | None = Field(None, ge=1, le=64, description="Runs at once.")
+
+
 class ModelRead(BaseModel):
     name: str
     created_at: datetime
+    serving: ServingConfig = Field(description="Batching overrides (null: server default).")
     latest_version: int | None
     aliases: dict[str, int] = Field(description="Alias → version.")
     versions: list[VersionSummary]

@@ -8,7 +8,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.errors import Conflict, InvalidInput, NotFound
 from app.registry.models import Model, ModelAlias, ModelVersion
-from app.registry.schemas import ModelRead, VersionRead, VersionSummary
+from app.registry.schemas import ModelRead, ServingConfig, VersionRead, VersionSummary
 
 
 def get_model(session: Session, name: str) -> Model:
@@ -154,6 +154,7 @@ def model_read(model: Model) -> ModelRead:
     return ModelRead(
         name=model.name,
         created_at=model.created_at,
+        serving=ServingConfig.model_validate(model.serving or {}),
         latest_version=max(by_id.values(), default=None),
         aliases={a.alias: by_id[a.version_id] for a in model.aliases},
         versions=[

@@ -1,8 +1,12 @@
-"""onnxruntime sessions, one per model version, loaded once and kept in a bounded LRU cache.
+"""onnxruntime sessions, one per model version, loaded once (and warmed up) and kept in a cache
+bounded by count and by bytes. Each loaded version has its own adaptive batcher.
 
 Every artifact is checked against the sha256 the registry recorded before it is loaded. The
 provider is chosen once: CUDA only when onnxruntime can really use it, else CPU with one clear
 log line (onnxruntime-gpu otherwise falls back with only a cryptic library-loading error).
+
+Evicting a version only drops the cache's reference: requests already holding its
+`ServedModel` finish on it, which is what lets an alias move without failing a request.
 """
 
 from __future__ import annotations
@@ -10,6 +14,7 @@ from __future__ import annotations
 import logging
 import threading
 from collections import OrderedDict
+from concurrent.futures import Executor
 from dataclasses import dataclass
 
 import numpy as np
@@ -19,6 +24,7 @@ from app.artifacts import LocalArtifactStore
 from app.config import Device
 from app.contract import INPUT_NAME, OUTPUT_NAME, sha256_bytes
 from app.errors import SeqcastError
+from app.inference.serving.batcher import AdaptiveBatcher, BatchConfig
 
 log = logging.getLogger("seqcast.serving")
 
@@ -32,69 +38,110 @@ class ArtifactCorrupt(SeqcastError):
 
 @dataclass(frozen=True)
 class VersionKey:
-    """What the cache needs to know of a registry version to load it."""
+    """What the cache needs to know of a registry version to load and serve it."""
 
     id: int
     artifact_uri: str
     sha256: str
+    label: str = ""
+    """Human name for logs and errors, e.g. `demand v3`."""
 
 
 @dataclass
-class LoadedModel:
-    version_id: int
+class ServedModel:
+    key: VersionKey
     session: ort.InferenceSession
     provider: str
-
-    def run(self, batch: np.ndarray) -> np.ndarray:
-        return self.session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
+    size_bytes: int
+    batcher: AdaptiveBatcher
 
 
 class SessionCache:
     def __init__(
-        self, store: LocalArtifactStore, *, max_sessions: int, device: Device, intra_op_threads: int
+        self,
+        store: LocalArtifactStore,
+        executor: Executor,
+        *,
+        max_sessions: int,
+        max_bytes: int,
+        device: Device,
+        intra_op_threads: int,
+        batch_config: BatchConfig,
     ) -> None:
         self._store = store
+        self._executor = executor
         self._max = max_sessions
+        self._max_bytes = max_bytes
         self._device = device
         self._threads = intra_op_threads
-        self._sessions: OrderedDict[int, LoadedModel] = OrderedDict()
+        self.batch_config = batch_config
+        self._models: OrderedDict[int, ServedModel] = OrderedDict()
         self._lock = threading.Lock()
         self._loading: dict[int, threading.Lock] = {}
         self._cuda_usable: bool | None = None if device != "cpu" else False
 
     def __len__(self) -> int:
-        return len(self._sessions)
+        return len(self._models)
 
-    def get(self, key: VersionKey) -> LoadedModel:
+    @property
+    def bytes_loaded(self) -> int:
+        return sum(m.size_bytes for m in self._models.values())
+
+    def loaded(self) -> list[ServedModel]:
         with self._lock:
-            loaded = self._sessions.get(key.id)
-            if loaded is not None:
-                self._sessions.move_to_end(key.id)
-                return loaded
+            return list(self._models.values())
+
+    def peek(self, version_id: int) -> ServedModel | None:
+        """The loaded model, without loading: cheap enough for the event loop."""
+        served = self._models.get(version_id)
+        if served is not None:
+            with self._lock:
+                if version_id in self._models:
+                    self._models.move_to_end(version_id)
+        return served
+
+    def get(self, key: VersionKey, config: BatchConfig | None = None) -> ServedModel:
+        """Load on first use (blocking: call it off the event loop)."""
+        served = self.peek(key.id)
+        if served is not None:
+            return served
+        with self._lock:
             gate = self._loading.setdefault(key.id, threading.Lock())
         with gate:  # one load per version, however many requests arrive at once
+            served = self.peek(key.id)
+            if served is not None:
+                return served
+            served = self._load(key, config or self.batch_config)
             with self._lock:
-                if key.id in self._sessions:
-                    return self._sessions[key.id]
-            loaded = self._load(key)
-            with self._lock:
-                self._sessions[key.id] = loaded
+                self._models[key.id] = served
                 self._loading.pop(key.id, None)
-                while len(self._sessions) > self._max:
-                    self._sessions.popitem(last=False)
-            return loaded
+                self._shrink(keep=key.id)
+            return served
 
-    def evict(self, version_id: int) -> None:
+    def unload(self, version_id: int) -> bool:
         with self._lock:
-            self._sessions.pop(version_id, None)
+            return self._models.pop(version_id, None) is not None
 
-    def _load(self, key: VersionKey) -> LoadedModel:
+    evict = unload
+
+    def _shrink(self, keep: int) -> None:
+        while len(self._models) > 1 and (
+            len(self._models) > self._max or self.bytes_loaded > self._max_bytes
+        ):
+            oldest = next(iter(self._models))
+            if oldest == keep:
+                self._models.move_to_end(keep)
+                continue
+            dropped = self._models.pop(oldest)
+            log.info("unloaded %s to stay within the session cache bounds", dropped.key.label)
+
+    def _load(self, key: VersionKey, config: BatchConfig) -> ServedModel:
         data = self._store.get(key.artifact_uri)
         actual = sha256_bytes(data)
         if actual != key.sha256:
             raise ArtifactCorrupt(
-                f"artifact {key.artifact_uri} has sha256 {actual}, the registry recorded "
-                f"{key.sha256}; refusing to load it"
+                f"artifact of {key.label or key.id} ({key.artifact_uri}) has sha256 {actual}, "
+                f"the registry recorded {key.sha256}; refusing to load it"
             )
         options = ort.SessionOptions()
         options.intra_op_num_threads = self._threads
@@ -102,8 +149,14 @@ class SessionCache:
         session = self._session(data, options)
         provider = session.get_providers()[0]
         self._warm_up(session)
-        log.info("loaded model version %s on %s", key.id, provider)
-        return LoadedModel(version_id=key.id, session=session, provider=provider)
+        log.info("loaded %s on %s", key.label or key.id, provider)
+
+        def run(batch: np.ndarray) -> np.ndarray:
+            """One synchronous onnxruntime run; the batcher calls it on the executor."""
+            return session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
+
+        batcher = AdaptiveBatcher(run, self._executor, config, name=key.label)
+        return ServedModel(key, session, provider, len(data), batcher)
 
     def _session(self, data: bytes, options: ort.SessionOptions) -> ort.InferenceSession:
         if self._cuda_usable is not False:

@@ -1,0 +1,45 @@
+"""The data plane both transports call (/predict and the Open Inference Protocol routes):
+resolve a version, get its loaded model, queue the batch on its batcher.
+
+Everything that may block (a registry lookup, loading a model) runs in the thread pool and only
+on a cache miss; the hot path stays on the event loop until onnxruntime, which runs on the
+batcher's executor.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from fastapi.concurrency import run_in_threadpool
+
+from app.inference.serving.resolver import Resolved, VersionResolver
+from app.inference.serving.sessions import ServedModel, SessionCache
+
+
+class DataPlane:
+    def __init__(self, resolver: VersionResolver, cache: SessionCache) -> None:
+        self.resolver = resolver
+        self.cache = cache
+
+    async def resolve(self, model: str, version: int | None, alias: str | None) -> Resolved:
+        cached = self.resolver.cached(model, version, alias)
+        if cached is not None:
+            return cached
+        return await run_in_threadpool(self.resolver.resolve, model, version, alias)
+
+    async def load(self, resolved: Resolved) -> ServedModel:
+        served = self.cache.peek(resolved.key.id)
+        if served is None:
+            served = await run_in_threadpool(self.cache.get, resolved.key, resolved.batch_config)
+        if served.batcher.config != resolved.batch_config:  # the model's settings were changed
+            served.batcher.config = resolved.batch_config
+        return served
+
+    async def infer(self, resolved: Resolved, batch: np.ndarray) -> np.ndarray:
+        served = await self.load(resolved)
+        return await served.batcher.predict(batch)
+
+    def forget(self, model: str, version_id: int | None = None) -> None:
+        """After a registry change: drop cached resolutions, and a deleted version's session."""
+        self.resolver.invalidate(model)
+        if version_id is not None:
+            self.cache.unload(version_id)

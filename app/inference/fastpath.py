@@ -1,0 +1,128 @@
+"""The /predict request path without per-element pydantic validation.
+
+The body goes from bytes to a float32 numpy array in one orjson parse and one `np.asarray`;
+shape, size and finiteness are checked with numpy; the reply is serialized from numpy by orjson.
+Errors keep the 422 shape of the rest of the API and name the field. The OpenAPI document still
+describes the request and response with the pydantic models in app.inference.schemas.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import orjson
+
+from app.contract import MAX_LENGTH_FACTOR
+from app.errors import InvalidInput
+from app.inference.serving.resolver import Resolved
+
+FIELDS = {"model", "version", "alias", "inputs"}
+
+
+@dataclass(frozen=True)
+class PredictCall:
+    model: str
+    version: int | None
+    alias: str | None
+    inputs: Any
+
+
+def parse_json(body: bytes) -> Any:
+    """orjson first; on failure the standard library, which reads the NaN/Infinity tokens that
+    many clients write, so the caller can say "NaN" instead of "invalid JSON"."""
+    try:
+        return orjson.loads(body)
+    except orjson.JSONDecodeError:
+        try:
+            return json.loads(body)
+        except (ValueError, UnicodeDecodeError) as exc:
+            raise InvalidInput((), f"the body is not valid JSON: {exc}") from None
+
+
+def parse_predict(body: bytes) -> PredictCall:
+    doc = parse_json(body)
+    if not isinstance(doc, dict):
+        raise InvalidInput((), "the body must be a JSON object")
+    for name in doc.keys() - FIELDS:
+        raise InvalidInput(name, "unknown field; expected model, version, alias and inputs")
+    model = doc.get("model")
+    if not isinstance(model, str) or not model:
+        raise InvalidInput("model", "required: the model name, a non-empty string")
+    version = doc.get("version")
+    if version is not None and (
+        isinstance(version, bool) or not isinstance(version, int) or version < 1
+    ):
+        raise InvalidInput("version", f"must be a positive integer, got {version!r}")
+    alias = doc.get("alias")
+    if alias is not None and (not isinstance(alias, str) or not alias):
+        raise InvalidInput("alias", f"must be a non-empty string, got {alias!r}")
+    if version is not None and alias is not None:
+        raise InvalidInput("alias", "give version or alias, not both")
+    if "inputs" not in doc:
+        raise InvalidInput("inputs", "required: [batch][length][n_features] numbers")
+    return PredictCall(model, version, alias, doc["inputs"])
+
+
+def to_array(inputs: Any) -> np.ndarray:
+    if not isinstance(inputs, list):
+        raise InvalidInput("inputs", "must be an array: [batch][length][n_features] numbers")
+    try:
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused by check_batch
+            return np.asarray(inputs, dtype=np.float32)
+    except (ValueError, TypeError) as exc:
+        if "could not convert" in str(exc) or isinstance(exc, TypeError):
+            raise InvalidInput("inputs", "must contain only numbers") from None
+        raise InvalidInput(
+            "inputs",
+            "must be a rectangular array of numbers: every window the same length, every step "
+            "the same number of features (ragged or non-numeric input)",
+        ) from None
+
+
+def check_batch(batch: np.ndarray, model: Resolved, field: str = "inputs") -> np.ndarray:
+    """float32 [batch, length, n_features] that this version can serve, or a 422 saying why."""
+    n_features = len(model.feature_columns)
+    features = ", ".join(model.feature_columns)
+    if batch.size == 0:
+        raise InvalidInput(field, "empty: give at least one window of at least one step")
+    if batch.ndim == 2:
+        if n_features != 1:
+            raise InvalidInput(
+                field,
+                f"this model reads {n_features} features per step ({features}): send "
+                "[batch][length][n_features]",
+            )
+        batch = batch[:, :, None]
+    if batch.ndim != 3:
+        raise InvalidInput(field, f"expected [batch][length][n_features], got {batch.ndim}-D")
+    if batch.shape[2] != n_features:
+        raise InvalidInput(
+            field, f"expected {n_features} features per step ({features}), got {batch.shape[2]}"
+        )
+    max_length = MAX_LENGTH_FACTOR * model.input_length
+    if batch.shape[1] > max_length:
+        raise InvalidInput(
+            field,
+            f"window length {batch.shape[1]} exceeds {max_length} "
+            f"({MAX_LENGTH_FACTOR} × the trained input_length {model.input_length})",
+        )
+    if not np.isfinite(batch).all():
+        raise InvalidInput(
+            field, "contains NaN, infinity or null (or a value beyond float32 range)"
+        )
+    return np.ascontiguousarray(batch, dtype=np.float32)
+
+
+def render_predictions(model: Resolved, forecast: np.ndarray) -> bytes:
+    return orjson.dumps(
+        {
+            "model": model.model,
+            "version": model.version,
+            "predictions": forecast,
+            "target_columns": model.target_columns,
+        },
+        option=orjson.OPT_SERIALIZE_NUMPY,
+    )

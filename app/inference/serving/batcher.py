@@ -1,0 +1,160 @@
+"""Adaptive batching for one model version, in the manner of Triton's dynamic batcher and
+MLServer's adaptive batcher, without a polling loop.
+
+Requests queue by window length (windows of different lengths cannot share a tensor). A batch is
+dispatched as soon as a run slot is free and either its length group holds `max_batch_size` rows
+or its oldest request has waited `max_queue_delay_ms`. With the default delay of 0, an idle
+model runs a lone request at once (no added latency), while under load requests pile up behind
+the running batch and leave together: the batch size adapts to the load. Results are split back
+to their requests; a failed run fails only the requests in that batch. The queue is bounded: past
+`max_queue_size` rows the request is refused (503) instead of waiting without bound.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections import deque
+from collections.abc import Callable
+from concurrent.futures import Executor
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.errors import InvalidInput, SeqcastError, ServiceUnavailable
+
+log = logging.getLogger("seqcast.batcher")
+
+
+@dataclass(frozen=True)
+class BatchConfig:
+    max_batch_size: int = 64
+    """Rows per run; a single request larger than this runs alone."""
+    max_queue_delay_ms: float = 0.0
+    """How long the oldest request may wait for company while a run slot is free."""
+    max_queue_size: int = 2048
+    """Rows queued (not yet running) before new requests are refused with 503."""
+    max_concurrent_runs: int = 1
+    """Batches of this model in onnxruntime at once."""
+
+
+class QueueFull(ServiceUnavailable):
+    pass
+
+
+class BatchFailed(SeqcastError):
+    """onnxruntime failed on a batch: a server-side fault, reported to that batch only."""
+
+
+@dataclass
+class _Request:
+    inputs: np.ndarray
+    future: asyncio.Future[np.ndarray]
+    enqueued: float
+
+
+class AdaptiveBatcher:
+    def __init__(
+        self,
+        run: Callable[[np.ndarray], np.ndarray],
+        executor: Executor,
+        config: BatchConfig,
+        name: str = "",
+    ) -> None:
+        self._run = run
+        self._executor = executor
+        self.config = config
+        self.name = name
+        self._groups: dict[int, deque[_Request]] = {}
+        self._queued_rows = 0
+        self._inflight = 0
+        self._timer: asyncio.TimerHandle | None = None
+        self.batches_run = 0
+        self.rows_run = 0
+
+    @property
+    def queued_rows(self) -> int:
+        return self._queued_rows
+
+    @property
+    def inflight(self) -> int:
+        return self._inflight
+
+    async def predict(self, inputs: np.ndarray) -> np.ndarray:
+        """Forecast for `inputs` [batch, length, features]; waits for its share of a batch."""
+        rows = inputs.shape[0]
+        if rows > self.config.max_queue_size:
+            raise InvalidInput(
+                "inputs",
+                f"batch of {rows} windows exceeds model {self.name}'s max_queue_size "
+                f"({self.config.max_queue_size}); split it",
+            )
+        if self._queued_rows + rows > self.config.max_queue_size:
+            raise QueueFull(
+                f"model {self.name} has {self._queued_rows} rows queued "
+                f"(max_queue_size {self.config.max_queue_size}); retry shortly"
+            )
+        loop = asyncio.get_running_loop()
+        request = _Request(inputs, loop.create_future(), time.monotonic())
+        self._groups.setdefault(inputs.shape[1], deque()).append(request)
+        self._queued_rows += rows
+        self._dispatch()
+        return await request.future
+
+    def _dispatch(self) -> None:
+        """Start every batch that may start now; arm a timer for one that must wait."""
+        while self._inflight < self.config.max_concurrent_runs and self._queued_rows:
+            length, group = min(self._groups.items(), key=lambda kv: kv[1][0].enqueued)
+            rows = sum(r.inputs.shape[0] for r in group)
+            wait = self.config.max_queue_delay_ms / 1000 - (time.monotonic() - group[0].enqueued)
+            if rows < self.config.max_batch_size and wait > 0:
+                if self._timer is None:
+                    self._timer = asyncio.get_running_loop().call_later(wait, self._on_timer)
+                return
+            batch = self._take(length, group)
+            self._inflight += 1
+            asyncio.get_running_loop().create_task(self._execute(batch))
+
+    def _on_timer(self) -> None:
+        self._timer = None
+        self._dispatch()
+
+    def _take(self, length: int, group: deque[_Request]) -> list[_Request]:
+        batch = [group.popleft()]
+        rows = batch[0].inputs.shape[0]
+        while group and rows + group[0].inputs.shape[0] <= self.config.max_batch_size:
+            batch.append(group.popleft())
+            rows += batch[-1].inputs.shape[0]
+        if not group:
+            del self._groups[length]
+        self._queued_rows -= rows
+        return batch
+
+    async def _execute(self, batch: list[_Request]) -> None:
+        try:
+            live = [r for r in batch if not r.future.done()]  # skip requests whose client left
+            if not live:
+                return
+            inputs = live[0].inputs if len(live) == 1 else np.concatenate([r.inputs for r in live])
+            loop = asyncio.get_running_loop()
+            try:
+                outputs = await loop.run_in_executor(self._executor, self._run, inputs)
+            except Exception as exc:
+                log.exception("batch of %d rows failed on model %s", len(inputs), self.name)
+                error = BatchFailed(f"inference failed on model {self.name}: {exc}")
+                for r in live:
+                    if not r.future.done():
+                        r.future.set_exception(error)
+                return
+            self.batches_run += 1
+            self.rows_run += len(inputs)
+            start = 0
+            for r in live:
+                end = start + r.inputs.shape[0]
+                if not r.future.done():
+                    r.future.set_result(outputs[start:end])
+                start = end
+        finally:
+            self._inflight -= 1
+            self._dispatch()

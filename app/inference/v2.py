@@ -1,0 +1,193 @@
+"""Open Inference Protocol (KServe v2 / Triton HTTP) routes over the same data plane and
+batchers as /predict, so `tritonclient.http` and KServe clients work unchanged.
+
+A version segment that is not a number is read as an alias (`.../versions/production/infer`).
+Errors are `{"error": "..."}`: 400 for a bad request, 404 for an unknown model or version.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable
+from functools import wraps
+from typing import Any
+
+from fastapi import APIRouter, Request, Response
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import JSONResponse
+from sqlalchemy import text
+
+from app.contract import INPUT_NAME, OUTPUT_NAME
+from app.errors import InvalidInput, SeqcastError
+from app.inference import oip
+from app.inference.fastpath import check_batch
+from app.inference.serving.resolver import Resolved
+from app.registry import service as registry
+
+router = APIRouter(prefix="/v2", tags=["open inference protocol"])
+
+EXTENSIONS = ["binary_tensor_data"]
+
+
+def _error(exc: SeqcastError) -> JSONResponse:
+    status = 400 if isinstance(exc, InvalidInput) else exc.status_code
+    headers = {"Retry-After": "1"} if status == 503 else None
+    return JSONResponse({"error": exc.message}, status_code=status, headers=headers)
+
+
+def oip_errors(
+    route: Callable[..., Awaitable[Response]],
+) -> Callable[..., Awaitable[Response]]:
+    """OIP clients expect `{"error": ...}` bodies, not the REST API's `detail` shape."""
+
+    @wraps(route)
+    async def wrapper(*args: Any, **kwargs: Any) -> Response:
+        try:
+            return await route(*args, **kwargs)
+        except SeqcastError as exc:
+            return _error(exc)
+
+    return wrapper
+
+
+def _version_or_alias(version: str | None) -> tuple[int | None, str | None]:
+    if version is None:
+        return None, None
+    return (int(version), None) if version.isdigit() else (None, version)
+
+
+async def _resolve(request: Request, name: str, version: str | None) -> Resolved:
+    number, alias = _version_or_alias(version)
+    return await request.app.state.dataplane.resolve(name, number, alias)
+
+
+@router.get("", operation_id="v2_server_metadata", summary="Server metadata")
+async def server_metadata(request: Request) -> dict:
+    return {"name": "seqcast", "version": request.app.version, "extensions": EXTENSIONS}
+
+
+@router.get("/health/live", operation_id="v2_live")
+async def live() -> dict:
+    return {"live": True}
+
+
+@router.get("/health/ready", operation_id="v2_ready", responses={400: {"description": "Not ready"}})
+async def ready(request: Request) -> JSONResponse:
+    """Ready when the registry answers: every registered version can then be served."""
+
+    def check() -> bool:
+        try:
+            with request.app.state.engine.connect() as conn:
+                conn.execute(text("SELECT 1"))
+        except Exception:
+            return False
+        return True
+
+    ok = await run_in_threadpool(check)
+    return JSONResponse({"ready": ok}, status_code=200 if ok else 400)
+
+
+async def _metadata(request: Request, name: str, version: str | None) -> Response:
+    resolved = await _resolve(request, name, version)
+
+    def versions() -> list[str]:
+        with request.app.state.sessionmaker() as session:
+            return [str(v.version) for v in registry.get_model(session, name).versions]
+
+    return JSONResponse(
+        {
+            "name": name,
+            "versions": await run_in_threadpool(versions),
+            "platform": "onnxruntime_onnx",
+            "inputs": [
+                {
+                    "name": INPUT_NAME,
+                    "datatype": "FP32",
+                    "shape": [-1, -1, len(resolved.feature_columns)],
+                }
+            ],
+            "outputs": [
+                {
+                    "name": OUTPUT_NAME,
+                    "datatype": "FP32",
+                    "shape": [-1, resolved.horizon, len(resolved.target_columns)],
+                }
+            ],
+            "parameters": {
+                "version": resolved.version,
+                "feature_columns": list(resolved.feature_columns),
+                "target_columns": list(resolved.target_columns),
+                "input_length": resolved.input_length,
+            },
+        }
+    )
+
+
+async def _ready(request: Request, name: str, version: str | None) -> Response:
+    await _resolve(request, name, version)
+    return JSONResponse({"name": name, "ready": True})
+
+
+async def _infer(request: Request, name: str, version: str | None) -> Response:
+    body = await request.body()
+    call = oip.decode(body, request.headers.get(oip.HEADER_LENGTH))
+    resolved = await _resolve(request, name, version)
+    batch = check_batch(call.inputs, resolved, field=INPUT_NAME)
+    forecast = await request.app.state.dataplane.infer(resolved, batch)
+    content, headers = oip.encode(
+        name, resolved.version, call.id, forecast, binary=call.binary_output
+    )
+    media = "application/octet-stream" if headers else "application/json"
+    return Response(content, media_type=media, headers=headers)
+
+
+@router.get("/models/{name}", operation_id="v2_model_metadata")
+@oip_errors
+async def model_metadata(request: Request, name: str) -> Response:
+    return await _metadata(request, name, None)
+
+
+@router.get("/models/{name}/versions/{version}", operation_id="v2_model_version_metadata")
+@oip_errors
+async def model_version_metadata(request: Request, name: str, version: str) -> Response:
+    return await _metadata(request, name, version)
+
+
+@router.get("/models/{name}/ready", operation_id="v2_model_ready")
+@oip_errors
+async def model_ready(request: Request, name: str) -> Response:
+    return await _ready(request, name, None)
+
+
+@router.get("/models/{name}/versions/{version}/ready", operation_id="v2_model_version_ready")
+@oip_errors
+async def model_version_ready(request: Request, name: str, version: str) -> Response:
+    return await _ready(request, name, version)
+
+
+_INFER_DOC = {
+    "requestBody": {
+        "required": True,
+        "description": "An OIP inference request (JSON), optionally followed by binary tensor "
+        "data whose JSON header length is given in Inference-Header-Content-Length.",
+        "content": {
+            "application/json": {"schema": {"type": "object"}},
+            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
+        },
+    }
+}
+
+
+@router.post("/models/{name}/infer", operation_id="v2_infer", openapi_extra=_INFER_DOC)
+@oip_errors
+async def infer(request: Request, name: str) -> Response:
+    return await _infer(request, name, None)
+
+
+@router.post(
+    "/models/{name}/versions/{version}/infer",
+    operation_id="v2_infer_version",
+    openapi_extra=_INFER_DOC,
+)
+@oip_errors
+async def infer_version(request: Request, name: str, version: str) -> Response:
+    return await _infer(request, name, version)
