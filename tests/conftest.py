@@ -9,7 +9,9 @@ SEQCAST_TEST_REDIS.
 from __future__ import annotations
 
 import os
+import socket
 import subprocess
+import threading
 import time
 import uuid
 from collections.abc import Iterator
@@ -19,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import psycopg
 import pytest
+import uvicorn
 from fastapi.testclient import TestClient
 
 from app.cli import worker_command
@@ -131,6 +134,32 @@ def client(pg_settings: Settings) -> Iterator[TestClient]:
     """The app on PostgreSQL + Redis. Tests that need training also request `pg_worker`."""
     with TestClient(create_app(pg_settings)) as c:
         yield c
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_url(pg_settings: Settings) -> Iterator[str]:
+    """The same app behind a real uvicorn server (in a thread), for real HTTP clients and
+    real concurrency."""
+    port = free_port()
+    config = uvicorn.Config(
+        create_app(pg_settings), host="127.0.0.1", port=port, log_level="warning"
+    )
+    server = uvicorn.Server(config)
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 30
+    while not server.started:
+        assert thread.is_alive() and time.monotonic() < deadline, "uvicorn did not start"
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=15)
 
 
 @pytest.fixture(scope="session")

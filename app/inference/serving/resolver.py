@@ -56,6 +56,7 @@ class VersionResolver:
         self._ttl = ttl
         self._defaults = defaults
         self._cache: dict[CacheKey, tuple[Resolved, float]] = {}
+        self._generation: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def cached(self, model: str, version: int | None, alias: str | None) -> Resolved | None:
@@ -71,6 +72,7 @@ class VersionResolver:
     def resolve(self, model: str, version: int | None, alias: str | None) -> Resolved:
         """Look the version up in the registry (blocking: call it off the event loop)."""
         key = (model, version, alias)
+        generation = self._generation.get(model, 0)
         try:
             with self._sessions() as session:
                 found = registry.resolve(session, model, version=version, alias=alias)
@@ -95,11 +97,14 @@ class VersionResolver:
             log.warning("registry unreachable; serving %s from the cached resolution", model)
             return stale[0]
         with self._lock:
-            self._cache[key] = (resolved, time.monotonic())
+            # A lookup that raced with invalidate() read the old target: use it, don't keep it.
+            if self._generation.get(model, 0) == generation:
+                self._cache[key] = (resolved, time.monotonic())
         return resolved
 
     def invalidate(self, model: str) -> None:
         """Forget every resolution of `model` (after an alias move or a version delete)."""
         with self._lock:
+            self._generation[model] = self._generation.get(model, 0) + 1
             for key in [k for k in self._cache if k[0] == model]:
                 del self._cache[key]

@@ -1,0 +1,96 @@
+"""Serving under concurrency over real HTTP: backpressure and alias moves during a burst."""
+
+from __future__ import annotations
+
+import asyncio
+
+import httpx
+import numpy as np
+import pytest
+
+from tests.conftest import seasonal_series, train_and_wait
+
+WINDOW = np.column_stack([seasonal_series()["y"], seasonal_series()["x"]])[-24:].tolist()
+
+
+@pytest.fixture(scope="module")
+def two_versions(client, pg_worker, dataset) -> str:
+    """A model with two versions, trained with different seeds."""
+    for seed in (1, 2):
+        job = train_and_wait(
+            client,
+            {
+                "model_name": "flip",
+                "architecture": "gru",
+                "dataset_id": dataset["id"],
+                "target_columns": ["y"],
+                "feature_columns": ["y", "x"],
+                "input_length": 24,
+                "horizon": 6,
+                "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": seed},
+            },
+        )
+        assert job["status"] == "succeeded", job["error"]
+    return "flip"
+
+
+async def _burst(url: str, bodies: list[dict], concurrency: int) -> list[httpx.Response]:
+    limits = httpx.Limits(max_connections=concurrency)
+    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+        return await asyncio.gather(*(client.post("/predict", json=b) for b in bodies))
+
+
+def test_full_queue_answers_503_with_retry_after(client, live_url, two_versions):
+    settings = {"max_queue_size": 3, "max_queue_delay_ms": 400, "max_batch_size": 64}
+    assert client.put(f"/models/{two_versions}/serving", json=settings).status_code == 200
+    try:
+        body = {"model": two_versions, "version": 1, "inputs": [WINDOW]}
+        responses = asyncio.run(_burst(live_url, [body] * 10, concurrency=10))
+    finally:
+        client.put(f"/models/{two_versions}/serving", json={})
+    codes = sorted(r.status_code for r in responses)
+    assert codes == [200] * 3 + [503] * 7, codes
+    refused = next(r for r in responses if r.status_code == 503)
+    assert refused.headers["retry-after"] == "5"
+    assert "max_queue_size 3" in refused.json()["detail"]
+    assert client.get(f"/models/{two_versions}").json()["serving"]["max_queue_size"] is None
+
+
+def test_alias_flip_during_a_burst_fails_no_request(client, live_url, two_versions):
+    name = two_versions
+    assert client.put(f"/models/{name}/aliases/live", json={"version": 1}).status_code == 200
+    body = {"model": name, "alias": "live", "inputs": [WINDOW]}
+
+    async def scenario() -> tuple[list[httpx.Response], list[httpx.Response]]:
+        first = asyncio.create_task(_burst(live_url, [body] * 150, concurrency=16))
+        await asyncio.sleep(0.05)
+        async with httpx.AsyncClient(base_url=live_url) as admin:
+            flipped = await admin.put(f"/models/{name}/aliases/live", json={"version": 2})
+            assert flipped.status_code == 200
+        second = await _burst(live_url, [body] * 50, concurrency=16)
+        return await first, second
+
+    during, after = asyncio.run(scenario())
+    assert [r.status_code for r in during + after] == [200] * 200
+    assert {r.json()["version"] for r in after} == {2}
+    assert {r.json()["version"] for r in during} <= {1, 2}
+    one = client.post("/predict", json={**body, "alias": None, "version": 1}).json()
+    two = client.post("/predict", json={**body, "alias": None, "version": 2}).json()
+    assert one["predictions"] != two["predictions"]  # the flip really changed the model
+
+
+def test_explicit_load_and_unload(client, two_versions):
+    loaded = client.post(f"/models/{two_versions}/versions/1/load")
+    assert loaded.status_code == 200, loaded.text
+    assert loaded.json()["loaded"] is True and loaded.json()["provider"] == "CPUExecutionProvider"
+    assert client.post(f"/models/{two_versions}/versions/1/unload").json()["loaded"] is False
+    again = client.post("/predict", json={"model": two_versions, "version": 1, "inputs": [WINDOW]})
+    assert again.status_code == 200  # loads again on first use
+    assert client.post(f"/models/{two_versions}/versions/9/load").status_code == 404
+
+
+def test_serving_settings_are_validated(client, two_versions):
+    bad = client.put(f"/models/{two_versions}/serving", json={"max_batch_size": 0})
+    assert bad.status_code == 422
+    assert bad.json()["detail"][0]["loc"] == ["body", "max_batch_size"]
+    assert client.put("/models/nope/serving", json={}).status_code == 404
