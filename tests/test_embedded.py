@@ -114,3 +114,12 @@ def test_readme_walkthrough_works_when_pasted(served: httpx.Client, tmp_path):
         assert f"{architecture} succeeded" in result.stdout, result.stdout
     assert result.stdout.count('"predictions"') == 4
     assert (tmp_path / "demo-lstm.onnx").stat().st_size > 0
+
+    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    assert "127.0.0.1:8000" in snippet
+    snippet = snippet.replace("127.0.0.1:8000", served.base_url.netloc.decode())
+    result = subprocess.run(
+        [sys.executable, "-c", snippet], capture_output=True, text=True, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("[[") == 1 and result.stdout.strip().endswith("]]]")
