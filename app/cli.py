@@ -52,6 +52,7 @@ def cmd_api(args: argparse.Namespace) -> int:
         host=args.host or settings.host,
         port=args.port or settings.port,
         log_level="info",
+        access_log=settings.access_log,
     )
     return 0
 

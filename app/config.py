@@ -28,6 +28,9 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    access_log: bool = Field(
+        False, description="uvicorn's per-request log line (off: it costs hot-path throughput)."
+    )
 
     training_device: Device = Field("auto", description="Worker device: auto picks CUDA if usable.")
     inference_device: Device = Field("auto", description="onnxruntime provider preference.")
