@@ -17,4 +17,5 @@ celery.conf.update(
     task_soft_time_limit=REDIS_VISIBILITY_TIMEOUT - 3600,
     task_time_limit=REDIS_VISIBILITY_TIMEOUT - 1800,
     worker_hijack_root_logger=False,
+    worker_send_task_events=True,  # Flower and the metrics see tasks from the start
 )
