@@ -54,6 +54,27 @@ class Settings(BaseSettings):
     parity_tolerance: float = Field(1e-4, gt=0, description="Max ONNX-vs-torch relative error.")
     broker_check_timeout: float = Field(2.0, gt=0, description="Seconds /readyz waits on broker.")
 
+    auth: bool | None = Field(
+        None, description="Require API keys; default: on, except on a local SQLite database."
+    )
+    auth_cache_seconds: float = Field(
+        10.0, ge=0, description="How long a checked key is trusted (revocation delay)."
+    )
+    max_body_bytes: int = Field(64 << 20, ge=1024, description="Larger request bodies get 413.")
+    max_dataset_rows: int = Field(1_000_000, ge=2)
+    max_dataset_columns: int = Field(256, ge=1)
+    max_predict_windows: int = Field(1024, ge=1, description="Windows in one /predict request.")
+
+    job_deadline_seconds: int = Field(
+        5 * 3600, ge=60, description="A training job running longer is stopped and failed."
+    )
+    job_heartbeat_timeout_seconds: int = Field(
+        600, ge=10, description="A running job silent this long is presumed dead and re-queued."
+    )
+    reconcile_interval_seconds: float = Field(
+        30.0, ge=0, description="How often the API re-queues lost jobs (0: never)."
+    )
+
     @model_validator(mode="after")
     def _embedded_defaults(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().resolve()
@@ -64,6 +85,13 @@ class Settings(BaseSettings):
         if str(self.artifact_root) in ("", "."):
             self.artifact_root = self.data_dir / "artifacts"
         self.artifact_root = self.artifact_root.expanduser().resolve()
+        if self.auth is None:
+            self.auth = not self.local
+        elif not self.auth and not self.local:
+            raise ValueError(
+                "SEQCAST_AUTH=false is only allowed with a local SQLite database: a shared "
+                "deployment must require API keys (create one with `seqcast keys create`)"
+            )
         return self
 
     @property
@@ -72,8 +100,9 @@ class Settings(BaseSettings):
         return self.data_dir / "broker"
 
     @property
-    def embedded(self) -> bool:
-        return self.database_url.startswith("sqlite") or self.broker_url.startswith("filesystem")
+    def local(self) -> bool:
+        """A single-machine install: the database is a SQLite file."""
+        return self.database_url.startswith("sqlite")
 
 
 @lru_cache

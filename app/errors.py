@@ -6,6 +6,8 @@ shape FastAPI uses for validation errors (`detail: [{loc, msg, type}]`): one for
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -13,6 +15,7 @@ from fastapi.responses import JSONResponse
 
 class SeqcastError(Exception):
     status_code = 500
+    headers: ClassVar[dict[str, str] | None] = None
 
     def __init__(self, message: str) -> None:
         super().__init__(message)
@@ -32,6 +35,7 @@ class Conflict(SeqcastError):
 
 class ServiceUnavailable(SeqcastError):
     status_code = 503
+    headers: ClassVar[dict[str, str] | None] = {"Retry-After": "5"}
 
 
 class InvalidInput(SeqcastError):
@@ -49,13 +53,24 @@ class InvalidInput(SeqcastError):
         return {"detail": [{"loc": list(self.loc), "msg": msg, "type": "value_error"}]}
 
 
-def install_error_handlers(app: FastAPI) -> None:
-    async def handle(_: Request, exc: Exception) -> JSONResponse:
-        assert isinstance(exc, SeqcastError)
-        headers = {"Retry-After": "5"} if exc.status_code == 503 else None
-        return JSONResponse(exc.body(), status_code=exc.status_code, headers=headers)
+OIP_PREFIX = "/v2"
+"""Open Inference Protocol routes answer errors as `{"error": "..."}`, bad input with 400."""
 
-    async def handle_validation(_: Request, exc: Exception) -> JSONResponse:
+
+def _oip(request: Request, status: int, message: str, headers: dict | None) -> JSONResponse:
+    return JSONResponse(
+        {"error": message}, status_code=400 if status == 422 else status, headers=headers
+    )
+
+
+def install_error_handlers(app: FastAPI) -> None:
+    async def handle(request: Request, exc: Exception) -> JSONResponse:
+        assert isinstance(exc, SeqcastError)
+        if request.url.path.startswith(OIP_PREFIX):
+            return _oip(request, exc.status_code, exc.message, exc.headers)
+        return JSONResponse(exc.body(), status_code=exc.status_code, headers=exc.headers)
+
+    async def handle_validation(request: Request, exc: Exception) -> JSONResponse:
         """FastAPI's default echoes each bad `input` back: that can be megabytes, and a NaN in it
         cannot even be encoded as JSON (a 500 instead of a 422). Keep where and what only."""
         assert isinstance(exc, RequestValidationError)
@@ -63,6 +78,8 @@ def install_error_handlers(app: FastAPI) -> None:
             {"loc": list(e.get("loc", ())), "msg": str(e.get("msg", "")), "type": e.get("type")}
             for e in exc.errors()
         ]
+        if request.url.path.startswith(OIP_PREFIX):
+            return _oip(request, 422, "; ".join(d["msg"] for d in detail), None)
         return JSONResponse({"detail": detail}, status_code=422)
 
     app.add_exception_handler(SeqcastError, handle)

@@ -3,12 +3,14 @@ publisher and onnxruntime session cache, and mounts one router per domain."""
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from collections.abc import AsyncIterator
 from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 
+from celery import Celery
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
@@ -16,6 +18,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app import health
 from app.artifacts import LocalArtifactStore
+from app.auth.service import KeyChecker
 from app.config import Settings, get_settings
 from app.datasets.router import router as datasets_router
 from app.db import make_engine, make_sessionmaker
@@ -26,9 +29,11 @@ from app.inference.serving.batcher import BatchConfig
 from app.inference.serving.resolver import VersionResolver
 from app.inference.serving.sessions import SessionCache
 from app.inference.v2 import router as v2_router
+from app.limits import BodySizeLimit
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
+from app.training.reconciler import reconcile
 from app.training.router import router as training_router
 
 log = logging.getLogger("seqcast")
@@ -67,12 +72,21 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         batch_config=defaults,
     )
     resolver = VersionResolver(sessions, ttl=settings.resolve_ttl_seconds, defaults=defaults)
-    dataplane = DataPlane(resolver, cache)
+    celery = make_celery(settings)
+    dataplane = DataPlane(resolver, cache, settings.max_predict_windows)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        if not settings.auth:
+            log.warning(
+                "AUTHENTICATION IS OFF: anyone who can reach this port can train, predict and "
+                "delete models. That is allowed only with a local SQLite database; a shared "
+                "deployment requires API keys."
+            )
         await run_in_threadpool(preload_aliased, dataplane, sessions)
+        reconciler = asyncio.create_task(reconcile_forever(sessions, celery, settings))
         yield
+        reconciler.cancel()
         executor.shutdown(wait=False, cancel_futures=True)
         engine.dispose()
 
@@ -81,8 +95,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.engine = engine
     app.state.sessionmaker = sessions
     app.state.store = store
-    app.state.celery = make_celery(settings)
+    app.state.celery = celery
     app.state.dataplane = dataplane
+    app.state.keys = KeyChecker(sessions, settings.auth_cache_seconds)
+    app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     install_error_handlers(app)
     for router in (
         datasets_router,
@@ -113,3 +129,17 @@ def preload_aliased(dataplane: DataPlane, sessions: sessionmaker[Session]) -> No
             dataplane.cache.get(resolved.key, resolved.batch_config)
         except Exception:
             log.exception("could not preload %s@%s; it will load on first use", name, alias)
+
+
+async def reconcile_forever(
+    sessions: sessionmaker[Session], celery: Celery, settings: Settings
+) -> None:
+    """The reconciler (app.training.reconciler), every `reconcile_interval_seconds`."""
+    if not settings.reconcile_interval_seconds:
+        return
+    while True:
+        await asyncio.sleep(settings.reconcile_interval_seconds)
+        try:
+            await run_in_threadpool(reconcile, sessions, celery, settings)
+        except Exception:
+            log.exception("reconciler pass failed; retrying at the next interval")

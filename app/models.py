@@ -1,8 +1,18 @@
 """Every table, imported in one place so Alembic and the workers see the whole metadata."""
 
+from app.auth.models import ApiKey
 from app.datasets.models import Dataset
 from app.db import Base
 from app.registry.models import Model, ModelAlias, ModelVersion
 from app.training.models import JobStatus, TrainingJob
 
-__all__ = ["Base", "Dataset", "JobStatus", "Model", "ModelAlias", "ModelVersion", "TrainingJob"]
+__all__ = [
+    "ApiKey",
+    "Base",
+    "Dataset",
+    "JobStatus",
+    "Model",
+    "ModelAlias",
+    "ModelVersion",
+    "TrainingJob",
+]

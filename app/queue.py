@@ -9,8 +9,12 @@ from app.config import Settings
 
 TRAIN_TASK = "training.run"
 
-REDIS_VISIBILITY_TIMEOUT = 6 * 3600
-"""Must exceed the longest training job, or Redis redelivers a job that is still running."""
+
+def visibility_timeout(settings: Settings) -> int:
+    """Redis redelivers an unacknowledged message after this long. It must exceed the longest
+    job (the hard time limit, `job_deadline_seconds` + 60 s) or a live job would run twice; a
+    job whose worker died sooner is re-queued by the reconciler from its stale heartbeat."""
+    return settings.job_deadline_seconds + 3600
 
 
 def make_celery(settings: Settings) -> Celery:
@@ -28,13 +32,16 @@ def make_celery(settings: Settings) -> Celery:
             "store_processed": False,
         }
     elif settings.broker_url.startswith(("redis", "rediss")):
-        options = {"visibility_timeout": REDIS_VISIBILITY_TIMEOUT}
+        options = {"visibility_timeout": visibility_timeout(settings)}
     celery.conf.update(
         broker_transport_options=options,
         broker_connection_retry_on_startup=True,
         task_default_queue=settings.task_queue,
         task_ignore_result=True,
         task_serializer="json",
+        # Fail fast when the broker is down: POST /train answers 503 instead of hanging.
+        broker_connection_timeout=3,
+        task_publish_retry_policy={"max_retries": 2, "interval_start": 0, "interval_step": 0.5},
         accept_content=["json"],
         # The filesystem transport has no fanout exchange, so no remote control there.
         worker_enable_remote_control=not settings.broker_url.startswith("filesystem"),

@@ -24,8 +24,11 @@ import pytest
 import uvicorn
 from fastapi.testclient import TestClient
 
+from app.auth import service as keys
+from app.auth.service import Scope
 from app.cli import worker_command
 from app.config import Settings
+from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
 
@@ -129,10 +132,33 @@ def pg_worker(pg_settings: Settings) -> Iterator[Worker]:
     worker.stop()
 
 
+def make_key(settings: Settings, *scopes: Scope, name: str = "tests") -> str:
+    """A real API key, created the way `seqcast keys create` creates one."""
+    engine = make_engine(settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            _, key = keys.create(session, name=name, scopes=list(scopes))
+            session.commit()
+    finally:
+        engine.dispose()
+    return key
+
+
 @pytest.fixture(scope="session")
-def client(pg_settings: Settings) -> Iterator[TestClient]:
-    """The app on PostgreSQL + Redis. Tests that need training also request `pg_worker`."""
-    with TestClient(create_app(pg_settings)) as c:
+def admin_key(pg_settings: Settings) -> str:
+    return make_key(pg_settings, Scope.admin, name="test-admin")
+
+
+@pytest.fixture(scope="session")
+def auth_headers(admin_key: str) -> dict[str, str]:
+    return {"Authorization": f"Bearer {admin_key}"}
+
+
+@pytest.fixture(scope="session")
+def client(pg_settings: Settings, auth_headers: dict[str, str]) -> Iterator[TestClient]:
+    """The app on PostgreSQL + Redis, authenticated as admin (a shared deployment requires
+    keys). Tests that need training also request `pg_worker`."""
+    with TestClient(create_app(pg_settings), headers=auth_headers) as c:
         yield c
 
 

@@ -345,12 +345,12 @@ def test_seqcast_settings_values_parse():
         settings = settings_from(env_dict(service.get("environment")))
         assert settings.database_url.startswith("postgresql+psycopg://"), name
         assert settings.broker_url.startswith("redis://"), name
-        assert not settings.embedded, name
+        assert not settings.local and settings.auth, name
     config = base()[("ConfigMap", "seqcast-config")]["data"]
     secret = base()[("Secret", "seqcast-secrets")]["stringData"]
     settings = settings_from(config | secret)
     assert settings.port == API_PORT and settings.host == "0.0.0.0"
-    assert not settings.embedded
+    assert not settings.local and settings.auth
 
 
 # --- docker compose ------------------------------------------------------------------------------

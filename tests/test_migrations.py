@@ -16,7 +16,7 @@ from app.migrate import downgrade, upgrade
 from app.models import Base
 from tests.conftest import PG_SERVER
 
-TABLES = {"datasets", "training_jobs", "models", "model_versions", "model_aliases"}
+TABLES = {"datasets", "training_jobs", "models", "model_versions", "model_aliases", "api_keys"}
 
 
 @pytest.fixture

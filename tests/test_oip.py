@@ -33,53 +33,64 @@ def _windows(batch: int = 3) -> np.ndarray:
     return np.stack([values[-24 - i : len(values) - i] for i in range(batch)])
 
 
-def _predict(live_url: str, name: str, x: np.ndarray) -> np.ndarray:
-    response = httpx.post(f"{live_url}/predict", json={"model": name, "inputs": x.tolist()})
+def _predict(live_url: str, name: str, x: np.ndarray, headers: dict) -> np.ndarray:
+    response = httpx.post(
+        f"{live_url}/predict", json={"model": name, "inputs": x.tolist()}, headers=headers
+    )
     assert response.status_code == 200, response.text
     return np.asarray(response.json()["predictions"], dtype=np.float32)
 
 
 @pytest.mark.parametrize("binary", [False, True], ids=["json", "binary"])
-def test_tritonclient_round_trip(triton_client, live_url, model, binary):
+def test_tritonclient_round_trip(triton_client, live_url, model, binary, auth_headers):
     name, version = model
     x = _windows()
     inputs = triton.InferInput("inputs", list(x.shape), "FP32")
     inputs.set_data_from_numpy(x, binary_data=binary)
     outputs = [triton.InferRequestedOutput("forecast", binary_data=binary)]
     result = triton_client.infer(
-        name, [inputs], model_version=str(version), outputs=outputs, request_id="req-42"
+        name,
+        [inputs],
+        model_version=str(version),
+        outputs=outputs,
+        request_id="req-42",
+        headers=dict(auth_headers),  # tritonclient adds its own headers to the dict it is given
     )
     forecast = result.as_numpy("forecast")
     assert forecast.shape == (3, 6, 1) and forecast.dtype == np.float32
-    np.testing.assert_allclose(forecast, _predict(live_url, name, x), atol=1e-6)
+    np.testing.assert_allclose(forecast, _predict(live_url, name, x, auth_headers), atol=1e-6)
     response = result.get_response()
     assert response["id"] == "req-42"
     assert response["model_version"] == str(version)
 
 
-def test_tritonclient_defaults_and_metadata(triton_client, model):
+def test_tritonclient_defaults_and_metadata(triton_client, model, auth_headers):
     name, version = model
     assert triton_client.is_server_live() and triton_client.is_server_ready()
-    assert triton_client.is_model_ready(name)
+    assert triton_client.is_model_ready(name, headers=auth_headers)
+    assert not triton_client.is_model_ready(name)  # no key: 401, so not ready for this caller
     assert "binary_tensor_data" in triton_client.get_server_metadata()["extensions"]
-    meta = triton_client.get_model_metadata(name)
+    meta = triton_client.get_model_metadata(name, headers=auth_headers)
     assert meta["inputs"] == [{"name": "inputs", "datatype": "FP32", "shape": [-1, -1, 2]}]
     assert meta["outputs"] == [{"name": "forecast", "datatype": "FP32", "shape": [-1, 6, 1]}]
     assert str(version) in meta["versions"]
     x = _windows(1)
     inputs = triton.InferInput("inputs", list(x.shape), "FP32")
     inputs.set_data_from_numpy(x)  # tritonclient's default: binary
-    assert triton_client.infer(name, [inputs]).as_numpy("forecast").shape == (1, 6, 1)
+    result = triton_client.infer(name, [inputs], headers=dict(auth_headers))
+    assert result.as_numpy("forecast").shape == (1, 6, 1)
 
 
-def test_tritonclient_errors(triton_client, model):
+def test_tritonclient_errors(triton_client, model, auth_headers):
     with pytest.raises(InferenceServerException, match="model 'nope' not found"):
-        triton_client.get_model_metadata("nope")
+        triton_client.get_model_metadata("nope", headers=auth_headers)
+    with pytest.raises(InferenceServerException, match="API key is required"):
+        triton_client.get_model_metadata(model[0])
     x = _windows(1)[:, :, :1]  # one feature; the model reads two
     inputs = triton.InferInput("inputs", list(x.shape), "FP32")
     inputs.set_data_from_numpy(x)
     with pytest.raises(InferenceServerException, match="expected 2 features per step"):
-        triton_client.infer(model[0], [inputs])
+        triton_client.infer(model[0], [inputs], headers=dict(auth_headers))
 
 
 def _binary_request(x: np.ndarray, **overrides) -> tuple[bytes, dict]:
@@ -109,8 +120,9 @@ def _binary_request(x: np.ndarray, **overrides) -> tuple[bytes, dict]:
         (lambda b, h: (b"{not json" + b[9:], h), "not valid JSON"),
     ],
 )
-def test_malformed_binary_requests_are_400(live_url, model, mutate, expected):
+def test_malformed_binary_requests_are_400(live_url, model, mutate, expected, auth_headers):
     body, headers = mutate(*_binary_request(_windows(1)[:, :, :]))
+    headers = {**headers, **auth_headers}
     response = httpx.post(f"{live_url}/v2/models/{model[0]}/infer", content=body, headers=headers)
     assert response.status_code == 400, response.text
     assert expected in response.json()["error"]
@@ -143,13 +155,13 @@ def test_malformed_binary_requests_are_400(live_url, model, mutate, expected):
         ),
     ],
 )
-def test_malformed_json_requests_are_400(live_url, model, doc, expected):
-    response = httpx.post(f"{live_url}/v2/models/{model[0]}/infer", json=doc)
+def test_malformed_json_requests_are_400(live_url, model, doc, expected, auth_headers):
+    response = httpx.post(f"{live_url}/v2/models/{model[0]}/infer", json=doc, headers=auth_headers)
     assert response.status_code == 400, response.text
     assert expected in response.json()["error"]
 
 
-def test_json_infer_by_alias_and_unknown_version(live_url, model):
+def test_json_infer_by_alias_and_unknown_version(live_url, model, auth_headers):
     name, version = model
     x = _windows(1)
     doc = {
@@ -162,9 +174,13 @@ def test_json_infer_by_alias_and_unknown_version(live_url, model):
             }
         ]
     }
-    ok = httpx.post(f"{live_url}/v2/models/{name}/versions/{version}/infer", json=doc)
+    ok = httpx.post(
+        f"{live_url}/v2/models/{name}/versions/{version}/infer", json=doc, headers=auth_headers
+    )
     assert ok.status_code == 200, ok.text
     out = ok.json()["outputs"][0]
     assert out["shape"] == [1, 6, 1] and len(out["data"]) == 6
-    missing = httpx.post(f"{live_url}/v2/models/{name}/versions/999/infer", json=doc)
+    missing = httpx.post(
+        f"{live_url}/v2/models/{name}/versions/999/infer", json=doc, headers=auth_headers
+    )
     assert missing.status_code == 404 and "no version 999" in missing.json()["error"]

@@ -34,18 +34,22 @@ def two_versions(client, pg_worker, dataset) -> str:
     return "flip"
 
 
-async def _burst(url: str, bodies: list[dict], concurrency: int) -> list[httpx.Response]:
+async def _burst(
+    url: str, bodies: list[dict], concurrency: int, headers: dict
+) -> list[httpx.Response]:
     limits = httpx.Limits(max_connections=concurrency)
-    async with httpx.AsyncClient(base_url=url, limits=limits, timeout=30) as client:
+    async with httpx.AsyncClient(
+        base_url=url, limits=limits, timeout=30, headers=headers
+    ) as client:
         return await asyncio.gather(*(client.post("/predict", json=b) for b in bodies))
 
 
-def test_full_queue_answers_503_with_retry_after(client, live_url, two_versions):
+def test_full_queue_answers_503_with_retry_after(client, live_url, two_versions, auth_headers):
     settings = {"max_queue_size": 3, "max_queue_delay_ms": 400, "max_batch_size": 64}
     assert client.put(f"/models/{two_versions}/serving", json=settings).status_code == 200
     try:
         body = {"model": two_versions, "version": 1, "inputs": [WINDOW]}
-        responses = asyncio.run(_burst(live_url, [body] * 10, concurrency=10))
+        responses = asyncio.run(_burst(live_url, [body] * 10, 10, auth_headers))
     finally:
         client.put(f"/models/{two_versions}/serving", json={})
     codes = sorted(r.status_code for r in responses)
@@ -56,18 +60,18 @@ def test_full_queue_answers_503_with_retry_after(client, live_url, two_versions)
     assert client.get(f"/models/{two_versions}").json()["serving"]["max_queue_size"] is None
 
 
-def test_alias_flip_during_a_burst_fails_no_request(client, live_url, two_versions):
+def test_alias_flip_during_a_burst_fails_no_request(client, live_url, two_versions, auth_headers):
     name = two_versions
     assert client.put(f"/models/{name}/aliases/live", json={"version": 1}).status_code == 200
     body = {"model": name, "alias": "live", "inputs": [WINDOW]}
 
     async def scenario() -> tuple[list[httpx.Response], list[httpx.Response]]:
-        first = asyncio.create_task(_burst(live_url, [body] * 150, concurrency=16))
+        first = asyncio.create_task(_burst(live_url, [body] * 150, 16, auth_headers))
         await asyncio.sleep(0.05)
-        async with httpx.AsyncClient(base_url=live_url) as admin:
+        async with httpx.AsyncClient(base_url=live_url, headers=auth_headers) as admin:
             flipped = await admin.put(f"/models/{name}/aliases/live", json={"version": 2})
             assert flipped.status_code == 200
-        second = await _burst(live_url, [body] * 50, concurrency=16)
+        second = await _burst(live_url, [body] * 50, 16, auth_headers)
         return await first, second
 
     during, after = asyncio.run(scenario())

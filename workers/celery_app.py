@@ -4,7 +4,7 @@ safe to redeliver (late acks, reject on worker loss, one message at a time)."""
 from __future__ import annotations
 
 from app.config import get_settings
-from app.queue import REDIS_VISIBILITY_TIMEOUT, make_celery
+from app.queue import make_celery
 
 settings = get_settings()
 celery = make_celery(settings)
@@ -13,9 +13,11 @@ celery.conf.update(
     task_acks_late=True,
     task_reject_on_worker_lost=True,
     worker_prefetch_multiplier=1,
-    # Below Redis' visibility timeout, so a live job is never handed to a second worker.
-    task_soft_time_limit=REDIS_VISIBILITY_TIMEOUT - 3600,
-    task_time_limit=REDIS_VISIBILITY_TIMEOUT - 1800,
+    # The job's deadline: the soft limit fails it with the reason, the hard limit kills it.
+    # Both stay below Redis' visibility timeout (app.queue.visibility_timeout), so a live job
+    # is never handed to a second worker.
+    task_soft_time_limit=settings.job_deadline_seconds,
+    task_time_limit=settings.job_deadline_seconds + 60,
     worker_hijack_root_logger=False,
     worker_send_task_events=True,  # Flower and the metrics see tasks from the start
 )

@@ -8,13 +8,18 @@ cancel request is seen within one epoch.
 
 from __future__ import annotations
 
+import io
 import logging
+import os
+import socket
 import tempfile
 import time
+from dataclasses import asdict
 from pathlib import Path
 
 import numpy as np
 import torch
+from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -41,6 +46,8 @@ from workers.training.metrics import detect_season, forecast_metrics, mase_scale
 from workers.training.nets import NetConfig, build_net
 
 log = logging.getLogger("seqcast.worker")
+
+HOST = socket.gethostname()
 
 _sessionmakers: dict[str, sessionmaker[Session]] = {}
 
@@ -79,12 +86,26 @@ def run_job(job_id: str, settings: Settings) -> None:
         if job.cancel_requested:
             _finish(session, job, JobStatus.cancelled, "cancelled before it started")
             return
+        if job.status == JobStatus.running and _alive_elsewhere(job, settings):
+            log.warning(
+                "job %s is running on %s; ignoring a duplicate delivery", job_id, job.worker
+            )
+            return
         try:
             device = _start(session, job, settings)
             _train_and_register(session, job, settings, device)
         except JobCancelled:
             session.rollback()
             _finish(session, job, JobStatus.cancelled, "cancelled while running")
+        except SoftTimeLimitExceeded:
+            session.rollback()
+            _finish(
+                session,
+                job,
+                JobStatus.failed,
+                f"exceeded its deadline of {settings.job_deadline_seconds} s "
+                "(SEQCAST_JOB_DEADLINE_SECONDS) and was stopped",
+            )
         except Exception as exc:
             log.exception("job %s failed", job_id)
             session.rollback()
@@ -93,16 +114,38 @@ def run_job(job_id: str, settings: Settings) -> None:
 
 def _start(session: Session, job: TrainingJob, settings: Settings) -> torch.device:
     device = pick_device(settings.training_device)
+    now = utcnow()
     job.status = JobStatus.running
     job.attempts += 1
-    job.started_at = utcnow()
+    job.worker = f"{HOST}:{os.getpid()}"
+    job.heartbeat_at = now
     job.device = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     job.error = None
-    job.epochs_done = 0
-    job.history = []
-    job.timings = {"queued": (job.started_at - job.created_at).total_seconds()}
+    if job.started_at is None:  # a resumed job keeps its first start
+        job.started_at = now
+        job.timings = {"queued": (now - job.created_at).total_seconds()}
     session.commit()
     return device
+
+
+def _alive_elsewhere(job: TrainingJob, settings: Settings) -> bool:
+    """Is the worker recorded on a running job still alive? On this host its pid says so
+    exactly (a prefork child killed mid-job is dead at once); elsewhere the heartbeat decides."""
+    host, _, pid = (job.worker or "").rpartition(":")
+    if host == HOST and pid.isdigit():
+        if int(pid) == os.getpid():
+            return False
+        try:
+            os.kill(int(pid), 0)
+        except ProcessLookupError:
+            return False
+        except PermissionError:
+            return True
+        return True
+    if job.heartbeat_at is None:
+        return False
+    silent = (utcnow() - job.heartbeat_at).total_seconds()
+    return silent < settings.job_heartbeat_timeout_seconds
 
 
 def _finish(session: Session, job: TrainingJob, status: JobStatus, error: str | None) -> None:
@@ -146,19 +189,22 @@ def _train_and_register(
         target_std=data.target_std.tolist(),
     )
     net = build_net(cfg).to(device)
+    checkpoint_key = f"checkpoints/{job.id}/last.pt"
+    resume = _load_checkpoint(store, checkpoint_key)
+    if resume is not None:
+        log.info("job %s resumes after epoch %d", job.id, resume["epoch"])
+
+    def on_checkpoint(state: dict) -> None:
+        buffer = io.BytesIO()
+        torch.save(state, buffer)
+        store.put(checkpoint_key, buffer.getvalue())
 
     def on_epoch(stats: EpochStats) -> None:
         session.refresh(job)
+        history = [h for h in job.history if h["epoch"] < stats.epoch]  # a resumed run rewrites
         job.epochs_done = stats.epoch
-        job.history = [
-            *job.history,
-            {
-                "epoch": stats.epoch,
-                "train_loss": stats.train_loss,
-                "val_loss": stats.val_loss,
-                "seconds": stats.seconds,
-            },
-        ]
+        job.history = [*history, asdict(stats)]
+        job.heartbeat_at = utcnow()
         session.commit()
         if job.cancel_requested:
             raise JobCancelled
@@ -173,8 +219,10 @@ def _train_and_register(
         early_stopping_patience=hp.early_stopping_patience,
         seed=hp.seed,
         on_epoch=on_epoch,
+        on_checkpoint=on_checkpoint,
+        resume=resume,
     )
-    train_seconds = time.perf_counter() - t0
+    train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
     metrics = _evaluate(net, data, plan, spec)
     metrics.update(
         best_epoch=result.best_epoch,
@@ -254,7 +302,16 @@ def _train_and_register(
             session.rollback()
     else:
         raise RuntimeError(f"could not allocate a version number for model {job.model_name!r}")
+    store.delete(checkpoint_key)
     log.info("job %s registered %s (parity %.2e)", job.id, job.model_name, report.parity_error)
+
+
+def _load_checkpoint(store: LocalArtifactStore, key: str) -> dict | None:
+    """The last epoch's state of an earlier attempt, if any (weights_only: tensors and plain
+    values, nothing that unpickles code)."""
+    if not store.exists(key):
+        return None
+    return torch.load(io.BytesIO(store.get(key)), map_location="cpu", weights_only=True)
 
 
 def _evaluate(net: torch.nn.Module, data: TrainingData, plan: SplitPlan, spec: JobSpec) -> dict:

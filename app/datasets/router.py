@@ -5,11 +5,13 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
+from app.auth.deps import require
+from app.auth.service import Scope
 from app.datasets import service
 from app.datasets.csv_parser import parse_csv
 from app.datasets.schemas import DatasetCreate, DatasetRead
 from app.db import SessionDep
-from app.deps import StoreDep
+from app.deps import SettingsDep, StoreDep
 from app.errors import InvalidInput
 from app.names import NAME_PATTERN, check_name
 
@@ -19,9 +21,10 @@ _UPLOAD_BODY = {
     "requestBody": {
         "required": True,
         "content": {
-            "application/json": {"schema": {"$ref": "#/components/schemas/DatasetCreate"}},
+            "application/json": {"schema": DatasetCreate.model_json_schema()},
             "multipart/form-data": {
                 "schema": {
+                    "title": "DatasetUpload",
                     "type": "object",
                     "required": ["file"],
                     "properties": {
@@ -45,10 +48,13 @@ _UPLOAD_BODY = {
     status_code=201,
     response_model=DatasetRead,
     operation_id="create_dataset",
+    dependencies=[require(Scope.train)],
     summary="Upload a series (JSON columns or a CSV file)",
     openapi_extra=_UPLOAD_BODY,
 )
-async def create_dataset(request: Request, session: SessionDep, store: StoreDep) -> DatasetRead:
+async def create_dataset(
+    request: Request, session: SessionDep, store: StoreDep, settings: SettingsDep
+) -> DatasetRead:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
@@ -59,6 +65,7 @@ async def create_dataset(request: Request, session: SessionDep, store: StoreDep)
         name = str(raw_name) if raw_name else (upload.filename or "dataset").rsplit(".", 1)[0]
         check_name("name", name)
         table = parse_csv(await upload.read())
+        service.check_limits(table, settings, "file")
     elif content_type.startswith("application/json"):
         try:
             body = DatasetCreate.model_validate_json(await request.body())
@@ -67,6 +74,7 @@ async def create_dataset(request: Request, session: SessionDep, store: StoreDep)
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
             ) from exc
         name, table = body.name, service.table_from_json(body)
+        service.check_limits(table, settings, "columns")
     else:
         raise InvalidInput(
             "content-type",
@@ -76,7 +84,12 @@ async def create_dataset(request: Request, session: SessionDep, store: StoreDep)
     return DatasetRead.model_validate(dataset)
 
 
-@router.get("", response_model=list[DatasetRead], operation_id="list_datasets")
+@router.get(
+    "",
+    response_model=list[DatasetRead],
+    operation_id="list_datasets",
+    dependencies=[require(Scope.read)],
+)
 def list_datasets(
     session: SessionDep,
     limit: int = Query(100, ge=1, le=1000),
@@ -87,6 +100,11 @@ def list_datasets(
     ]
 
 
-@router.get("/{dataset_id}", response_model=DatasetRead, operation_id="get_dataset")
+@router.get(
+    "/{dataset_id}",
+    response_model=DatasetRead,
+    operation_id="get_dataset",
+    dependencies=[require(Scope.read)],
+)
 def get_dataset(dataset_id: str, session: SessionDep) -> DatasetRead:
     return DatasetRead.model_validate(service.get(session, dataset_id))

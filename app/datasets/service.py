@@ -8,12 +8,13 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.artifacts import LocalArtifactStore
+from app.config import Settings
 from app.contract import dataset_artifact_key
 from app.datasets import storage
 from app.datasets.models import Dataset
 from app.datasets.schemas import SeriesData
 from app.datasets.storage import SeriesTable
-from app.errors import NotFound
+from app.errors import InvalidInput, NotFound
 
 
 def table_from_json(data: SeriesData) -> SeriesTable:
@@ -22,6 +23,18 @@ def table_from_json(data: SeriesData) -> SeriesTable:
         values=np.column_stack([np.asarray(v, dtype=np.float64) for v in data.columns.values()]),
         timestamps=data.timestamps,
     )
+
+
+def check_limits(table: SeriesTable, settings: Settings, field: str) -> None:
+    if table.n_rows > settings.max_dataset_rows:
+        raise InvalidInput(
+            field, f"{table.n_rows} rows exceed the limit of {settings.max_dataset_rows}"
+        )
+    if len(table.columns) > settings.max_dataset_columns:
+        raise InvalidInput(
+            field,
+            f"{len(table.columns)} columns exceed the limit of {settings.max_dataset_columns}",
+        )
 
 
 def create(

@@ -16,9 +16,10 @@ from app.inference.serving.sessions import ServedModel, SessionCache
 
 
 class DataPlane:
-    def __init__(self, resolver: VersionResolver, cache: SessionCache) -> None:
+    def __init__(self, resolver: VersionResolver, cache: SessionCache, max_windows: int) -> None:
         self.resolver = resolver
         self.cache = cache
+        self.max_windows = max_windows
 
     async def resolve(self, model: str, version: int | None, alias: str | None) -> Resolved:
         cached = self.resolver.cached(model, version, alias)

@@ -82,7 +82,9 @@ def to_array(inputs: Any) -> np.ndarray:
         ) from None
 
 
-def check_batch(batch: np.ndarray, model: Resolved, field: str = "inputs") -> np.ndarray:
+def check_batch(
+    batch: np.ndarray, model: Resolved, max_windows: int, field: str = "inputs"
+) -> np.ndarray:
     """float32 [batch, length, n_features] that this version can serve, or a 422 saying why."""
     n_features = len(model.feature_columns)
     features = ", ".join(model.feature_columns)
@@ -98,6 +100,10 @@ def check_batch(batch: np.ndarray, model: Resolved, field: str = "inputs") -> np
         batch = batch[:, :, None]
     if batch.ndim != 3:
         raise InvalidInput(field, f"expected [batch][length][n_features], got {batch.ndim}-D")
+    if batch.shape[0] > max_windows:
+        raise InvalidInput(
+            field, f"{batch.shape[0]} windows exceed the limit of {max_windows} per request"
+        )
     if batch.shape[2] != n_features:
         raise InvalidInput(
             field, f"expected {n_features} features per step ({features}), got {batch.shape[2]}"

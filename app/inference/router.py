@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Request, Response
 
+from app.auth.deps import require
+from app.auth.service import Scope
 from app.deps import DataPlaneDep
 from app.inference.fastpath import check_batch, parse_predict, render_predictions, to_array
 from app.inference.schemas import LoadedRead, PredictRequest, PredictResponse
@@ -20,6 +22,7 @@ _BODY = {
     "/predict",
     response_model=PredictResponse,
     operation_id="predict",
+    dependencies=[require(Scope.predict)],
     summary="Forecast",
     openapi_extra=_BODY,
     responses={
@@ -34,7 +37,7 @@ async def predict(request: Request) -> Response:
     call = parse_predict(await request.body())
     plane = request.app.state.dataplane
     resolved = await plane.resolve(call.model, call.version, call.alias)
-    batch = check_batch(to_array(call.inputs), resolved)
+    batch = check_batch(to_array(call.inputs), resolved, plane.max_windows)
     forecast = await plane.infer(resolved, batch)
     return Response(render_predictions(resolved, forecast), media_type="application/json")
 
@@ -43,6 +46,7 @@ async def predict(request: Request) -> Response:
     "/models/{name}/versions/{version}/load",
     response_model=LoadedRead,
     operation_id="load_model_version",
+    dependencies=[require(Scope.admin)],
     summary="Load a version into the serving cache now (it otherwise loads on first use)",
 )
 async def load_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRead:
@@ -61,6 +65,7 @@ async def load_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRe
     "/models/{name}/versions/{version}/unload",
     response_model=LoadedRead,
     operation_id="unload_model_version",
+    dependencies=[require(Scope.admin)],
     summary="Drop a version from the serving cache; running requests finish first",
 )
 async def unload_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRead:

@@ -2,22 +2,20 @@
 batchers as /predict, so `tritonclient.http` and KServe clients work unchanged.
 
 A version segment that is not a number is read as an alias (`.../versions/production/infer`).
-Errors are `{"error": "..."}`: 400 for a bad request, 404 for an unknown model or version.
+Errors are `{"error": "..."}`: 400 for a bad request, 404 for an unknown model or version
+(rendered by app.errors for every path under /v2).
 """
 
 from __future__ import annotations
-
-from collections.abc import Awaitable, Callable
-from functools import wraps
-from typing import Any
 
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
+from app.auth.deps import require
+from app.auth.service import Scope
 from app.contract import INPUT_NAME, OUTPUT_NAME
-from app.errors import InvalidInput, SeqcastError
 from app.inference import oip
 from app.inference.fastpath import check_batch
 from app.inference.serving.resolver import Resolved
@@ -26,27 +24,6 @@ from app.registry import service as registry
 router = APIRouter(prefix="/v2", tags=["open inference protocol"])
 
 EXTENSIONS = ["binary_tensor_data"]
-
-
-def _error(exc: SeqcastError) -> JSONResponse:
-    status = 400 if isinstance(exc, InvalidInput) else exc.status_code
-    headers = {"Retry-After": "1"} if status == 503 else None
-    return JSONResponse({"error": exc.message}, status_code=status, headers=headers)
-
-
-def oip_errors(
-    route: Callable[..., Awaitable[Response]],
-) -> Callable[..., Awaitable[Response]]:
-    """OIP clients expect `{"error": ...}` bodies, not the REST API's `detail` shape."""
-
-    @wraps(route)
-    async def wrapper(*args: Any, **kwargs: Any) -> Response:
-        try:
-            return await route(*args, **kwargs)
-        except SeqcastError as exc:
-            return _error(exc)
-
-    return wrapper
 
 
 def _version_or_alias(version: str | None) -> tuple[int | None, str | None]:
@@ -131,8 +108,9 @@ async def _infer(request: Request, name: str, version: str | None) -> Response:
     body = await request.body()
     call = oip.decode(body, request.headers.get(oip.HEADER_LENGTH))
     resolved = await _resolve(request, name, version)
-    batch = check_batch(call.inputs, resolved, field=INPUT_NAME)
-    forecast = await request.app.state.dataplane.infer(resolved, batch)
+    plane = request.app.state.dataplane
+    batch = check_batch(call.inputs, resolved, plane.max_windows, field=INPUT_NAME)
+    forecast = await plane.infer(resolved, batch)
     content, headers = oip.encode(
         name, resolved.version, call.id, forecast, binary=call.binary_output
     )
@@ -140,26 +118,34 @@ async def _infer(request: Request, name: str, version: str | None) -> Response:
     return Response(content, media_type=media, headers=headers)
 
 
-@router.get("/models/{name}", operation_id="v2_model_metadata")
-@oip_errors
+@router.get(
+    "/models/{name}", operation_id="v2_model_metadata", dependencies=[require(Scope.predict)]
+)
 async def model_metadata(request: Request, name: str) -> Response:
     return await _metadata(request, name, None)
 
 
-@router.get("/models/{name}/versions/{version}", operation_id="v2_model_version_metadata")
-@oip_errors
+@router.get(
+    "/models/{name}/versions/{version}",
+    operation_id="v2_model_version_metadata",
+    dependencies=[require(Scope.predict)],
+)
 async def model_version_metadata(request: Request, name: str, version: str) -> Response:
     return await _metadata(request, name, version)
 
 
-@router.get("/models/{name}/ready", operation_id="v2_model_ready")
-@oip_errors
+@router.get(
+    "/models/{name}/ready", operation_id="v2_model_ready", dependencies=[require(Scope.predict)]
+)
 async def model_ready(request: Request, name: str) -> Response:
     return await _ready(request, name, None)
 
 
-@router.get("/models/{name}/versions/{version}/ready", operation_id="v2_model_version_ready")
-@oip_errors
+@router.get(
+    "/models/{name}/versions/{version}/ready",
+    operation_id="v2_model_version_ready",
+    dependencies=[require(Scope.predict)],
+)
 async def model_version_ready(request: Request, name: str, version: str) -> Response:
     return await _ready(request, name, version)
 
@@ -177,8 +163,12 @@ _INFER_DOC = {
 }
 
 
-@router.post("/models/{name}/infer", operation_id="v2_infer", openapi_extra=_INFER_DOC)
-@oip_errors
+@router.post(
+    "/models/{name}/infer",
+    operation_id="v2_infer",
+    dependencies=[require(Scope.predict)],
+    openapi_extra=_INFER_DOC,
+)
 async def infer(request: Request, name: str) -> Response:
     return await _infer(request, name, None)
 
@@ -186,8 +176,8 @@ async def infer(request: Request, name: str) -> Response:
 @router.post(
     "/models/{name}/versions/{version}/infer",
     operation_id="v2_infer_version",
+    dependencies=[require(Scope.predict)],
     openapi_extra=_INFER_DOC,
 )
-@oip_errors
 async def infer_version(request: Request, name: str, version: str) -> Response:
     return await _infer(request, name, version)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from fastapi import APIRouter, Query, Response
 
+from app.auth.deps import require
+from app.auth.service import Scope
 from app.contract import manifest_uri_for
 from app.db import SessionDep
 from app.deps import DataPlaneDep, StoreDep
@@ -12,7 +14,12 @@ from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, ServingConfi
 router = APIRouter(prefix="/models", tags=["models"])
 
 
-@router.get("", response_model=list[ModelRead], operation_id="list_models")
+@router.get(
+    "",
+    response_model=list[ModelRead],
+    operation_id="list_models",
+    dependencies=[require(Scope.read)],
+)
 def list_models(
     session: SessionDep,
     limit: int = Query(100, ge=1, le=1000),
@@ -21,13 +28,21 @@ def list_models(
     return [service.model_read(m) for m in service.get_all(session, limit=limit, offset=offset)]
 
 
-@router.get("/{name}", response_model=ModelRead, operation_id="get_model")
+@router.get(
+    "/{name}",
+    response_model=ModelRead,
+    operation_id="get_model",
+    dependencies=[require(Scope.read)],
+)
 def get_model(name: str, session: SessionDep) -> ModelRead:
     return service.model_read(service.get_model(session, name))
 
 
 @router.get(
-    "/{name}/versions/{version}", response_model=VersionRead, operation_id="get_model_version"
+    "/{name}/versions/{version}",
+    response_model=VersionRead,
+    operation_id="get_model_version",
+    dependencies=[require(Scope.read)],
 )
 def get_version(name: str, version: int, session: SessionDep) -> VersionRead:
     found = service.get_version(session, name, version)
@@ -37,6 +52,7 @@ def get_version(name: str, version: int, session: SessionDep) -> VersionRead:
 @router.get(
     "/{name}/versions/{version}/artifact",
     operation_id="download_model_artifact",
+    dependencies=[require(Scope.read)],
     summary="Download the version's ONNX file",
     response_class=Response,
     responses={200: {"content": {"application/octet-stream": {}}}},
@@ -57,6 +73,7 @@ def download_artifact(name: str, version: int, session: SessionDep, store: Store
     "/{name}/versions/{version}",
     status_code=204,
     operation_id="delete_model_version",
+    dependencies=[require(Scope.admin)],
     responses={409: {"description": "An alias points at this version."}},
 )
 def delete_version(
@@ -74,6 +91,7 @@ def delete_version(
     "/{name}/aliases/{alias}",
     response_model=AliasRead,
     operation_id="set_model_alias",
+    dependencies=[require(Scope.admin)],
     summary="Point an alias (e.g. production) at a version",
 )
 def set_alias(
@@ -86,7 +104,12 @@ def set_alias(
     return AliasRead(model=name, alias=alias, version=body.version)
 
 
-@router.delete("/{name}/aliases/{alias}", status_code=204, operation_id="delete_model_alias")
+@router.delete(
+    "/{name}/aliases/{alias}",
+    status_code=204,
+    operation_id="delete_model_alias",
+    dependencies=[require(Scope.admin)],
+)
 def delete_alias(name: str, alias: str, session: SessionDep, plane: DataPlaneDep) -> Response:
     service.delete_alias(session, name, alias)
     session.commit()
@@ -98,6 +121,7 @@ def delete_alias(name: str, alias: str, session: SessionDep, plane: DataPlaneDep
     "/{name}/serving",
     response_model=ServingConfig,
     operation_id="set_model_serving",
+    dependencies=[require(Scope.admin)],
     summary="Set this model's batching settings (unset fields keep the server defaults)",
 )
 def set_serving(

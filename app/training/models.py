@@ -44,6 +44,14 @@ class TrainingJob(Base):
     device: Mapped[str | None] = mapped_column(String(64))
     error: Mapped[str | None] = mapped_column(Text)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    """From the client's Idempotency-Key header: a retried POST /train returns this job."""
+    published_at: Mapped[datetime | None]
+    """When the task message reached the broker; null rows are re-published by the reconciler."""
+    heartbeat_at: Mapped[datetime | None]
+    """Last sign of life from the worker running it (every epoch)."""
+    worker: Mapped[str | None] = mapped_column(String(200))
+    """host:pid of the worker process running it, to tell a dead one from a live one."""
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -6,6 +6,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from app.artifacts import LocalArtifactStore
+from app.config import Settings
 from app.contract import split_plan
 from app.datasets import service as datasets
 from app.datasets.models import Dataset
@@ -55,13 +56,19 @@ def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
     )
 
 
-def create_job(session: Session, store: LocalArtifactStore, request: TrainRequest) -> TrainingJob:
+def create_job(
+    session: Session,
+    store: LocalArtifactStore,
+    settings: Settings,
+    request: TrainRequest,
+    *,
+    idempotency_key: str | None = None,
+) -> TrainingJob:
     if request.data is not None:
+        table = datasets.table_from_json(request.data)
+        datasets.check_limits(table, settings, "data")
         dataset = datasets.create(
-            session,
-            store,
-            name=request.data.name or f"{request.model_name}-data",
-            table=datasets.table_from_json(request.data),
+            session, store, name=request.data.name or f"{request.model_name}-data", table=table
         )
     else:
         assert request.dataset_id is not None
@@ -76,10 +83,25 @@ def create_job(session: Session, store: LocalArtifactStore, request: TrainReques
         spec=spec.model_dump(),
         epochs_total=spec.hyperparameters.epochs,
         status=JobStatus.queued,
+        idempotency_key=idempotency_key,
     )
     session.add(job)
     session.flush()
     return job
+
+
+def by_idempotency_key(session: Session, key: str) -> TrainingJob | None:
+    return session.scalar(select(TrainingJob).where(TrainingJob.idempotency_key == key))
+
+
+def discard(session: Session, job: TrainingJob, *, with_dataset: bool) -> None:
+    """Undo a job whose task could not be published (and the inline dataset made for it)."""
+    dataset = session.get(Dataset, job.dataset_id) if with_dataset else None
+    session.delete(job)
+    session.flush()
+    if dataset is not None:
+        session.delete(dataset)
+        session.flush()
 
 
 def get(session: Session, job_id: str) -> TrainingJob:
@@ -114,13 +136,6 @@ def cancel(session: Session, job_id: str) -> TrainingJob:
         job.error = "cancelled before it started"
     session.flush()
     return job
-
-
-def fail(session: Session, job: TrainingJob, reason: str) -> None:
-    job.status = JobStatus.failed
-    job.error = reason
-    job.finished_at = utcnow()
-    session.flush()
 
 
 def to_read(session: Session, job: TrainingJob) -> JobRead:

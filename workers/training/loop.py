@@ -10,7 +10,7 @@ import math
 import random
 import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 
 import numpy as np
 import torch
@@ -91,12 +91,18 @@ def fit(
     early_stopping_patience: int,
     seed: int,
     on_epoch: Callable[[EpochStats], None] | None = None,
+    on_checkpoint: Callable[[dict], None] | None = None,
+    resume: dict | None = None,
 ) -> FitResult:
     """Train `net` in place and leave it in eval mode holding the best-validation weights.
 
     Stops after `early_stopping_patience` epochs without a better validation loss (0 disables
     early stopping), or when a loss turns non-finite. Exceptions from `on_epoch` (cancellation)
     propagate; the weights are then whatever the last epoch left.
+
+    `on_checkpoint` receives, after every epoch, everything needed to continue exactly where the
+    run stands (weights, optimizer, RNG states, best weights, history); passing that dict back as
+    `resume` continues the run, so a job whose worker died resumes instead of starting over.
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError("epochs and batch_size must be at least 1")
@@ -112,7 +118,17 @@ def fit(
     history: list[EpochStats] = []
     best_epoch, best_val, best_state = 0, math.inf, None
     since_best, stopped_early, train_seconds = 0, False, 0.0
-    for epoch in range(1, epochs + 1):
+    first_epoch = 1
+    if resume is not None:
+        net.load_state_dict(resume["model"])
+        optimizer.load_state_dict(resume["optimizer"])
+        generator.set_state(resume["generator"])
+        torch.set_rng_state(resume["torch_rng"])
+        history = [EpochStats(**h) for h in resume["history"]]
+        best_epoch, best_val = resume["best_epoch"], resume["best_val"]
+        best_state, since_best = resume["best_state"], resume["since_best"]
+        train_seconds, first_epoch = resume["train_seconds"], resume["epoch"] + 1
+    for epoch in range(first_epoch, epochs + 1):
         start = time.perf_counter()
         train_loss = _train_epoch(net, optimizer, data.x_train, y_train, batch_size, generator)
         train_seconds += time.perf_counter() - start
@@ -125,6 +141,22 @@ def fit(
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         else:
             since_best += 1
+        if on_checkpoint is not None:
+            on_checkpoint(
+                {
+                    "epoch": epoch,
+                    "model": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()},
+                    "optimizer": optimizer.state_dict(),
+                    "generator": generator.get_state(),
+                    "torch_rng": torch.get_rng_state(),
+                    "history": [asdict(h) for h in history],
+                    "best_epoch": best_epoch,
+                    "best_val": best_val,
+                    "best_state": best_state,
+                    "since_best": since_best,
+                    "train_seconds": train_seconds,
+                }
+            )
         if on_epoch is not None:
             on_epoch(stats)
         if not finite or (early_stopping_patience > 0 and since_best >= early_stopping_patience):

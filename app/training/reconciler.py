@@ -1,0 +1,73 @@
+"""The reconciler: what the broker cannot know, the job table does.
+
+One pass, run periodically by every API process (concurrent passes skip each other's rows):
+- a queued job whose message never reached the broker (the API died between commit and
+  publish, or the publish failed after the commit) is published;
+- a running job whose worker went silent for `job_heartbeat_timeout_seconds` (the whole worker
+  host died, so no worker is left to reject its message and Redis would wait for its visibility
+  timeout) is published again: the next worker resumes it from its last epoch checkpoint;
+- a job running past `job_deadline_seconds` (plus a minute of grace for the worker's own time
+  limit) is failed with that reason.
+Re-publishing is safe: the task is idempotent and ignores a job that is finished or alive.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from celery import Celery
+from sqlalchemy import select
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.config import Settings
+from app.db import utcnow
+from app.queue import enqueue_training
+from app.training.models import JobStatus, TrainingJob
+
+log = logging.getLogger("seqcast.reconciler")
+
+PUBLISH_GRACE = timedelta(seconds=10)
+"""A fresh job is being published by its own request right now; leave it alone that long."""
+
+
+def reconcile(sessions: sessionmaker[Session], celery: Celery, settings: Settings) -> dict:
+    now = utcnow()
+    done = {"published": 0, "requeued": 0, "expired": 0}
+    with sessions() as session:
+        unpublished = (
+            select(TrainingJob)
+            .where(
+                TrainingJob.status == JobStatus.queued,
+                TrainingJob.published_at.is_(None),
+                TrainingJob.created_at < now - PUBLISH_GRACE,
+            )
+            .with_for_update(skip_locked=True)
+        )
+        for job in session.scalars(unpublished):
+            enqueue_training(celery, settings, job.id)
+            job.published_at = now
+            done["published"] += 1
+            log.warning("job %s was never published; published it now", job.id)
+
+        deadline = now - timedelta(seconds=settings.job_deadline_seconds + 60)
+        running = select(TrainingJob).where(TrainingJob.status == JobStatus.running)
+        for job in session.scalars(running.with_for_update(skip_locked=True)):
+            if job.started_at is not None and job.started_at < deadline:
+                job.status = JobStatus.failed
+                job.finished_at = now
+                job.error = (
+                    f"exceeded its deadline of {settings.job_deadline_seconds} s "
+                    "(SEQCAST_JOB_DEADLINE_SECONDS) without finishing"
+                )
+                done["expired"] += 1
+            elif job.heartbeat_at is not None and (now - job.heartbeat_at) > timedelta(
+                seconds=settings.job_heartbeat_timeout_seconds
+            ):
+                enqueue_training(celery, settings, job.id)
+                job.heartbeat_at = now  # give the new delivery a full timeout to start
+                job.published_at = now
+                done["requeued"] += 1
+                log.warning("job %s went silent on %s; re-queued it", job.id, job.worker)
+        session.commit()
+    return done
