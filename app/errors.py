@@ -6,11 +6,13 @@ shape FastAPI uses for validation errors (`detail: [{loc, msg, type}]`): one for
 
 from __future__ import annotations
 
+import logging
 from typing import ClassVar
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from sqlalchemy.exc import OperationalError
 
 
 class SeqcastError(Exception):
@@ -53,6 +55,8 @@ class InvalidInput(SeqcastError):
         return {"detail": [{"loc": list(self.loc), "msg": msg, "type": "value_error"}]}
 
 
+log = logging.getLogger("seqcast")
+
 OIP_PREFIX = "/v2"
 """Open Inference Protocol routes answer errors as `{"error": "..."}`, bad input with 400."""
 
@@ -82,5 +86,11 @@ def install_error_handlers(app: FastAPI) -> None:
             return _oip(request, 422, "; ".join(d["msg"] for d in detail), None)
         return JSONResponse({"detail": detail}, status_code=422)
 
+    async def handle_database_down(request: Request, exc: Exception) -> JSONResponse:
+        """A lost database connection is an outage, not a bug: 503 and a retry hint."""
+        log.warning("database unavailable on %s: %s", request.url.path, type(exc).__name__)
+        return await handle(request, ServiceUnavailable("the database is unavailable; retry"))
+
     app.add_exception_handler(SeqcastError, handle)
     app.add_exception_handler(RequestValidationError, handle_validation)
+    app.add_exception_handler(OperationalError, handle_database_down)

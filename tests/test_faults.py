@@ -1,0 +1,299 @@
+"""Jobs survive faults, proven with real processes and real signals: a worker SIGKILLed in the
+middle of training, a job whose message never reached the broker, a job past its deadline,
+retries with an Idempotency-Key, and outages of the broker and of the database."""
+
+from __future__ import annotations
+
+import os
+import signal
+import time
+import uuid
+from collections.abc import Iterator
+from datetime import timedelta
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from app.config import Settings
+from app.db import make_engine, make_sessionmaker, utcnow
+from app.main import create_app
+from app.migrate import upgrade
+from app.models import JobStatus, TrainingJob
+from app.queue import make_celery
+from app.training import service as training
+from app.training.reconciler import reconcile
+from app.training.schemas import TrainRequest
+from tests.conftest import make_key, seasonal_series, start_worker, wait_for_job
+from tests.private_services import private_postgres, private_redis
+
+LONG_JOB = {
+    "architecture": "lstm",
+    "target_columns": ["y"],
+    "input_length": 24,
+    "horizon": 6,
+    "hyperparameters": {
+        "hidden_size": 16,
+        "num_layers": 1,
+        "epochs": 30,
+        "batch_size": 16,
+        "early_stopping_patience": 1000,
+    },
+}
+
+
+def _children(pid: int) -> list[int]:
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
+                found.append(int(entry.name))
+    return found
+
+
+def _wait_for_epoch(client: TestClient, job_id: str, epoch: int, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while (job := client.get(f"/jobs/{job_id}").json())["progress"]["epoch"] < epoch:
+        assert job["status"] in ("queued", "running"), job
+        assert time.monotonic() < deadline, job
+        time.sleep(0.1)
+    return job
+
+
+def _assert_trained_once(client: TestClient, job: dict, killed_at: int) -> None:
+    assert job["status"] == "succeeded", job["error"]
+    assert job["attempts"] == 2
+    epochs = [h["epoch"] for h in job["history"]]
+    assert epochs == list(range(1, 31)), epochs  # every epoch once: resumed, not restarted
+    assert job["progress"]["epoch"] == 30 and killed_at < 30
+    model = client.get(f"/models/{job['model_name']}").json()
+    assert [v["version"] for v in model["versions"]] == [1]  # exactly one version
+
+
+@pytest.fixture
+def queue_settings(pg_settings, tmp_path) -> Settings:
+    """The shared database and Redis, with a queue of its own: only this test's workers train."""
+    return pg_settings.model_copy(
+        update={
+            "task_queue": f"faults-{uuid.uuid4().hex[:8]}",
+            "job_heartbeat_timeout_seconds": 10,
+            "reconcile_interval_seconds": 1.0,
+        }
+    )
+
+
+@pytest.fixture
+def fault_client(queue_settings, auth_headers) -> Iterator[TestClient]:
+    with TestClient(create_app(queue_settings), headers=auth_headers) as client:
+        yield client  # with its lifespan: the reconciler runs every second
+
+
+def test_pool_process_killed_mid_training_is_redelivered_and_resumes(
+    fault_client, queue_settings, dataset, tmp_path
+):
+    worker = start_worker(queue_settings, tmp_path / "worker.log")
+    try:
+        body = {**LONG_JOB, "model_name": "killed-child", "dataset_id": dataset["id"]}
+        job_id = fault_client.post("/train", json=body).json()["id"]
+        killed_at = _wait_for_epoch(fault_client, job_id, 3)["progress"]["epoch"]
+        (child,) = _children(worker.process.pid)
+        os.kill(child, signal.SIGKILL)  # the prefork pool process running the task
+        job = wait_for_job(fault_client, job_id, timeout=120)
+    finally:
+        worker.stop()
+    _assert_trained_once(fault_client, job, killed_at)
+    assert "resumes after epoch" in worker.log.read_text()
+
+
+def test_whole_worker_killed_is_taken_over_by_the_next_worker(
+    fault_client, queue_settings, dataset, tmp_path
+):
+    first = start_worker(queue_settings, tmp_path / "first.log")
+    body = {**LONG_JOB, "model_name": "killed-worker", "dataset_id": dataset["id"]}
+    job_id = fault_client.post("/train", json=body).json()["id"]
+    killed_at = _wait_for_epoch(fault_client, job_id, 3)["progress"]["epoch"]
+    for pid in [*_children(first.process.pid), first.process.pid]:
+        os.kill(pid, signal.SIGKILL)  # the whole worker host "dies": nobody rejects the message
+    first.process.wait()
+    second = start_worker(queue_settings, tmp_path / "second.log")
+    try:
+        # Redis would hold the unacked message for its visibility timeout (hours); the
+        # reconciler sees the silent heartbeat and re-queues it.
+        job = wait_for_job(fault_client, job_id, timeout=120)
+    finally:
+        second.stop()
+    _assert_trained_once(fault_client, job, killed_at)
+    assert "resumes after epoch" in second.log.read_text()
+
+
+def test_idempotency_key_returns_the_same_job(client, pg_worker, dataset):
+    body = {**LONG_JOB, "model_name": "idempotent", "dataset_id": dataset["id"]}
+    body["hyperparameters"] = {"hidden_size": 4, "num_layers": 1, "epochs": 1}
+    headers = {"Idempotency-Key": f"retry-{uuid.uuid4()}"}
+    first = client.post("/train", json=body, headers=headers)
+    second = client.post("/train", json=body, headers=headers)
+    assert first.status_code == second.status_code == 202
+    assert first.json()["id"] == second.json()["id"]
+    assert second.headers["location"] == f"/jobs/{first.json()['id']}"
+    other = client.post("/train", json=body, headers={"Idempotency-Key": f"other-{uuid.uuid4()}"})
+    assert other.json()["id"] != first.json()["id"]
+    for job_id in (first.json()["id"], other.json()["id"]):
+        assert wait_for_job(client, job_id)["status"] == "succeeded"
+    assert len(client.get("/jobs", params={"model_name": "idempotent"}).json()) == 2
+
+
+def test_reconciler_publishes_a_job_whose_message_was_lost(client, pg_worker, pg_settings):
+    """The API died between committing the job and publishing its task."""
+    engine = make_engine(pg_settings.database_url)
+    sessions = make_sessionmaker(engine)
+    request = TrainRequest.model_validate(
+        {
+            "model_name": "never-published",
+            "architecture": "gru",
+            "data": {"columns": {"y": seasonal_series(120)["y"]}},
+            "horizon": 3,
+            "hyperparameters": {"hidden_size": 4, "num_layers": 1, "epochs": 1},
+        }
+    )
+    with sessions() as session:
+        job = training.create_job(session, client.app.state.store, pg_settings, request)
+        job.created_at = utcnow() - timedelta(minutes=1)
+        session.commit()
+        job_id = job.id
+    try:
+        assert client.get(f"/jobs/{job_id}").json()["status"] == "queued"
+        done = reconcile(sessions, make_celery(pg_settings), pg_settings)
+        assert done["published"] == 1
+        assert wait_for_job(client, job_id)["status"] == "succeeded"
+        assert reconcile(sessions, make_celery(pg_settings), pg_settings)["published"] == 0
+    finally:
+        engine.dispose()
+
+
+def test_reconciler_fails_a_job_past_its_deadline(client, pg_settings, dataset):
+    """A job that has run for longer than its deadline (its start moved back in time)."""
+    engine = make_engine(pg_settings.database_url)
+    sessions = make_sessionmaker(engine)
+    request = TrainRequest.model_validate(
+        {**LONG_JOB, "model_name": "stuck", "dataset_id": dataset["id"]}
+    )
+    with sessions() as session:
+        job = training.create_job(session, client.app.state.store, pg_settings, request)
+        job.status = JobStatus.running
+        job.published_at = job.heartbeat_at = utcnow()
+        job.started_at = utcnow() - timedelta(seconds=pg_settings.job_deadline_seconds + 120)
+        session.commit()
+        job_id = job.id
+    try:
+        assert reconcile(sessions, make_celery(pg_settings), pg_settings)["expired"] == 1
+    finally:
+        engine.dispose()
+    stuck = client.get(f"/jobs/{job_id}").json()
+    assert stuck["status"] == "failed"
+    assert "exceeded its deadline of 18000 s" in stuck["error"]
+
+
+def test_broker_down_train_is_503_and_nothing_is_written(pg_settings, auth_headers, trained_lstm):
+    with private_redis() as (redis_server, url):
+        settings = pg_settings.model_copy(update={"broker_url": url, "task_queue": "nobody"})
+        client = TestClient(create_app(settings), headers=auth_headers)
+        assert client.get("/readyz").status_code == 200
+        redis_server.kill()
+        redis_server.wait()
+        body = {
+            "model_name": "broker-down",
+            "architecture": "gru",
+            "data": {"columns": {"y": seasonal_series(120)["y"]}},
+            "horizon": 3,
+        }
+        refused = client.post("/train", json=body)
+        assert refused.status_code == 503, refused.text
+        assert refused.headers["retry-after"] == "5"
+        assert "broker is unreachable" in refused.json()["detail"]
+        assert client.get("/jobs", params={"model_name": "broker-down"}).json() == []
+        names = [d["name"] for d in client.get("/datasets", params={"limit": 1000}).json()]
+        assert "broker-down-data" not in names
+        ready = client.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["database"] == "ok"
+        window = [[1.0, 2.0]] * 24
+        served = client.post("/predict", json={"model": "shared-lstm", "inputs": [window]})
+        assert served.status_code == 200  # serving needs no broker
+
+
+def test_database_down_predict_keeps_serving_and_the_api_recovers(
+    client, trained_lstm, pg_settings
+):
+    ref = trained_lstm["model_version"]
+    version = client.get(f"/models/{ref['model']}/versions/{ref['version']}").json()
+    with private_postgres() as db:
+        settings = pg_settings.model_copy(
+            update={"database_url": db.url, "resolve_ttl_seconds": 0.2}
+        )
+        upgrade(settings.database_url)
+        key = make_key(settings, "admin")
+        api = TestClient(create_app(settings), headers={"Authorization": f"Bearer {key}"})
+        # The same trained artifact, registered in this database through the registry service.
+        dataset = api.post("/datasets", json={"name": "d", "columns": seasonal_series(60)}).json()
+        engine = make_engine(settings.database_url)
+        with make_sessionmaker(engine)() as session:
+            from app.registry import service as registry
+
+            job = TrainingJob(
+                model_name="outage",
+                architecture="lstm",
+                dataset_id=dataset["id"],
+                spec={},
+                epochs_total=1,
+                status=JobStatus.succeeded,
+            )
+            session.add(job)
+            session.flush()
+            fields = {
+                k: version[k]
+                for k in (
+                    "architecture",
+                    "hyperparameters",
+                    "feature_columns",
+                    "target_columns",
+                    "input_length",
+                    "horizon",
+                    "metrics",
+                    "artifact_uri",
+                    "sha256",
+                    "size_bytes",
+                    "opset",
+                    "parity_error",
+                    "device",
+                )
+            }
+            registry.register_version(
+                session, model_name="outage", job_id=job.id, dataset_id=dataset["id"], **fields
+            )
+            session.commit()
+        engine.dispose()
+        assert api.put("/models/outage/aliases/production", json={"version": 1}).status_code == 200
+        window = [[1.0, 2.0]] * 24
+        by_version = {"model": "outage", "version": 1, "inputs": [window]}
+        by_alias = {"model": "outage", "alias": "production", "inputs": [window]}
+        expected = api.post("/predict", json=by_version).json()["predictions"]
+        assert api.post("/predict", json=by_alias).json()["predictions"] == expected
+
+        db.stop()
+        time.sleep(0.3)  # past the alias' resolve TTL: the next lookup must try the database
+        for body in (by_version, by_alias):
+            response = api.post("/predict", json=body)
+            assert response.status_code == 200, response.text
+            assert response.json()["predictions"] == expected
+        ready = api.get("/readyz")
+        assert ready.status_code == 503 and ready.json()["checks"]["database"] != "ok"
+        down = api.get("/models")
+        assert down.status_code == 503 and "database is unavailable" in down.json()["detail"]
+
+        db.start()
+        assert api.get("/readyz").status_code == 200  # pool pre-ping: no restart needed
+        assert api.get("/models/outage").status_code == 200
+        assert api.post("/predict", json=by_alias).status_code == 200
