@@ -1,17 +1,57 @@
-"""`seqcast` console script: serve (API + a real worker process), api, worker, migrate."""
+"""The `seqcast` console script.
 
-from __future__ import annotations
+Server: `serve` (migrate, then the API with a worker process), `api`, `worker`, `migrate`.
+Client, over HTTP with the generated SDK (sdk/, package `seqcast_client`): `train`, `jobs`,
+`models`, `predict`. They talk to `--url` (env SEQCAST_URL, default http://127.0.0.1:8000) and send
+`--api-key` (env SEQCAST_API_KEY) when the server requires keys.
 
-import argparse
+Exit codes: 0 done; 1 the server refused (its message is printed), a job failed, or a local file is
+wrong; 2 the server cannot be reached, or the command line is wrong.
+
+Neither this module nor the API ever imports torch or `workers`: `worker` execs Celery in a new
+process. The client commands import the SDK and httpx only when they run.
+"""
+
+import csv
+import json
 import logging
+import math
 import os
 import signal
 import subprocess
 import sys
+import time
+from collections.abc import Sequence
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, NoReturn
+
+import typer
 
 from app.config import Settings, get_settings
 
 log = logging.getLogger("seqcast")
+
+DEFAULT_URL = "http://127.0.0.1:8000"
+POLL_SECONDS = 0.5
+TIMESTAMP_COLUMNS = {"timestamp", "timestamps", "time", "date", "datetime", "ds"}
+FINISHED = {"succeeded", "failed", "cancelled"}
+
+app = typer.Typer(
+    name="seqcast",
+    help="Train RNN/LSTM/GRU/Transformer forecasters behind a REST API; serve them from "
+    "onnxruntime.",
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_enable=False,
+)
+# Sub-apps (e.g. `keys`, API key management) are added with
+# `app.add_typer(keys_app, name="keys", rich_help_panel="Admin")`.
+
+SERVER, CLIENT = "Server", "Client"
+
+
+# --- server ------------------------------------------------------------------------------------
 
 
 def worker_command(settings: Settings, concurrency: int = 1, loglevel: str = "INFO") -> list[str]:
@@ -32,49 +72,9 @@ def worker_command(settings: Settings, concurrency: int = 1, loglevel: str = "IN
     ]
 
 
-def cmd_migrate(_: argparse.Namespace) -> int:
-    from app.migrate import upgrade
-
-    settings = get_settings()
-    settings.data_dir.mkdir(parents=True, exist_ok=True)
-    upgrade(settings.database_url)
-    log.info("database at head: %s", _redact(settings.database_url))
-    return 0
-
-
-def cmd_api(args: argparse.Namespace) -> int:
-    import uvicorn
-
-    settings = get_settings()
-    uvicorn.run(
-        "app.main:create_app",
-        factory=True,
-        host=args.host or settings.host,
-        port=args.port or settings.port,
-        log_level="info",
-        access_log=settings.access_log,
-    )
-    return 0
-
-
-def cmd_worker(args: argparse.Namespace) -> int:
-    os.execv(sys.executable, worker_command(get_settings(), args.concurrency))
-    return 0  # not reached
-
-
-def cmd_serve(args: argparse.Namespace) -> int:
-    """Migrate, start one worker process, run the API in the foreground; stop both together."""
-    cmd_migrate(args)
-    worker = subprocess.Popen(worker_command(get_settings(), args.concurrency))
-    log.info("worker started (pid %s)", worker.pid)
-    try:
-        return cmd_api(args)
-    finally:
-        worker.send_signal(signal.SIGTERM)
-        try:
-            worker.wait(timeout=30)
-        except subprocess.TimeoutExpired:
-            worker.kill()
+def _server_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
 
 
 def _redact(url: str) -> str:
@@ -84,27 +84,569 @@ def _redact(url: str) -> str:
     return url
 
 
-def main(argv: list[str] | None = None) -> int:
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
-    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
-    parser = argparse.ArgumentParser(prog="seqcast", description=__doc__)
-    sub = parser.add_subparsers(dest="command", required=True)
-    for name, func, help_ in (
-        ("serve", cmd_serve, "migrate, then run the API with a worker process"),
-        ("api", cmd_api, "run the API only"),
-        ("worker", cmd_worker, "run a Celery training worker"),
-        ("migrate", cmd_migrate, "apply database migrations"),
-    ):
-        p = sub.add_parser(name, help=help_)
-        p.set_defaults(func=func)
-        if name in ("serve", "api"):
-            p.add_argument("--host", default=None)
-            p.add_argument("--port", type=int, default=None)
-        if name in ("serve", "worker"):
-            p.add_argument("--concurrency", type=int, default=1)
-    args = parser.parse_args(argv)
-    return args.func(args)
+def _migrate() -> None:
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    log.info("database at head: %s", _redact(settings.database_url))
+
+
+def _run_api(host: str | None, port: int | None) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        access_log=settings.access_log,
+    )
+
+
+Host = Annotated[
+    str | None, typer.Option(help="Interface to listen on [default: SEQCAST_HOST or 127.0.0.1]")
+]
+Port = Annotated[int | None, typer.Option(help="Port [default: SEQCAST_PORT or 8000]")]
+Concurrency = Annotated[int, typer.Option(min=1, help="Training jobs the worker runs at once.")]
+
+
+@app.command(rich_help_panel=SERVER)
+def serve(host: Host = None, port: Port = None, concurrency: Concurrency = 1) -> None:
+    """Migrate, then run the API with a worker process; stop both together."""
+    _server_logging()
+    _migrate()
+    worker = subprocess.Popen(worker_command(get_settings(), concurrency))
+    log.info("worker started (pid %s)", worker.pid)
+    try:
+        _run_api(host, port)
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+
+
+@app.command(rich_help_panel=SERVER)
+def api(host: Host = None, port: Port = None) -> None:
+    """Run the API only."""
+    _server_logging()
+    _run_api(host, port)
+
+
+@app.command(rich_help_panel=SERVER)
+def worker(concurrency: Concurrency = 1) -> None:
+    """Run a Celery training worker (replaces this process)."""
+    os.execv(sys.executable, worker_command(get_settings(), concurrency))
+
+
+@app.command(rich_help_panel=SERVER)
+def migrate() -> None:
+    """Apply the database migrations."""
+    _server_logging()
+    _migrate()
+
+
+# --- client plumbing ---------------------------------------------------------------------------
+
+Url = Annotated[
+    str, typer.Option("--url", envvar="SEQCAST_URL", help="The seqcast API.", show_default=True)
+]
+ApiKey = Annotated[
+    str | None,
+    typer.Option("--api-key", envvar="SEQCAST_API_KEY", help="API key, sent as a Bearer token."),
+]
+
+
+def fail(message: str, code: int = 1) -> NoReturn:
+    typer.echo(f"error: {message}", err=True)
+    raise typer.Exit(code)
+
+
+def server_message(status: int, content: bytes) -> str:
+    """The server's own words: `detail` (a string, or validation errors), `error` (/v2), or the
+    body as text."""
+    try:
+        body = json.loads(content)
+    except ValueError:
+        body = None
+    message = content.decode(errors="replace").strip()[:500]
+    if isinstance(body, dict):
+        detail = body.get("detail", body.get("error"))
+        if isinstance(detail, str):
+            message = detail
+        elif isinstance(detail, list):
+            parts = []
+            for item in detail:
+                if not isinstance(item, dict):
+                    parts.append(str(item))
+                    continue
+                where = ".".join(str(p) for p in item.get("loc", []) if p != "body")
+                msg = str(item.get("msg", ""))
+                parts.append(msg if not where or msg.startswith(where) else f"{where}: {msg}")
+            message = "; ".join(parts)
+    return f"HTTP {status}: {message or 'no message'}"
+
+
+class Api:
+    """The generated SDK's client plus uniform error handling: every call returns the parsed
+    2xx body, or exits 1 with the server's message (HTTP error) or 2 (server unreachable)."""
+
+    def __init__(self, url: str, api_key: str | None) -> None:
+        try:
+            import httpx
+            from seqcast_client import AuthenticatedClient, Client
+        except ImportError as exc:
+            fail(f"the seqcast client SDK is not installed ({exc}): pip install -e sdk", 2)
+        self.url = url.rstrip("/")
+        timeout = httpx.Timeout(60.0, connect=10.0)
+        # Without a key a plain Client sends no Authorization header (a local server needs none).
+        self.client = (
+            AuthenticatedClient(base_url=self.url, token=api_key, timeout=timeout)
+            if api_key
+            else Client(base_url=self.url, timeout=timeout)
+        )
+        self._transport_error = httpx.TransportError
+
+    def __call__(self, operation: Any, *args: Any, **kwargs: Any) -> Any:
+        """`operation` is a generated module (e.g. seqcast_client.api.jobs.get_job)."""
+        try:
+            response = operation.sync_detailed(*args, client=self.client, **kwargs)
+        except self._transport_error as exc:
+            fail(f"cannot reach seqcast at {self.url}: {exc or type(exc).__name__}", 2)
+        if response.status_code >= 400 or response.parsed is None:
+            fail(server_message(response.status_code, response.content))
+        return response.parsed
+
+
+def table(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
+    """Plain aligned columns: never truncated or wrapped, whatever the terminal."""
+    cells = [[str(h) for h in headers], *[["" if c is None else str(c) for c in r] for r in rows]]
+    widths = [max(len(row[i]) for row in cells) for i in range(len(headers))]
+    return "\n".join(
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip() for row in cells
+    )
+
+
+def fmt(value: Any, digits: int = 4) -> str:
+    if isinstance(value, bool) or value is None:
+        return "" if value is None else ("yes" if value else "no")
+    if isinstance(value, float):
+        return f"{value:.{digits}g}"
+    return str(value)
+
+
+def when(value: Any) -> str:
+    return value.strftime("%Y-%m-%d %H:%M:%S") if value else ""
+
+
+def unset_to_none(value: Any) -> Any:
+    from seqcast_client.types import Unset
+
+    return None if isinstance(value, Unset) else value
+
+
+# --- client commands ---------------------------------------------------------------------------
+
+
+class Architecture(StrEnum):
+    rnn = "rnn"
+    lstm = "lstm"
+    gru = "gru"
+    transformer = "transformer"
+
+
+class JobState(StrEnum):
+    queued = "queued"
+    running = "running"
+    succeeded = "succeeded"
+    failed = "failed"
+    cancelled = "cancelled"
+
+
+Hyper = Annotated[int | None, typer.Option(min=1, rich_help_panel="Hyperparameters")]
+
+
+@app.command(rich_help_panel=CLIENT)
+def train(
+    model_name: Annotated[str, typer.Argument(help="Model name; trains a new version if taken.")],
+    architecture: Annotated[Architecture, typer.Argument(case_sensitive=False)],
+    dataset_id: Annotated[
+        str | None, typer.Argument(help="An uploaded dataset's id; or give --csv.")
+    ] = None,
+    csv_file: Annotated[
+        Path | None,
+        typer.Option(
+            "--csv", exists=True, dir_okay=False, help="Upload this CSV first, then train on it."
+        ),
+    ] = None,
+    horizon: Annotated[int, typer.Option(min=1, help="Steps forecast at once.")] = ...,  # type: ignore[assignment]
+    input_length: Annotated[
+        int | None, typer.Option(min=1, help="Window length [default: max(3 × horizon, 16)]")
+    ] = None,
+    target: Annotated[
+        list[str] | None, typer.Option(help="A column to forecast (repeat) [default: all]")
+    ] = None,
+    feature: Annotated[
+        list[str] | None, typer.Option(help="A column the model reads (repeat) [default: targets]")
+    ] = None,
+    validation_fraction: Annotated[
+        float | None, typer.Option(min=0.0, max=0.9, help="Share held out [default: 0.2]")
+    ] = None,
+    season_length: Annotated[
+        int | None, typer.Option(min=1, help="Baseline period [default: detected]")
+    ] = None,
+    epochs: Hyper = None,
+    hidden_size: Hyper = None,
+    num_layers: Hyper = None,
+    batch_size: Hyper = None,
+    patience: Annotated[
+        int | None,
+        typer.Option(min=1, help="Early-stopping patience.", rich_help_panel="Hyperparameters"),
+    ] = None,
+    learning_rate: Annotated[
+        float | None, typer.Option(min=0.0, rich_help_panel="Hyperparameters")
+    ] = None,
+    dropout: Annotated[
+        float | None, typer.Option(min=0.0, max=1.0, rich_help_panel="Hyperparameters")
+    ] = None,
+    seed: Annotated[int | None, typer.Option(min=0, rich_help_panel="Hyperparameters")] = None,
+    d_model: Hyper = None,
+    nhead: Hyper = None,
+    dim_feedforward: Hyper = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Follow the job with a progress bar until it ends.")
+    ] = False,
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+) -> None:
+    """Queue a training job (uploading --csv first); with --wait, follow it to the end.
+
+    Unset options keep the server's defaults (see README: /train fields and defaults).
+    """
+    from seqcast_client.api.datasets import create_dataset
+    from seqcast_client.api.training import train as train_op
+    from seqcast_client.models import DatasetUpload, TrainRequest
+    from seqcast_client.types import File
+
+    if (dataset_id is None) == (csv_file is None):
+        fail("give exactly one of DATASET_ID or --csv", 2)
+    client = Api(url, api_key)
+    if csv_file is not None:
+        with csv_file.open("rb") as handle:
+            upload = DatasetUpload(file=File(handle, csv_file.name, "text/csv"))
+            dataset = client(create_dataset, body=upload)
+        dataset_id = dataset.id
+        typer.echo(
+            f"uploaded {csv_file.name}: dataset {dataset.id} "
+            f"({dataset.n_rows} rows; columns {', '.join(dataset.columns)})"
+        )
+    hyperparameters = {
+        "epochs": epochs,
+        "hidden_size": hidden_size,
+        "num_layers": num_layers,
+        "batch_size": batch_size,
+        "early_stopping_patience": patience,
+        "learning_rate": learning_rate,
+        "dropout": dropout,
+        "seed": seed,
+        "d_model": d_model,
+        "nhead": nhead,
+        "dim_feedforward": dim_feedforward,
+    }
+    body = {
+        "model_name": model_name,
+        "architecture": architecture.value,
+        "dataset_id": dataset_id,
+        "horizon": horizon,
+        "input_length": input_length,
+        "target_columns": target or None,
+        "feature_columns": feature or None,
+        "validation_fraction": validation_fraction,
+        "season_length": season_length,
+        "hyperparameters": {k: v for k, v in hyperparameters.items() if v is not None},
+    }
+    request = TrainRequest.from_dict({k: v for k, v in body.items() if v is not None})
+    job = client(train_op, body=request)
+    typer.echo(f"job {job.id} {job.status}: {job.model_name} ({job.architecture})")
+    if not wait:
+        return
+    try:
+        job = follow(client, job)
+    except KeyboardInterrupt:
+        typer.echo(f"\nstopped waiting; job {job.id} goes on (seqcast jobs)", err=True)
+        raise typer.Exit(130) from None
+    report(client, job)
+
+
+def follow(client: Api, job: Any) -> Any:
+    """Poll the job until it ends, drawing epochs done and the latest validation loss."""
+    from rich.console import Console
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+    from seqcast_client.api.jobs import get_job
+
+    columns = (
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("epochs"),
+        TextColumn("{task.fields[loss]}"),
+        TimeElapsedColumn(),
+    )
+    with Progress(*columns, console=Console(stderr=True)) as bar:
+        task = bar.add_task(str(job.status), total=job.progress.epochs or None, loss="")
+        while True:
+            history = job.history
+            loss = f"val_loss {history[-1].val_loss:.4g}" if history else ""
+            bar.update(
+                task,
+                description=str(job.status),
+                completed=job.progress.epoch,
+                total=job.progress.epochs or None,
+                loss=loss,
+            )
+            if str(job.status) in FINISHED:
+                return job
+            time.sleep(POLL_SECONDS)
+            job = client(get_job, job.id)
+
+
+def report(client: Api, job: Any) -> None:
+    """One summary line of a finished job (exit 1 unless it succeeded)."""
+    from seqcast_client.api.models import get_model_version
+
+    status = str(job.status)
+    if status != "succeeded":
+        reason = unset_to_none(job.error) or ("cancelled" if status == "cancelled" else "")
+        fail(f"job {job.id} {status} after {job.progress.epoch} epochs: {reason}")
+    ref = unset_to_none(job.model_version)
+    line = f"job {job.id} succeeded after {job.progress.epoch} epochs"
+    if job.history:
+        line += f", val_loss {job.history[-1].val_loss:.4g}"
+    if ref is not None:
+        version = client(get_model_version, ref.model, ref.version)
+        metrics = version.metrics.to_dict()
+        model_mase = metrics.get("model", {}).get("mase")
+        naive_mase = metrics.get("seasonal_naive", {}).get("mase")
+        line += f": {ref.model} v{ref.version}"
+        if model_mase is not None and naive_mase is not None:
+            line += f" (MASE {fmt(model_mase)} vs seasonal naive {fmt(naive_mase)})"
+    typer.echo(line)
+
+
+@app.command(rich_help_panel=CLIENT)
+def jobs(
+    status: Annotated[JobState | None, typer.Option(help="Only jobs in this state.")] = None,
+    model: Annotated[str | None, typer.Option(help="Only this model's jobs.")] = None,
+    limit: Annotated[int, typer.Option(min=1, max=1000, help="At most this many.")] = 20,
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+) -> None:
+    """List training jobs, newest first."""
+    from seqcast_client.api.jobs import list_jobs
+    from seqcast_client.models import JobStatus
+
+    client = Api(url, api_key)
+    found = client(
+        list_jobs,
+        status=JobStatus(status.value) if status else None,
+        model_name=model,
+        limit=limit,
+    )
+    rows = []
+    for job in found:
+        ref = unset_to_none(job.model_version)
+        rows.append(
+            (
+                job.id,
+                job.model_name,
+                job.architecture,
+                job.status,
+                f"{job.progress.epoch}/{job.progress.epochs}",
+                fmt(job.history[-1].val_loss) if job.history else "",
+                f"v{ref.version}" if ref else "",
+                when(job.created_at),
+            )
+        )
+    headers = ("ID", "MODEL", "ARCH", "STATUS", "EPOCH", "VAL_LOSS", "VERSION", "CREATED")
+    typer.echo(table(headers, rows) if rows else "no jobs")
+
+
+@app.command(rich_help_panel=CLIENT)
+def models(
+    name: Annotated[
+        str | None, typer.Argument(help="Show this model's versions, aliases and metrics.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+) -> None:
+    """List models, or show one."""
+    from seqcast_client.api.models import get_model, list_models
+
+    client = Api(url, api_key)
+    if name is None:
+        found = client(list_models, limit=1000)
+        rows = [
+            (
+                m.name,
+                fmt(unset_to_none(m.latest_version)),
+                len(m.versions),
+                ", ".join(f"{a}=v{v}" for a, v in sorted(m.aliases.to_dict().items())),
+                when(m.created_at),
+            )
+            for m in found
+        ]
+        headers = ("NAME", "LATEST", "VERSIONS", "ALIASES", "CREATED")
+        typer.echo(table(headers, rows) if rows else "no models")
+        return
+    model = client(get_model, name)
+    aliases = model.aliases.to_dict()
+    serving = {k: v for k, v in model.serving.to_dict().items() if v is not None}
+    typer.echo(f"model {model.name} (created {when(model.created_at)})")
+    typer.echo(f"latest: v{unset_to_none(model.latest_version) or '-'}")
+    typer.echo("aliases: " + (", ".join(f"{a}=v{v}" for a, v in sorted(aliases.items())) or "-"))
+    typer.echo("serving: " + (", ".join(f"{k}={v}" for k, v in serving.items()) or "defaults"))
+    by_version: dict[int, list[str]] = {}
+    for alias, version in aliases.items():
+        by_version.setdefault(version, []).append(alias)
+    rows = []
+    for v in model.versions:
+        metrics = v.metrics.to_dict()
+        mine, naive = metrics.get("model", {}), metrics.get("seasonal_naive", {})
+        rows.append(
+            (
+                f"v{v.version}",
+                v.architecture,
+                fmt(mine.get("mae")),
+                fmt(mine.get("rmse")),
+                fmt(mine.get("mase")),
+                fmt(naive.get("mase")),
+                fmt(metrics.get("beats_seasonal_naive")),
+                ", ".join(sorted(by_version.get(v.version, []))),
+                when(v.created_at),
+            )
+        )
+    headers = (
+        "VERSION",
+        "ARCH",
+        "MAE",
+        "RMSE",
+        "MASE",
+        "NAIVE_MASE",
+        "BEATS_NAIVE",
+        "ALIASES",
+        "CREATED",
+    )
+    typer.echo(table(headers, rows) if rows else "no versions")
+
+
+def read_window(path: Path, features: Sequence[str], last: int | None) -> list[list[float]]:
+    """[length][n_features] from a CSV with a header row; columns picked by name, in the model's
+    feature order (extra columns, e.g. timestamps, are ignored)."""
+    try:
+        with path.open(newline="") as handle:
+            rows = list(csv.reader(handle))
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    if not rows:
+        fail(f"{path} is empty: expected a header row with the columns {', '.join(features)}")
+    header = [h.strip() for h in rows[0]]
+    missing = [f for f in features if f not in header]
+    if missing:
+        given = [h for h in header if h.lower() not in TIMESTAMP_COLUMNS]
+        fail(
+            f"{path} lacks column(s) {', '.join(missing)}: the model reads "
+            f"{', '.join(features)}; the file has {', '.join(given) or 'none'}"
+        )
+    index = [header.index(f) for f in features]
+    data = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    if last is not None:
+        data = data[-last:]
+    if not data:
+        fail(f"{path} has no rows under its header")
+    window = []
+    for line, row in enumerate(data, start=2):
+        values = []
+        for i, feature in zip(index, features, strict=True):
+            try:
+                value = float(row[i])
+            except (IndexError, ValueError):
+                cell = row[i] if i < len(row) else ""
+                fail(f"{path}: column {feature!r}, row {line}: {cell!r} is not a number")
+            if not math.isfinite(value):
+                fail(f"{path}: column {feature!r}, row {line}: {value} is not a finite number")
+            values.append(value)
+        window.append(values)
+    return window
+
+
+@app.command(rich_help_panel=CLIENT)
+def predict(
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    window: Annotated[
+        Path,
+        typer.Argument(
+            exists=True,
+            dir_okay=False,
+            help="CSV of the latest observations: a header row naming the model's feature "
+            "columns, then one row per step, oldest first.",
+        ),
+    ],
+    version: Annotated[int | None, typer.Option(min=1, help="A version number.")] = None,
+    alias: Annotated[str | None, typer.Option(help="An alias [default: the latest]")] = None,
+    last: Annotated[
+        int | None, typer.Option(min=1, help="Use only the file's last N rows.")
+    ] = None,
+    out: Annotated[
+        Path | None, typer.Option(dir_okay=False, help="Write the forecast CSV here.")
+    ] = None,
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+) -> None:
+    """Forecast the steps after a window; prints CSV (step, then one column per target)."""
+    from seqcast_client.api.inference import predict as predict_op
+    from seqcast_client.api.models import get_model, get_model_version
+    from seqcast_client.models import PredictRequest
+
+    if version is not None and alias is not None:
+        fail("give --version or --alias, not both", 2)
+    client = Api(url, api_key)
+    if version is None:
+        found = client(get_model, model)
+        aliases = found.aliases.to_dict()
+        if alias is not None and alias not in aliases:
+            fail(f"model {model!r} has no alias {alias!r} (aliases: {', '.join(aliases) or '-'})")
+        version = aliases[alias] if alias is not None else unset_to_none(found.latest_version)
+        if version is None:
+            fail(f"model {model!r} has no versions yet")
+    info = client(get_model_version, model, version)
+    inputs = read_window(window, info.feature_columns, last)
+    # The version resolved above, so the columns read are the ones this version expects.
+    result = client(predict_op, body=PredictRequest(model=model, version=version, inputs=[inputs]))
+    lines = write_forecast(result.target_columns, result.predictions[0])
+    if out is None:
+        typer.echo(lines, nl=False)
+        return
+    out.write_text(lines)
+    typer.echo(
+        f"{model} v{result.version}: {len(result.predictions[0])} steps of "
+        f"{', '.join(result.target_columns)} written to {out}"
+    )
+
+
+def write_forecast(targets: Sequence[str], forecast: Sequence[Sequence[float]]) -> str:
+    lines = [",".join(["step", *targets])]
+    lines += [",".join([str(step), *map(repr, row)]) for step, row in enumerate(forecast, 1)]
+    return "\n".join(lines) + "\n"
+
+
+def main(argv: list[str] | None = None) -> None:
+    app(args=argv, prog_name="seqcast")
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    main()

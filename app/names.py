@@ -3,6 +3,7 @@
 import re
 from typing import Annotated
 
+from fastapi import Path
 from pydantic import StringConstraints
 
 from app.errors import InvalidInput
@@ -12,6 +13,22 @@ NAME_RULE = "letters, digits, '.', '_' and '-', starting with a letter or digit,
 
 ResourceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 """Letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters."""
+
+
+MAX_VERSION = 2**31 - 1
+"""Version numbers are 32-bit integers in the database."""
+
+ModelName = Annotated[str, Path(pattern=NAME_PATTERN, description="A model name.")]
+AliasName = Annotated[str, Path(pattern=NAME_PATTERN, description="An alias, e.g. production.")]
+VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number.")]
+RecordId = Annotated[
+    str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A dataset or job id.")
+]
+"""Path parameters, validated before any of them reaches the database."""
+
+
+def has_control_characters(text: str) -> bool:
+    return any(ord(c) < 32 or ord(c) == 127 for c in text)
 
 
 def check_name(field: str, value: str) -> str:

@@ -15,6 +15,7 @@ import threading
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,7 @@ import numpy as np
 import psycopg
 import pytest
 import uvicorn
+from fastapi import FastAPI
 from fastapi.testclient import TestClient
 
 from app.auth import service as keys
@@ -172,10 +174,14 @@ def free_port() -> int:
 def live_url(pg_settings: Settings) -> Iterator[str]:
     """The same app behind a real uvicorn server (in a thread), for real HTTP clients and
     real concurrency."""
+    with serve_in_thread(create_app(pg_settings)) as url:
+        yield url
+
+
+@contextmanager
+def serve_in_thread(app: FastAPI) -> Iterator[str]:
     port = free_port()
-    config = uvicorn.Config(
-        create_app(pg_settings), host="127.0.0.1", port=port, log_level="warning"
-    )
+    config = uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning")
     server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()

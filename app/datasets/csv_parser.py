@@ -11,6 +11,7 @@ import numpy as np
 from app.datasets.schemas import TIMESTAMP_COLUMNS
 from app.datasets.storage import SeriesTable
 from app.errors import InvalidInput
+from app.names import has_control_characters
 
 
 def parse_csv(data: bytes) -> SeriesTable:
@@ -28,6 +29,11 @@ def parse_csv(data: bytes) -> SeriesTable:
     for name in header:
         if not name:
             raise InvalidInput("file", "line 1: a column has an empty name")
+        if len(name) > 100 or has_control_characters(name):
+            raise InvalidInput(
+                "file",
+                f"line 1: column name {name!r} must be 1 to 100 characters, no control characters",
+            )
         if name in seen:
             raise InvalidInput("file", f"line 1: column {name!r} appears twice")
         seen.add(name)

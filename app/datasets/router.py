@@ -13,7 +13,7 @@ from app.datasets.schemas import DatasetCreate, DatasetRead
 from app.db import SessionDep
 from app.deps import SettingsDep, StoreDep
 from app.errors import InvalidInput
-from app.names import NAME_PATTERN, check_name
+from app.names import NAME_PATTERN, RecordId, check_name
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -106,5 +106,5 @@ def list_datasets(
     operation_id="get_dataset",
     dependencies=[require(Scope.read)],
 )
-def get_dataset(dataset_id: str, session: SessionDep) -> DatasetRead:
+def get_dataset(dataset_id: RecordId, session: SessionDep) -> DatasetRead:
     return DatasetRead.model_validate(service.get(session, dataset_id))

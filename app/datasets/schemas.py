@@ -5,7 +5,7 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.names import ResourceName
+from app.names import ResourceName, has_control_characters
 
 TIMESTAMP_COLUMNS = ("timestamp", "timestamps", "time", "date", "datetime", "ds")
 """A CSV column with one of these names holds timestamps, not values."""
@@ -35,8 +35,10 @@ class SeriesData(BaseModel):
             raise ValueError("at least one column is required")
         lengths = {name: len(values) for name, values in columns.items()}
         for name in columns:
-            if not name.strip() or len(name) > 100:
-                raise ValueError(f"column name {name!r} must be 1 to 100 characters")
+            if not name.strip() or len(name) > 100 or has_control_characters(name):
+                raise ValueError(
+                    f"column name {name!r} must be 1 to 100 characters, no control characters"
+                )
             if name.lower() in TIMESTAMP_COLUMNS:
                 raise ValueError(f"column {name!r}: put timestamps in 'timestamps', not columns")
         first, n = next(iter(lengths.items()))

@@ -9,6 +9,7 @@ describes the request and response with the pydantic models in app.inference.sch
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,6 +19,7 @@ import orjson
 from app.contract import MAX_LENGTH_FACTOR
 from app.errors import InvalidInput
 from app.inference.serving.resolver import Resolved
+from app.names import MAX_VERSION, NAME_PATTERN, NAME_RULE
 
 FIELDS = {"model", "version", "alias", "inputs"}
 
@@ -51,14 +53,16 @@ def parse_predict(body: bytes) -> PredictCall:
     model = doc.get("model")
     if not isinstance(model, str) or not model:
         raise InvalidInput("model", "required: the model name, a non-empty string")
+    if not re.fullmatch(NAME_PATTERN, model):
+        raise InvalidInput("model", f"{model!r} is not a valid model name ({NAME_RULE})")
     version = doc.get("version")
     if version is not None and (
-        isinstance(version, bool) or not isinstance(version, int) or version < 1
+        isinstance(version, bool) or not isinstance(version, int) or not 1 <= version <= MAX_VERSION
     ):
         raise InvalidInput("version", f"must be a positive integer, got {version!r}")
     alias = doc.get("alias")
-    if alias is not None and (not isinstance(alias, str) or not alias):
-        raise InvalidInput("alias", f"must be a non-empty string, got {alias!r}")
+    if alias is not None and (not isinstance(alias, str) or not re.fullmatch(NAME_PATTERN, alias)):
+        raise InvalidInput("alias", f"must be an alias name ({NAME_RULE}), got {alias!r}")
     if version is not None and alias is not None:
         raise InvalidInput("alias", "give version or alias, not both")
     if "inputs" not in doc:

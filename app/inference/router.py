@@ -7,6 +7,7 @@ from app.auth.service import Scope
 from app.deps import DataPlaneDep
 from app.inference.fastpath import check_batch, parse_predict, render_predictions, to_array
 from app.inference.schemas import LoadedRead, PredictRequest, PredictResponse
+from app.names import ModelName, VersionNumber
 
 router = APIRouter(tags=["inference"])
 
@@ -49,7 +50,7 @@ async def predict(request: Request) -> Response:
     dependencies=[require(Scope.admin)],
     summary="Load a version into the serving cache now (it otherwise loads on first use)",
 )
-async def load_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRead:
+async def load_version(name: ModelName, version: VersionNumber, plane: DataPlaneDep) -> LoadedRead:
     resolved = await plane.resolve(name, version, None)
     served = await plane.load(resolved)
     return LoadedRead(
@@ -68,7 +69,9 @@ async def load_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRe
     dependencies=[require(Scope.admin)],
     summary="Drop a version from the serving cache; running requests finish first",
 )
-async def unload_version(name: str, version: int, plane: DataPlaneDep) -> LoadedRead:
+async def unload_version(
+    name: ModelName, version: VersionNumber, plane: DataPlaneDep
+) -> LoadedRead:
     resolved = await plane.resolve(name, version, None)
     plane.cache.unload(resolved.key.id)
     return LoadedRead(model=name, version=version, loaded=False)

@@ -2,6 +2,8 @@ from __future__ import annotations
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.names import MAX_VERSION, ResourceName
+
 
 class PredictRequest(BaseModel):
     model_config = ConfigDict(
@@ -13,9 +15,11 @@ class PredictRequest(BaseModel):
         },
     )
 
-    model: str = Field(description="Model name.")
-    version: int | None = Field(None, ge=1, description="A version number; or give `alias`.")
-    alias: str | None = Field(None, description="An alias; default: the latest version.")
+    model: ResourceName = Field(description="Model name.")
+    version: int | None = Field(
+        None, ge=1, le=MAX_VERSION, description="A version number; or give `alias`."
+    )
+    alias: ResourceName | None = Field(None, description="An alias; default: the latest version.")
     inputs: list[list[list[float]]] | list[list[float]] = Field(
         description="[batch][length][n_features] raw values in the model's feature order; "
         "[batch][length] is accepted for single-feature models. Length may be 1 to 4 × the "

@@ -8,6 +8,8 @@ Errors are `{"error": "..."}`: 400 for a bad request, 404 for an unknown model o
 
 from __future__ import annotations
 
+import re
+
 from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
@@ -16,9 +18,11 @@ from sqlalchemy import text
 from app.auth.deps import require
 from app.auth.service import Scope
 from app.contract import INPUT_NAME, OUTPUT_NAME
+from app.errors import InvalidInput
 from app.inference import oip
 from app.inference.fastpath import check_batch
 from app.inference.serving.resolver import Resolved
+from app.names import MAX_VERSION, NAME_PATTERN, ModelName
 from app.registry import service as registry
 
 router = APIRouter(prefix="/v2", tags=["open inference protocol"])
@@ -29,7 +33,11 @@ EXTENSIONS = ["binary_tensor_data"]
 def _version_or_alias(version: str | None) -> tuple[int | None, str | None]:
     if version is None:
         return None, None
-    return (int(version), None) if version.isdigit() else (None, version)
+    if version.isdigit() and 1 <= int(version) <= MAX_VERSION:
+        return int(version), None
+    if re.fullmatch(NAME_PATTERN, version) and not version.isdigit():
+        return None, version
+    raise InvalidInput("version", f"{version!r} is neither a version number nor an alias")
 
 
 async def _resolve(request: Request, name: str, version: str | None) -> Resolved:
@@ -121,7 +129,7 @@ async def _infer(request: Request, name: str, version: str | None) -> Response:
 @router.get(
     "/models/{name}", operation_id="v2_model_metadata", dependencies=[require(Scope.predict)]
 )
-async def model_metadata(request: Request, name: str) -> Response:
+async def model_metadata(request: Request, name: ModelName) -> Response:
     return await _metadata(request, name, None)
 
 
@@ -130,14 +138,14 @@ async def model_metadata(request: Request, name: str) -> Response:
     operation_id="v2_model_version_metadata",
     dependencies=[require(Scope.predict)],
 )
-async def model_version_metadata(request: Request, name: str, version: str) -> Response:
+async def model_version_metadata(request: Request, name: ModelName, version: str) -> Response:
     return await _metadata(request, name, version)
 
 
 @router.get(
     "/models/{name}/ready", operation_id="v2_model_ready", dependencies=[require(Scope.predict)]
 )
-async def model_ready(request: Request, name: str) -> Response:
+async def model_ready(request: Request, name: ModelName) -> Response:
     return await _ready(request, name, None)
 
 
@@ -146,7 +154,7 @@ async def model_ready(request: Request, name: str) -> Response:
     operation_id="v2_model_version_ready",
     dependencies=[require(Scope.predict)],
 )
-async def model_version_ready(request: Request, name: str, version: str) -> Response:
+async def model_version_ready(request: Request, name: ModelName, version: str) -> Response:
     return await _ready(request, name, version)
 
 
@@ -156,7 +164,25 @@ _INFER_DOC = {
         "description": "An OIP inference request (JSON), optionally followed by binary tensor "
         "data whose JSON header length is given in Inference-Header-Content-Length.",
         "content": {
-            "application/json": {"schema": {"type": "object"}},
+            "application/json": {
+                "schema": {
+                    "type": "object",
+                    "examples": [
+                        {
+                            "id": "42",
+                            "inputs": [
+                                {
+                                    "name": INPUT_NAME,
+                                    "shape": [1, 4, 1],
+                                    "datatype": "FP32",
+                                    "data": [1.0, 2.0, 3.0, 2.0],
+                                }
+                            ],
+                            "outputs": [{"name": OUTPUT_NAME}],
+                        }
+                    ],
+                }
+            },
             "application/octet-stream": {"schema": {"type": "string", "format": "binary"}},
         },
     }
@@ -169,7 +195,7 @@ _INFER_DOC = {
     dependencies=[require(Scope.predict)],
     openapi_extra=_INFER_DOC,
 )
-async def infer(request: Request, name: str) -> Response:
+async def infer(request: Request, name: ModelName) -> Response:
     return await _infer(request, name, None)
 
 
@@ -179,5 +205,5 @@ async def infer(request: Request, name: str) -> Response:
     dependencies=[require(Scope.predict)],
     openapi_extra=_INFER_DOC,
 )
-async def infer_version(request: Request, name: str, version: str) -> Response:
+async def infer_version(request: Request, name: ModelName, version: str) -> Response:
     return await _infer(request, name, version)

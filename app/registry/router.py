@@ -7,7 +7,7 @@ from app.auth.service import Scope
 from app.contract import manifest_uri_for
 from app.db import SessionDep
 from app.deps import DataPlaneDep, StoreDep
-from app.names import ResourceName
+from app.names import AliasName, ModelName, VersionNumber
 from app.registry import service
 from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, ServingConfig, VersionRead
 
@@ -34,7 +34,7 @@ def list_models(
     operation_id="get_model",
     dependencies=[require(Scope.read)],
 )
-def get_model(name: str, session: SessionDep) -> ModelRead:
+def get_model(name: ModelName, session: SessionDep) -> ModelRead:
     return service.model_read(service.get_model(session, name))
 
 
@@ -44,7 +44,7 @@ def get_model(name: str, session: SessionDep) -> ModelRead:
     operation_id="get_model_version",
     dependencies=[require(Scope.read)],
 )
-def get_version(name: str, version: int, session: SessionDep) -> VersionRead:
+def get_version(name: ModelName, version: VersionNumber, session: SessionDep) -> VersionRead:
     found = service.get_version(session, name, version)
     return service.version_read(found, service.aliases_of(session, found))
 
@@ -55,9 +55,17 @@ def get_version(name: str, version: int, session: SessionDep) -> VersionRead:
     dependencies=[require(Scope.read)],
     summary="Download the version's ONNX file",
     response_class=Response,
-    responses={200: {"content": {"application/octet-stream": {}}}},
+    responses={
+        200: {
+            "content": {
+                "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+            }
+        }
+    },
 )
-def download_artifact(name: str, version: int, session: SessionDep, store: StoreDep) -> Response:
+def download_artifact(
+    name: ModelName, version: VersionNumber, session: SessionDep, store: StoreDep
+) -> Response:
     found = service.get_version(session, name, version)
     return Response(
         store.get(found.artifact_uri),
@@ -77,7 +85,11 @@ def download_artifact(name: str, version: int, session: SessionDep, store: Store
     responses={409: {"description": "An alias points at this version."}},
 )
 def delete_version(
-    name: str, version: int, session: SessionDep, store: StoreDep, plane: DataPlaneDep
+    name: ModelName,
+    version: VersionNumber,
+    session: SessionDep,
+    store: StoreDep,
+    plane: DataPlaneDep,
 ) -> Response:
     deleted = service.delete_version(session, name, version)
     session.commit()
@@ -95,7 +107,7 @@ def delete_version(
     summary="Point an alias (e.g. production) at a version",
 )
 def set_alias(
-    name: str, alias: ResourceName, body: AliasUpdate, session: SessionDep, plane: DataPlaneDep
+    name: ModelName, alias: AliasName, body: AliasUpdate, session: SessionDep, plane: DataPlaneDep
 ) -> AliasRead:
     service.check_alias_name(alias)
     service.set_alias(session, name, alias, body.version)
@@ -110,7 +122,9 @@ def set_alias(
     operation_id="delete_model_alias",
     dependencies=[require(Scope.admin)],
 )
-def delete_alias(name: str, alias: str, session: SessionDep, plane: DataPlaneDep) -> Response:
+def delete_alias(
+    name: ModelName, alias: AliasName, session: SessionDep, plane: DataPlaneDep
+) -> Response:
     service.delete_alias(session, name, alias)
     session.commit()
     plane.forget(name)
@@ -125,7 +139,7 @@ def delete_alias(name: str, alias: str, session: SessionDep, plane: DataPlaneDep
     summary="Set this model's batching settings (unset fields keep the server defaults)",
 )
 def set_serving(
-    name: str, body: ServingConfig, session: SessionDep, plane: DataPlaneDep
+    name: ModelName, body: ServingConfig, session: SessionDep, plane: DataPlaneDep
 ) -> ServingConfig:
     model = service.get_model(session, name)
     model.serving = body.model_dump(exclude_none=True)

@@ -4,6 +4,8 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from app.names import MAX_VERSION
+
 
 class VersionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
@@ -68,7 +70,7 @@ class ModelRead(BaseModel):
 class AliasUpdate(BaseModel):
     model_config = ConfigDict(extra="forbid", json_schema_extra={"examples": [{"version": 3}]})
 
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 class AliasRead(BaseModel):

@@ -10,6 +10,7 @@ from app.auth.service import Scope
 from app.db import SessionDep, utcnow
 from app.deps import CeleryDep, SettingsDep, StoreDep
 from app.errors import ServiceUnavailable
+from app.names import NAME_PATTERN, RecordId
 from app.queue import enqueue_training
 from app.training import service
 from app.training.models import JobStatus
@@ -81,7 +82,7 @@ def train(
 def list_jobs(
     session: SessionDep,
     status: JobStatus | None = None,
-    model_name: str | None = None,
+    model_name: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0),
 ) -> list[JobRead]:
@@ -98,7 +99,7 @@ def list_jobs(
     dependencies=[require(Scope.read)],
     tags=["jobs"],
 )
-def get_job(job_id: str, session: SessionDep) -> JobRead:
+def get_job(job_id: RecordId, session: SessionDep) -> JobRead:
     return service.to_read(session, service.get(session, job_id))
 
 
@@ -111,5 +112,5 @@ def get_job(job_id: str, session: SessionDep) -> JobRead:
     tags=["jobs"],
     summary="Cancel a queued job, or stop a running one after its current epoch",
 )
-def cancel_job(job_id: str, session: SessionDep) -> JobRead:
+def cancel_job(job_id: RecordId, session: SessionDep) -> JobRead:
     return service.to_read(session, service.cancel(session, job_id))
