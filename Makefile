@@ -9,14 +9,15 @@ TORCH ?= torch==2.13.0
 ORT ?= cpu
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint clean
+.PHONY: install run test lint sdk clean
 
-$(BIN)/.installed: pyproject.toml
+$(BIN)/.installed: pyproject.toml sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[$(ORT),worker,dev]"
+	$(BIN)/python -m pip install --quiet -e sdk
 	touch $@
 
 install: $(BIN)/.installed
@@ -29,6 +30,10 @@ test: install
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .
+
+# Regenerate the Python client (sdk/openapi.json, sdk/seqcast_client/) from the API's schema.
+sdk: install
+	$(BIN)/python sdk/generate.py
 
 clean:
 	rm -rf $(VENV) .seqcast .pytest_cache .ruff_cache

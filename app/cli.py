@@ -28,13 +28,14 @@ from typing import Annotated, Any, NoReturn
 
 import typer
 
+from app.auth.cli import keys_app
 from app.config import Settings, get_settings
+from app.datasets.schemas import TIMESTAMP_COLUMNS
 
 log = logging.getLogger("seqcast")
 
 DEFAULT_URL = "http://127.0.0.1:8000"
 POLL_SECONDS = 0.5
-TIMESTAMP_COLUMNS = {"timestamp", "timestamps", "time", "date", "datetime", "ds"}
 FINISHED = {"succeeded", "failed", "cancelled"}
 
 app = typer.Typer(
@@ -45,8 +46,7 @@ app = typer.Typer(
     add_completion=False,
     pretty_exceptions_enable=False,
 )
-# Sub-apps (e.g. `keys`, API key management) are added with
-# `app.add_typer(keys_app, name="keys", rich_help_panel="Admin")`.
+app.add_typer(keys_app, name="keys", rich_help_panel="Admin")
 
 SERVER, CLIENT = "Server", "Client"
 
@@ -218,7 +218,7 @@ class Api:
             response = operation.sync_detailed(*args, client=self.client, **kwargs)
         except self._transport_error as exc:
             fail(f"cannot reach seqcast at {self.url}: {exc or type(exc).__name__}", 2)
-        if response.status_code >= 400 or response.parsed is None:
+        if not 200 <= response.status_code < 300:
             fail(server_message(response.status_code, response.content))
         return response.parsed
 

@@ -4,6 +4,7 @@ the scope, revocation, the OpenAPI security scheme, and no key in any log line."
 from __future__ import annotations
 
 import logging
+import os
 
 import pytest
 from fastapi.testclient import TestClient
@@ -128,3 +129,37 @@ def test_local_default_warns_loudly_without_auth(tmp_path, caplog):
     with caplog.at_level(logging.WARNING), TestClient(create_app(settings)) as client:
         assert client.get("/models").status_code == 200  # no key needed
     assert "AUTHENTICATION IS OFF" in caplog.text
+
+
+def test_keys_cli_create_list_revoke(pg_settings):
+    """`seqcast keys` as an operator runs it: a real process against the real database."""
+    import subprocess
+    import sys
+
+    env = {**os.environ, "SEQCAST_DATABASE_URL": pg_settings.database_url}
+
+    def seqcast(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run(
+            [sys.executable, "-m", "app.cli", "keys", *args],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
+    created = seqcast("create", "cli-made", "--scope", "read")
+    assert created.returncode == 0, created.stderr
+    key = created.stdout.strip()
+    assert key.startswith("sk_") and "cli-made" in created.stderr
+    app = create_app(pg_settings.model_copy(update={"auth_cache_seconds": 0.0}))
+    client = TestClient(app, headers={"Authorization": f"Bearer {key}"})
+    assert client.get("/models").status_code == 200
+    assert client.post("/jobs/x/cancel").status_code == 403
+
+    listed = seqcast("list")
+    assert key not in listed.stdout and key[:10] in listed.stdout
+    key_id = next(line.split("\t")[0] for line in listed.stdout.splitlines() if "cli-made" in line)
+    assert seqcast("revoke", key_id).returncode == 0
+    assert client.get("/models").status_code == 401
+    missing = seqcast("revoke", "999999")
+    assert missing.returncode == 1 and "not found" in missing.stderr

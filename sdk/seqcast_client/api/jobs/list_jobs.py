@@ -1,0 +1,229 @@
+from http import HTTPStatus
+from typing import Any
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.http_validation_error import HTTPValidationError
+from ...models.job_read import JobRead
+from ...models.job_status import JobStatus
+from ...types import UNSET, Response, Unset
+
+
+def _get_kwargs(
+    *,
+    status: JobStatus | None | Unset = UNSET,
+    model_name: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    offset: int | Unset = 0,
+) -> dict[str, Any]:
+
+    params: dict[str, Any] = {}
+
+    json_status: None | str | Unset
+    if isinstance(status, Unset):
+        json_status = UNSET
+    elif isinstance(status, JobStatus):
+        json_status = status.value
+    else:
+        json_status = status
+    params["status"] = json_status
+
+    json_model_name: None | str | Unset
+    if isinstance(model_name, Unset):
+        json_model_name = UNSET
+    else:
+        json_model_name = model_name
+    params["model_name"] = json_model_name
+
+    params["limit"] = limit
+
+    params["offset"] = offset
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/jobs",
+        "params": params,
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> HTTPValidationError | list[JobRead] | None:
+    if response.status_code == 200:
+        response_200 = []
+        _response_200 = response.json()
+        for response_200_item_data in _response_200:
+            response_200_item = JobRead.from_dict(response_200_item_data)
+
+            response_200.append(response_200_item)
+
+        return response_200
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[HTTPValidationError | list[JobRead]]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    *,
+    client: AuthenticatedClient,
+    status: JobStatus | None | Unset = UNSET,
+    model_name: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    offset: int | Unset = 0,
+) -> Response[HTTPValidationError | list[JobRead]]:
+    """List Jobs
+
+    Args:
+        status (JobStatus | None | Unset):
+        model_name (None | str | Unset):
+        limit (int | Unset):  Default: 100.
+        offset (int | Unset):  Default: 0.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[HTTPValidationError | list[JobRead]]
+    """
+
+    kwargs = _get_kwargs(
+        status=status,
+        model_name=model_name,
+        limit=limit,
+        offset=offset,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    *,
+    client: AuthenticatedClient,
+    status: JobStatus | None | Unset = UNSET,
+    model_name: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    offset: int | Unset = 0,
+) -> HTTPValidationError | list[JobRead] | None:
+    """List Jobs
+
+    Args:
+        status (JobStatus | None | Unset):
+        model_name (None | str | Unset):
+        limit (int | Unset):  Default: 100.
+        offset (int | Unset):  Default: 0.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        HTTPValidationError | list[JobRead]
+    """
+
+    return sync_detailed(
+        client=client,
+        status=status,
+        model_name=model_name,
+        limit=limit,
+        offset=offset,
+    ).parsed
+
+
+async def asyncio_detailed(
+    *,
+    client: AuthenticatedClient,
+    status: JobStatus | None | Unset = UNSET,
+    model_name: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    offset: int | Unset = 0,
+) -> Response[HTTPValidationError | list[JobRead]]:
+    """List Jobs
+
+    Args:
+        status (JobStatus | None | Unset):
+        model_name (None | str | Unset):
+        limit (int | Unset):  Default: 100.
+        offset (int | Unset):  Default: 0.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[HTTPValidationError | list[JobRead]]
+    """
+
+    kwargs = _get_kwargs(
+        status=status,
+        model_name=model_name,
+        limit=limit,
+        offset=offset,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    *,
+    client: AuthenticatedClient,
+    status: JobStatus | None | Unset = UNSET,
+    model_name: None | str | Unset = UNSET,
+    limit: int | Unset = 100,
+    offset: int | Unset = 0,
+) -> HTTPValidationError | list[JobRead] | None:
+    """List Jobs
+
+    Args:
+        status (JobStatus | None | Unset):
+        model_name (None | str | Unset):
+        limit (int | Unset):  Default: 100.
+        offset (int | Unset):  Default: 0.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        HTTPValidationError | list[JobRead]
+    """
+
+    return (
+        await asyncio_detailed(
+            client=client,
+            status=status,
+            model_name=model_name,
+            limit=limit,
+            offset=offset,
+        )
+    ).parsed

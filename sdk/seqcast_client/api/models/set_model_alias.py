@@ -1,0 +1,196 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.alias_read import AliasRead
+from ...models.alias_update import AliasUpdate
+from ...models.http_validation_error import HTTPValidationError
+from ...types import Response
+
+
+def _get_kwargs(
+    name: str,
+    alias: str,
+    *,
+    body: AliasUpdate,
+) -> dict[str, Any]:
+    headers: dict[str, Any] = {}
+
+    _kwargs: dict[str, Any] = {
+        "method": "put",
+        "url": "/models/{name}/aliases/{alias}".format(
+            name=quote(str(name), safe=""),
+            alias=quote(str(alias), safe=""),
+        ),
+    }
+
+    _kwargs["json"] = body.to_dict()
+
+    headers["Content-Type"] = "application/json"
+
+    _kwargs["headers"] = headers
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> AliasRead | HTTPValidationError | None:
+    if response.status_code == 200:
+        response_200 = AliasRead.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[AliasRead | HTTPValidationError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    name: str,
+    alias: str,
+    *,
+    client: AuthenticatedClient,
+    body: AliasUpdate,
+) -> Response[AliasRead | HTTPValidationError]:
+    """Point an alias (e.g. production) at a version
+
+    Args:
+        name (str): A model name.
+        alias (str): An alias, e.g. production.
+        body (AliasUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AliasRead | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        alias=alias,
+        body=body,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    name: str,
+    alias: str,
+    *,
+    client: AuthenticatedClient,
+    body: AliasUpdate,
+) -> AliasRead | HTTPValidationError | None:
+    """Point an alias (e.g. production) at a version
+
+    Args:
+        name (str): A model name.
+        alias (str): An alias, e.g. production.
+        body (AliasUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AliasRead | HTTPValidationError
+    """
+
+    return sync_detailed(
+        name=name,
+        alias=alias,
+        client=client,
+        body=body,
+    ).parsed
+
+
+async def asyncio_detailed(
+    name: str,
+    alias: str,
+    *,
+    client: AuthenticatedClient,
+    body: AliasUpdate,
+) -> Response[AliasRead | HTTPValidationError]:
+    """Point an alias (e.g. production) at a version
+
+    Args:
+        name (str): A model name.
+        alias (str): An alias, e.g. production.
+        body (AliasUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[AliasRead | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        name=name,
+        alias=alias,
+        body=body,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    name: str,
+    alias: str,
+    *,
+    client: AuthenticatedClient,
+    body: AliasUpdate,
+) -> AliasRead | HTTPValidationError | None:
+    """Point an alias (e.g. production) at a version
+
+    Args:
+        name (str): A model name.
+        alias (str): An alias, e.g. production.
+        body (AliasUpdate):
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        AliasRead | HTTPValidationError
+    """
+
+    return (
+        await asyncio_detailed(
+            name=name,
+            alias=alias,
+            client=client,
+            body=body,
+        )
+    ).parsed

@@ -1,0 +1,79 @@
+"""Contains all the data models used in inputs/outputs"""
+
+from .alias_read import AliasRead
+from .alias_update import AliasUpdate
+from .dataset_create import DatasetCreate
+from .dataset_create_columns import DatasetCreateColumns
+from .dataset_read import DatasetRead
+from .dataset_upload import DatasetUpload
+from .epoch_record import EpochRecord
+from .healthz_response_healthz import HealthzResponseHealthz
+from .http_validation_error import HTTPValidationError
+from .hyperparameters import Hyperparameters
+from .inline_data import InlineData
+from .inline_data_columns import InlineDataColumns
+from .job_read import JobRead
+from .job_read_timings import JobReadTimings
+from .job_spec import JobSpec
+from .job_status import JobStatus
+from .loaded_read import LoadedRead
+from .model_read import ModelRead
+from .model_read_aliases import ModelReadAliases
+from .predict_request import PredictRequest
+from .predict_response import PredictResponse
+from .progress import Progress
+from .serving_config import ServingConfig
+from .train_request import TrainRequest
+from .train_request_architecture import TrainRequestArchitecture
+from .v2_infer_json_body import V2InferJsonBody
+from .v2_infer_version_json_body import V2InferVersionJsonBody
+from .v2_live_response_v2_live import V2LiveResponseV2Live
+from .v2_server_metadata_response_v2_server_metadata import V2ServerMetadataResponseV2ServerMetadata
+from .validation_error import ValidationError
+from .validation_error_context import ValidationErrorContext
+from .version_read import VersionRead
+from .version_read_hyperparameters import VersionReadHyperparameters
+from .version_read_metrics import VersionReadMetrics
+from .version_ref import VersionRef
+from .version_summary import VersionSummary
+from .version_summary_metrics import VersionSummaryMetrics
+
+__all__ = (
+    "AliasRead",
+    "AliasUpdate",
+    "DatasetCreate",
+    "DatasetCreateColumns",
+    "DatasetRead",
+    "DatasetUpload",
+    "EpochRecord",
+    "HTTPValidationError",
+    "HealthzResponseHealthz",
+    "Hyperparameters",
+    "InlineData",
+    "InlineDataColumns",
+    "JobRead",
+    "JobReadTimings",
+    "JobSpec",
+    "JobStatus",
+    "LoadedRead",
+    "ModelRead",
+    "ModelReadAliases",
+    "PredictRequest",
+    "PredictResponse",
+    "Progress",
+    "ServingConfig",
+    "TrainRequest",
+    "TrainRequestArchitecture",
+    "V2InferJsonBody",
+    "V2InferVersionJsonBody",
+    "V2LiveResponseV2Live",
+    "V2ServerMetadataResponseV2ServerMetadata",
+    "ValidationError",
+    "ValidationErrorContext",
+    "VersionRead",
+    "VersionReadHyperparameters",
+    "VersionReadMetrics",
+    "VersionRef",
+    "VersionSummary",
+    "VersionSummaryMetrics",
+)

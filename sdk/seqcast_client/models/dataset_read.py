@@ -1,0 +1,110 @@
+from __future__ import annotations
+
+import datetime
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+T = TypeVar("T", bound="DatasetRead")
+
+
+@_attrs_define
+class DatasetRead:
+    """
+    Attributes:
+        id (str):
+        name (str):
+        n_rows (int): Row count.
+        columns (list[str]):
+        has_timestamps (bool):
+        sha256 (str): Content hash of the column names, timestamps and values.
+        created_at (datetime.datetime):
+    """
+
+    id: str
+    name: str
+    n_rows: int
+    columns: list[str]
+    has_timestamps: bool
+    sha256: str
+    created_at: datetime.datetime
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        id = self.id
+
+        name = self.name
+
+        n_rows = self.n_rows
+
+        columns = self.columns
+
+        has_timestamps = self.has_timestamps
+
+        sha256 = self.sha256
+
+        created_at = self.created_at.isoformat()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "id": id,
+                "name": name,
+                "n_rows": n_rows,
+                "columns": columns,
+                "has_timestamps": has_timestamps,
+                "sha256": sha256,
+                "created_at": created_at,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        id = d.pop("id")
+
+        name = d.pop("name")
+
+        n_rows = d.pop("n_rows")
+
+        columns = cast(list[str], d.pop("columns"))
+
+        has_timestamps = d.pop("has_timestamps")
+
+        sha256 = d.pop("sha256")
+
+        created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
+
+        dataset_read = cls(
+            id=id,
+            name=name,
+            n_rows=n_rows,
+            columns=columns,
+            has_timestamps=has_timestamps,
+            sha256=sha256,
+            created_at=created_at,
+        )
+
+        dataset_read.additional_properties = d
+        return dataset_read
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

@@ -1,0 +1,133 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="Hyperparameters")
+
+
+@_attrs_define
+class Hyperparameters:
+    """Defaults are a small, fast net that trains in seconds on a CPU.
+
+    Attributes:
+        hidden_size (int | Unset): RNN/LSTM/GRU hidden units. Default: 64.
+        num_layers (int | Unset):  Default: 2.
+        dropout (float | Unset): Between stacked layers. Default: 0.0.
+        epochs (int | Unset):  Default: 50.
+        batch_size (int | Unset):  Default: 32.
+        learning_rate (float | Unset):  Default: 0.003.
+        early_stopping_patience (int | Unset): Epochs without a better validation loss before stopping. Default: 10.
+        seed (int | Unset):  Default: 0.
+        d_model (int | Unset): Transformer width. Default: 64.
+        nhead (int | Unset): Transformer attention heads. Default: 4.
+        dim_feedforward (int | Unset): Transformer MLP width. Default: 128.
+    """
+
+    hidden_size: int | Unset = 64
+    num_layers: int | Unset = 2
+    dropout: float | Unset = 0.0
+    epochs: int | Unset = 50
+    batch_size: int | Unset = 32
+    learning_rate: float | Unset = 0.003
+    early_stopping_patience: int | Unset = 10
+    seed: int | Unset = 0
+    d_model: int | Unset = 64
+    nhead: int | Unset = 4
+    dim_feedforward: int | Unset = 128
+
+    def to_dict(self) -> dict[str, Any]:
+        hidden_size = self.hidden_size
+
+        num_layers = self.num_layers
+
+        dropout = self.dropout
+
+        epochs = self.epochs
+
+        batch_size = self.batch_size
+
+        learning_rate = self.learning_rate
+
+        early_stopping_patience = self.early_stopping_patience
+
+        seed = self.seed
+
+        d_model = self.d_model
+
+        nhead = self.nhead
+
+        dim_feedforward = self.dim_feedforward
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update({})
+        if hidden_size is not UNSET:
+            field_dict["hidden_size"] = hidden_size
+        if num_layers is not UNSET:
+            field_dict["num_layers"] = num_layers
+        if dropout is not UNSET:
+            field_dict["dropout"] = dropout
+        if epochs is not UNSET:
+            field_dict["epochs"] = epochs
+        if batch_size is not UNSET:
+            field_dict["batch_size"] = batch_size
+        if learning_rate is not UNSET:
+            field_dict["learning_rate"] = learning_rate
+        if early_stopping_patience is not UNSET:
+            field_dict["early_stopping_patience"] = early_stopping_patience
+        if seed is not UNSET:
+            field_dict["seed"] = seed
+        if d_model is not UNSET:
+            field_dict["d_model"] = d_model
+        if nhead is not UNSET:
+            field_dict["nhead"] = nhead
+        if dim_feedforward is not UNSET:
+            field_dict["dim_feedforward"] = dim_feedforward
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        hidden_size = d.pop("hidden_size", UNSET)
+
+        num_layers = d.pop("num_layers", UNSET)
+
+        dropout = d.pop("dropout", UNSET)
+
+        epochs = d.pop("epochs", UNSET)
+
+        batch_size = d.pop("batch_size", UNSET)
+
+        learning_rate = d.pop("learning_rate", UNSET)
+
+        early_stopping_patience = d.pop("early_stopping_patience", UNSET)
+
+        seed = d.pop("seed", UNSET)
+
+        d_model = d.pop("d_model", UNSET)
+
+        nhead = d.pop("nhead", UNSET)
+
+        dim_feedforward = d.pop("dim_feedforward", UNSET)
+
+        hyperparameters = cls(
+            hidden_size=hidden_size,
+            num_layers=num_layers,
+            dropout=dropout,
+            epochs=epochs,
+            batch_size=batch_size,
+            learning_rate=learning_rate,
+            early_stopping_patience=early_stopping_patience,
+            seed=seed,
+            d_model=d_model,
+            nhead=nhead,
+            dim_feedforward=dim_feedforward,
+        )
+
+        return hyperparameters

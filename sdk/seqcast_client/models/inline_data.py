@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.inline_data_columns import InlineDataColumns
+
+
+T = TypeVar("T", bound="InlineData")
+
+
+@_attrs_define
+class InlineData:
+    """
+    Attributes:
+        columns (InlineDataColumns): Column name → values, in time order. All columns must have the same length.
+        timestamps (list[str] | None | Unset): Optional timestamps, one per row; kept as given.
+        name (None | str | Unset): Dataset name; default: <model>-data.
+    """
+
+    columns: InlineDataColumns
+    timestamps: list[str] | None | Unset = UNSET
+    name: None | str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        columns = self.columns.to_dict()
+
+        timestamps: list[str] | None | Unset
+        if isinstance(self.timestamps, Unset):
+            timestamps = UNSET
+        elif isinstance(self.timestamps, list):
+            timestamps = self.timestamps
+
+        else:
+            timestamps = self.timestamps
+
+        name: None | str | Unset
+        if isinstance(self.name, Unset):
+            name = UNSET
+        else:
+            name = self.name
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "columns": columns,
+            }
+        )
+        if timestamps is not UNSET:
+            field_dict["timestamps"] = timestamps
+        if name is not UNSET:
+            field_dict["name"] = name
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.inline_data_columns import InlineDataColumns
+
+        d = dict(src_dict)
+        columns = InlineDataColumns.from_dict(d.pop("columns"))
+
+        def _parse_timestamps(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                timestamps_type_0 = cast(list[str], data)
+
+                return timestamps_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        timestamps = _parse_timestamps(d.pop("timestamps", UNSET))
+
+        def _parse_name(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        name = _parse_name(d.pop("name", UNSET))
+
+        inline_data = cls(
+            columns=columns,
+            timestamps=timestamps,
+            name=name,
+        )
+
+        return inline_data

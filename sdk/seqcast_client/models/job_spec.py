@@ -1,0 +1,122 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.hyperparameters import Hyperparameters
+
+
+T = TypeVar("T", bound="JobSpec")
+
+
+@_attrs_define
+class JobSpec:
+    """The request as the worker runs it: every default resolved.
+
+    Attributes:
+        target_columns (list[str]):
+        feature_columns (list[str]):
+        input_length (int):
+        horizon (int):
+        validation_fraction (float):
+        season_length (int | None):
+        hyperparameters (Hyperparameters): Defaults are a small, fast net that trains in seconds on a CPU.
+    """
+
+    target_columns: list[str]
+    feature_columns: list[str]
+    input_length: int
+    horizon: int
+    validation_fraction: float
+    season_length: int | None
+    hyperparameters: Hyperparameters
+    additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        target_columns = self.target_columns
+
+        feature_columns = self.feature_columns
+
+        input_length = self.input_length
+
+        horizon = self.horizon
+
+        validation_fraction = self.validation_fraction
+
+        season_length: int | None
+        season_length = self.season_length
+
+        hyperparameters = self.hyperparameters.to_dict()
+
+        field_dict: dict[str, Any] = {}
+        field_dict.update(self.additional_properties)
+        field_dict.update(
+            {
+                "target_columns": target_columns,
+                "feature_columns": feature_columns,
+                "input_length": input_length,
+                "horizon": horizon,
+                "validation_fraction": validation_fraction,
+                "season_length": season_length,
+                "hyperparameters": hyperparameters,
+            }
+        )
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.hyperparameters import Hyperparameters
+
+        d = dict(src_dict)
+        target_columns = cast(list[str], d.pop("target_columns"))
+
+        feature_columns = cast(list[str], d.pop("feature_columns"))
+
+        input_length = d.pop("input_length")
+
+        horizon = d.pop("horizon")
+
+        validation_fraction = d.pop("validation_fraction")
+
+        def _parse_season_length(data: object) -> int | None:
+            if data is None:
+                return data
+            return cast(int | None, data)
+
+        season_length = _parse_season_length(d.pop("season_length"))
+
+        hyperparameters = Hyperparameters.from_dict(d.pop("hyperparameters"))
+
+        job_spec = cls(
+            target_columns=target_columns,
+            feature_columns=feature_columns,
+            input_length=input_length,
+            horizon=horizon,
+            validation_fraction=validation_fraction,
+            season_length=season_length,
+            hyperparameters=hyperparameters,
+        )
+
+        job_spec.additional_properties = d
+        return job_spec
+
+    @property
+    def additional_keys(self) -> list[str]:
+        return list(self.additional_properties.keys())
+
+    def __getitem__(self, key: str) -> Any:
+        return self.additional_properties[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        self.additional_properties[key] = value
+
+    def __delitem__(self, key: str) -> None:
+        del self.additional_properties[key]
+
+    def __contains__(self, key: str) -> bool:
+        return key in self.additional_properties

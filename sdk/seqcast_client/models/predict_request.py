@@ -1,0 +1,141 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..types import UNSET, Unset
+
+T = TypeVar("T", bound="PredictRequest")
+
+
+@_attrs_define
+class PredictRequest:
+    """
+    Attributes:
+        model (str): Model name.
+        inputs (list[list[float]] | list[list[list[float]]]): [batch][length][n_features] raw values in the model's
+            feature order; [batch][length] is accepted for single-feature models. Length may be 1 to 4 × the trained
+            input_length.
+        version (int | None | Unset): A version number; or give `alias`.
+        alias (None | str | Unset): An alias; default: the latest version.
+    """
+
+    model: str
+    inputs: list[list[float]] | list[list[list[float]]]
+    version: int | None | Unset = UNSET
+    alias: None | str | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        model = self.model
+
+        inputs: list[list[float]] | list[list[list[float]]]
+        if isinstance(self.inputs, list):
+            inputs = []
+            for inputs_type_0_item_data in self.inputs:
+                inputs_type_0_item = []
+                for inputs_type_0_item_item_data in inputs_type_0_item_data:
+                    inputs_type_0_item_item = inputs_type_0_item_item_data
+
+                    inputs_type_0_item.append(inputs_type_0_item_item)
+
+                inputs.append(inputs_type_0_item)
+
+        else:
+            inputs = []
+            for inputs_type_1_item_data in self.inputs:
+                inputs_type_1_item = inputs_type_1_item_data
+
+                inputs.append(inputs_type_1_item)
+
+        version: int | None | Unset
+        if isinstance(self.version, Unset):
+            version = UNSET
+        else:
+            version = self.version
+
+        alias: None | str | Unset
+        if isinstance(self.alias, Unset):
+            alias = UNSET
+        else:
+            alias = self.alias
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "model": model,
+                "inputs": inputs,
+            }
+        )
+        if version is not UNSET:
+            field_dict["version"] = version
+        if alias is not UNSET:
+            field_dict["alias"] = alias
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        d = dict(src_dict)
+        model = d.pop("model")
+
+        def _parse_inputs(data: object) -> list[list[float]] | list[list[list[float]]]:
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                inputs_type_0 = []
+                _inputs_type_0 = data
+                for inputs_type_0_item_data in _inputs_type_0:
+                    inputs_type_0_item = []
+                    _inputs_type_0_item = inputs_type_0_item_data
+                    for inputs_type_0_item_item_data in _inputs_type_0_item:
+                        inputs_type_0_item_item = cast(list[float], inputs_type_0_item_item_data)
+
+                        inputs_type_0_item.append(inputs_type_0_item_item)
+
+                    inputs_type_0.append(inputs_type_0_item)
+
+                return inputs_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            if not isinstance(data, list):
+                raise TypeError()
+            inputs_type_1 = []
+            _inputs_type_1 = data
+            for inputs_type_1_item_data in _inputs_type_1:
+                inputs_type_1_item = cast(list[float], inputs_type_1_item_data)
+
+                inputs_type_1.append(inputs_type_1_item)
+
+            return inputs_type_1
+
+        inputs = _parse_inputs(d.pop("inputs"))
+
+        def _parse_version(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        version = _parse_version(d.pop("version", UNSET))
+
+        def _parse_alias(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        alias = _parse_alias(d.pop("alias", UNSET))
+
+        predict_request = cls(
+            model=model,
+            inputs=inputs,
+            version=version,
+            alias=alias,
+        )
+
+        return predict_request

@@ -1,0 +1,248 @@
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
+
+from attrs import define as _attrs_define
+
+from ..models.train_request_architecture import TrainRequestArchitecture
+from ..types import UNSET, Unset
+
+if TYPE_CHECKING:
+    from ..models.hyperparameters import Hyperparameters
+    from ..models.inline_data import InlineData
+
+
+T = TypeVar("T", bound="TrainRequest")
+
+
+@_attrs_define
+class TrainRequest:
+    """
+    Attributes:
+        model_name (str):
+        architecture (TrainRequestArchitecture):
+        horizon (int): Steps forecast at once.
+        dataset_id (None | str | Unset): An uploaded dataset; or give `data`.
+        data (InlineData | None | Unset): Inline series, stored as a new dataset.
+        target_columns (list[str] | None | Unset): Columns to forecast; default: every column.
+        feature_columns (list[str] | None | Unset): Columns the model reads; default: the targets.
+        input_length (int | None | Unset): Window length; default: max(3 × horizon, 16).
+        validation_fraction (float | Unset): Share of the series (its end) held out. Default: 0.2.
+        season_length (int | None | Unset): Period of the seasonal-naive baseline; default: detected.
+        hyperparameters (Hyperparameters | Unset): Defaults are a small, fast net that trains in seconds on a CPU.
+    """
+
+    model_name: str
+    architecture: TrainRequestArchitecture
+    horizon: int
+    dataset_id: None | str | Unset = UNSET
+    data: InlineData | None | Unset = UNSET
+    target_columns: list[str] | None | Unset = UNSET
+    feature_columns: list[str] | None | Unset = UNSET
+    input_length: int | None | Unset = UNSET
+    validation_fraction: float | Unset = 0.2
+    season_length: int | None | Unset = UNSET
+    hyperparameters: Hyperparameters | Unset = UNSET
+
+    def to_dict(self) -> dict[str, Any]:
+        from ..models.inline_data import InlineData
+
+        model_name = self.model_name
+
+        architecture = self.architecture.value
+
+        horizon = self.horizon
+
+        dataset_id: None | str | Unset
+        if isinstance(self.dataset_id, Unset):
+            dataset_id = UNSET
+        else:
+            dataset_id = self.dataset_id
+
+        data: dict[str, Any] | None | Unset
+        if isinstance(self.data, Unset):
+            data = UNSET
+        elif isinstance(self.data, InlineData):
+            data = self.data.to_dict()
+        else:
+            data = self.data
+
+        target_columns: list[str] | None | Unset
+        if isinstance(self.target_columns, Unset):
+            target_columns = UNSET
+        elif isinstance(self.target_columns, list):
+            target_columns = self.target_columns
+
+        else:
+            target_columns = self.target_columns
+
+        feature_columns: list[str] | None | Unset
+        if isinstance(self.feature_columns, Unset):
+            feature_columns = UNSET
+        elif isinstance(self.feature_columns, list):
+            feature_columns = self.feature_columns
+
+        else:
+            feature_columns = self.feature_columns
+
+        input_length: int | None | Unset
+        if isinstance(self.input_length, Unset):
+            input_length = UNSET
+        else:
+            input_length = self.input_length
+
+        validation_fraction = self.validation_fraction
+
+        season_length: int | None | Unset
+        if isinstance(self.season_length, Unset):
+            season_length = UNSET
+        else:
+            season_length = self.season_length
+
+        hyperparameters: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.hyperparameters, Unset):
+            hyperparameters = self.hyperparameters.to_dict()
+
+        field_dict: dict[str, Any] = {}
+
+        field_dict.update(
+            {
+                "model_name": model_name,
+                "architecture": architecture,
+                "horizon": horizon,
+            }
+        )
+        if dataset_id is not UNSET:
+            field_dict["dataset_id"] = dataset_id
+        if data is not UNSET:
+            field_dict["data"] = data
+        if target_columns is not UNSET:
+            field_dict["target_columns"] = target_columns
+        if feature_columns is not UNSET:
+            field_dict["feature_columns"] = feature_columns
+        if input_length is not UNSET:
+            field_dict["input_length"] = input_length
+        if validation_fraction is not UNSET:
+            field_dict["validation_fraction"] = validation_fraction
+        if season_length is not UNSET:
+            field_dict["season_length"] = season_length
+        if hyperparameters is not UNSET:
+            field_dict["hyperparameters"] = hyperparameters
+
+        return field_dict
+
+    @classmethod
+    def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.hyperparameters import Hyperparameters
+        from ..models.inline_data import InlineData
+
+        d = dict(src_dict)
+        model_name = d.pop("model_name")
+
+        architecture = TrainRequestArchitecture(d.pop("architecture"))
+
+        horizon = d.pop("horizon")
+
+        def _parse_dataset_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        dataset_id = _parse_dataset_id(d.pop("dataset_id", UNSET))
+
+        def _parse_data(data: object) -> InlineData | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                data_type_0 = InlineData.from_dict(data)
+
+                return data_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(InlineData | None | Unset, data)
+
+        data = _parse_data(d.pop("data", UNSET))
+
+        def _parse_target_columns(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                target_columns_type_0 = cast(list[str], data)
+
+                return target_columns_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        target_columns = _parse_target_columns(d.pop("target_columns", UNSET))
+
+        def _parse_feature_columns(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                feature_columns_type_0 = cast(list[str], data)
+
+                return feature_columns_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        feature_columns = _parse_feature_columns(d.pop("feature_columns", UNSET))
+
+        def _parse_input_length(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        input_length = _parse_input_length(d.pop("input_length", UNSET))
+
+        validation_fraction = d.pop("validation_fraction", UNSET)
+
+        def _parse_season_length(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        season_length = _parse_season_length(d.pop("season_length", UNSET))
+
+        _hyperparameters = d.pop("hyperparameters", UNSET)
+        hyperparameters: Hyperparameters | Unset
+        if isinstance(_hyperparameters, Unset):
+            hyperparameters = UNSET
+        else:
+            hyperparameters = Hyperparameters.from_dict(_hyperparameters)
+
+        train_request = cls(
+            model_name=model_name,
+            architecture=architecture,
+            horizon=horizon,
+            dataset_id=dataset_id,
+            data=data,
+            target_columns=target_columns,
+            feature_columns=feature_columns,
+            input_length=input_length,
+            validation_fraction=validation_fraction,
+            season_length=season_length,
+            hyperparameters=hyperparameters,
+        )
+
+        return train_request
