@@ -5,7 +5,8 @@ One pass, run periodically by every API process (concurrent passes skip each oth
   publish, or the publish failed after the commit) is published;
 - a running job whose worker went silent for `job_heartbeat_timeout_seconds` (the whole worker
   host died, so no worker is left to reject its message and Redis would wait for its visibility
-  timeout) is published again: the next worker resumes it from its last epoch checkpoint;
+  timeout) is queued and published again, once: the next worker resumes it from its last epoch
+  checkpoint;
 - a job running past `job_deadline_seconds` (plus a minute of grace for the worker's own time
   limit) is failed with that reason.
 Re-publishing is safe: the task is idempotent and ignores a job that is finished or alive.
@@ -48,7 +49,9 @@ def reconcile(sessions: sessionmaker[Session], celery: Celery, settings: Setting
             enqueue_training(celery, settings, job.id)
             job.published_at = now
             done["published"] += 1
-            log.warning("job %s was never published; published it now", job.id)
+            log.warning(
+                "job %s was never published; published it now", job.id, extra={"job_id": job.id}
+            )
 
         deadline = now - timedelta(seconds=settings.job_deadline_seconds + 60)
         running = select(TrainingJob).where(TrainingJob.status == JobStatus.running)
@@ -65,9 +68,17 @@ def reconcile(sessions: sessionmaker[Session], celery: Celery, settings: Setting
                 seconds=settings.job_heartbeat_timeout_seconds
             ):
                 enqueue_training(celery, settings, job.id)
-                job.heartbeat_at = now  # give the new delivery a full timeout to start
+                # Back to queued: the new message may wait behind others for longer than the
+                # heartbeat timeout, and a queued job is not re-published again meanwhile.
+                job.status = JobStatus.queued
+                job.heartbeat_at = None
                 job.published_at = now
                 done["requeued"] += 1
-                log.warning("job %s went silent on %s; re-queued it", job.id, job.worker)
+                log.warning(
+                    "job %s went silent on %s; re-queued it",
+                    job.id,
+                    job.worker,
+                    extra={"job_id": job.id},
+                )
         session.commit()
     return done
