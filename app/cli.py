@@ -75,6 +75,9 @@ def worker_command(settings: Settings, concurrency: int = 1, loglevel: str = "IN
 def _server_logging() -> None:
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
     logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from app.logs import apply_format
+
+    apply_format(get_settings().log_format or "text")  # the same format the API will use
 
 
 def _redact(url: str) -> str:

@@ -7,14 +7,16 @@ database, a filesystem Celery broker that needs no server, and the artifact fold
 
 from __future__ import annotations
 
+import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Device = Literal["auto", "cpu", "cuda"]
+LogFormat = Literal["json", "text"]
 
 
 class Settings(BaseSettings):
@@ -23,13 +25,31 @@ class Settings(BaseSettings):
     data_dir: Path = Field(Path(".seqcast"), description="Home of the embedded defaults.")
     database_url: str = Field("", description="SQLAlchemy URL; default: SQLite in data_dir.")
     broker_url: str = Field("", description="Celery broker URL; default: filesystem broker.")
-    artifact_root: Path = Field(Path(""), description="Where datasets and models are stored.")
+    artifact_root: str = Field(
+        "",
+        description="Where datasets and models are stored: a folder (default: data_dir/artifacts) "
+        "or an s3://bucket/prefix URL.",
+    )
+    s3_endpoint_url: str = Field(
+        "", description="S3-compatible server for an s3:// artifact_root (empty: AWS S3)."
+    )
     task_queue: str = Field("seqcast", description="Celery queue the training tasks go to.")
 
     host: str = "127.0.0.1"
     port: int = 8000
     access_log: bool = Field(
         False, description="uvicorn's per-request log line (off: it costs hot-path throughput)."
+    )
+    log_format: LogFormat | None = Field(
+        None,
+        description="json (one object per line) or text; default: text on a local SQLite "
+        "install, json otherwise.",
+    )
+    worker_metrics_port: int = Field(
+        9808, ge=0, le=65535, description="The worker's Prometheus exporter port (0: none)."
+    )
+    worker_metrics_host: str = Field(
+        "0.0.0.0", description="Interface the worker's Prometheus exporter listens on."
     )
 
     training_device: Device = Field("auto", description="Worker device: auto picks CUDA if usable.")
@@ -75,6 +95,11 @@ class Settings(BaseSettings):
         30.0, ge=0, description="How often the API re-queues lost jobs (0: never)."
     )
 
+    @field_validator("artifact_root", mode="before")
+    @classmethod
+    def _path_as_str(cls, value: Any) -> Any:
+        return os.fspath(value) if isinstance(value, os.PathLike) else value
+
     @model_validator(mode="after")
     def _embedded_defaults(self) -> Settings:
         self.data_dir = self.data_dir.expanduser().resolve()
@@ -82,9 +107,22 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'seqcast.db'}"
         if not self.broker_url:
             self.broker_url = "filesystem://localhost/"
-        if str(self.artifact_root) in ("", "."):
-            self.artifact_root = self.data_dir / "artifacts"
-        self.artifact_root = self.artifact_root.expanduser().resolve()
+        root = self.artifact_root.strip()
+        if root.startswith("s3://"):
+            if not root.removeprefix("s3://").strip("/"):
+                raise ValueError("SEQCAST_ARTIFACT_ROOT=s3:// needs a bucket: s3://bucket/prefix")
+            self.artifact_root = root.rstrip("/")
+        elif "://" in root and not root.startswith("file://"):
+            raise ValueError(
+                f"SEQCAST_ARTIFACT_ROOT={root!r}: give a folder or an s3://bucket/prefix URL"
+            )
+        else:
+            path = Path(root.removeprefix("file://"))
+            if str(path) == ".":
+                path = self.data_dir / "artifacts"
+            self.artifact_root = str(path.expanduser().resolve())
+        if self.log_format is None:
+            self.log_format = "text" if self.local else "json"
         if self.auth is None:
             self.auth = not self.local
         elif not self.auth and not self.local:

@@ -7,7 +7,7 @@ from typing import Annotated
 from celery import Celery
 from fastapi import Depends, Request
 
-from app.artifacts import LocalArtifactStore
+from app.artifacts import ArtifactStore
 from app.config import Settings
 from app.inference.dataplane import DataPlane
 
@@ -16,7 +16,7 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
-def _store(request: Request) -> LocalArtifactStore:
+def _store(request: Request) -> ArtifactStore:
     return request.app.state.store
 
 
@@ -29,6 +29,6 @@ def _dataplane(request: Request) -> DataPlane:
 
 
 SettingsDep = Annotated[Settings, Depends(_settings)]
-StoreDep = Annotated[LocalArtifactStore, Depends(_store)]
+StoreDep = Annotated[ArtifactStore, Depends(_store)]
 CeleryDep = Annotated[Celery, Depends(_celery)]
 DataPlaneDep = Annotated[DataPlane, Depends(_dataplane)]

@@ -16,8 +16,8 @@ from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import health
-from app.artifacts import LocalArtifactStore
+from app import health, metrics
+from app.artifacts import make_store
 from app.auth.service import KeyChecker
 from app.config import Settings, get_settings
 from app.datasets.router import router as datasets_router
@@ -30,6 +30,7 @@ from app.inference.serving.resolver import VersionResolver
 from app.inference.serving.sessions import SessionCache
 from app.inference.v2 import router as v2_router
 from app.limits import BodySizeLimit
+from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
@@ -47,9 +48,11 @@ against PyTorch, versioned in the registry and served by onnxruntime."""
 
 def create_app(settings: Settings | None = None) -> FastAPI:
     settings = settings or get_settings()
+    assert settings.log_format is not None
+    apply_format(settings.log_format)
     settings.data_dir.mkdir(parents=True, exist_ok=True)
     engine = make_engine(settings.database_url)
-    store = LocalArtifactStore(settings.artifact_root)
+    store = make_store(settings)
 
     executor = ThreadPoolExecutor(
         max_workers=settings.inference_threads or os.cpu_count() or 1,
@@ -98,7 +101,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.celery = celery
     app.state.dataplane = dataplane
     app.state.keys = KeyChecker(sessions, settings.auth_cache_seconds)
+    app.state.metrics_registry = metrics.app_registry(app.state, sessions)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(metrics.RequestTelemetry)  # outermost: 413s get an id and are counted
     install_error_handlers(app)
     for router in (
         datasets_router,
@@ -107,6 +112,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         inference_router,
         v2_router,
         health.router,
+        metrics.router,
     ):
         app.include_router(router)
     return app

@@ -17,6 +17,8 @@ ResourceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 
 MAX_VERSION = 2**31 - 1
 """Version numbers are 32-bit integers in the database."""
+MAX_OFFSET = 2**31 - 1
+"""Listing offsets, kept within what the database's OFFSET takes."""
 
 ModelName = Annotated[str, Path(pattern=NAME_PATTERN, description="A model name.")]
 AliasName = Annotated[str, Path(pattern=NAME_PATTERN, description="An alias, e.g. production.")]

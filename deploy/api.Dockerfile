@@ -13,11 +13,12 @@ COPY pyproject.toml README.md ./
 COPY app ./app
 COPY workers ./workers
 COPY migrations ./migrations
-# The gateway's dependencies plus the `cpu` extra (onnxruntime) only: never `worker` (torch) or
-# `gpu` (onnxruntime-gpu shares onnxruntime's import folder and breaks it).
+# The gateway's dependencies plus the `cpu` extra (onnxruntime) and `s3` (s3fs, for an
+# s3:// SEQCAST_ARTIFACT_ROOT) only: never `worker` (torch) or `gpu` (onnxruntime-gpu shares
+# onnxruntime's import folder and breaks it).
 # Versions: pyproject.toml's ranges (no lock file yet), hence the DL3013 ignore.
 # hadolint ignore=DL3013
-RUN pip install ".[cpu]"
+RUN pip install ".[cpu,s3]"
 
 FROM python:${PYTHON_VERSION}-slim AS runtime
 # Same uid/gid in the API and worker images, so both can write the shared artifact volume.

@@ -29,7 +29,7 @@ COPY migrations ./migrations
 # Versions: pyproject.toml's ranges (no lock file yet), hence the DL3013 ignore.
 # hadolint ignore=DL3013
 RUN case "${ORT}" in cpu|gpu) ;; *) echo "ORT must be cpu or gpu, not '${ORT}'" >&2; exit 1 ;; esac \
-    && pip install ".[${ORT},worker]"
+    && pip install ".[${ORT},worker,s3]"
 
 FROM python:${PYTHON_VERSION}-slim AS runtime
 # Same uid/gid as the API image, so both can write the shared artifact volume.

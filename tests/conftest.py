@@ -64,6 +64,10 @@ class Worker:
 
 def settings_env(settings: Settings) -> dict[str, str]:
     """The environment a separate process needs to see the same settings."""
+    # Several test workers run at once: only one whose settings name a port exports metrics.
+    metrics_port = (
+        settings.worker_metrics_port if "worker_metrics_port" in settings.model_fields_set else 0
+    )
     return {
         **os.environ,
         "SEQCAST_DATA_DIR": str(settings.data_dir),
@@ -72,6 +76,10 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SEQCAST_ARTIFACT_ROOT": str(settings.artifact_root),
         "SEQCAST_TASK_QUEUE": settings.task_queue,
         "SEQCAST_PARITY_TOLERANCE": str(settings.parity_tolerance),
+        "SEQCAST_S3_ENDPOINT_URL": settings.s3_endpoint_url,
+        "SEQCAST_LOG_FORMAT": str(settings.log_format),
+        "SEQCAST_WORKER_METRICS_PORT": str(metrics_port),
+        "SEQCAST_WORKER_METRICS_HOST": settings.worker_metrics_host,
     }
 
 
@@ -124,6 +132,8 @@ def pg_settings(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Settin
         broker_url=REDIS_URL,
         artifact_root=data_dir / "artifacts",
         task_queue=f"seqcast-test-{uuid.uuid4().hex[:8]}",
+        worker_metrics_port=free_port(),  # pg_worker's exporter (tests/test_metrics.py)
+        worker_metrics_host="127.0.0.1",
     )
 
 

@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import numpy as np
 import pytest
 
-from app.artifacts import LocalArtifactStore
+from app.artifacts import make_store
 from app.inference.serving.batcher import AdaptiveBatcher, BatchConfig, BatchFailed, QueueFull
 from app.inference.serving.sessions import ServedModel, SessionCache, VersionKey
 
@@ -19,7 +19,7 @@ def served(client, pg_settings, trained_lstm) -> ServedModel:
     ref = trained_lstm["model_version"]
     version = client.get(f"/models/{ref['model']}/versions/{ref['version']}").json()
     cache = SessionCache(
-        LocalArtifactStore(pg_settings.artifact_root),
+        make_store(pg_settings),
         ThreadPoolExecutor(2),
         max_sessions=2,
         max_bytes=1 << 30,

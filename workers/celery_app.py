@@ -1,10 +1,12 @@
 """The worker's Celery app: the shared broker configuration plus the settings that make training
-safe to redeliver (late acks, reject on worker loss, one message at a time)."""
+safe to redeliver (late acks, reject on worker loss, one message at a time), and the worker's
+log format and metrics exporter (workers.telemetry)."""
 
 from __future__ import annotations
 
 from app.config import get_settings
 from app.queue import make_celery
+from workers import telemetry
 
 settings = get_settings()
 celery = make_celery(settings)
@@ -21,3 +23,4 @@ celery.conf.update(
     worker_hijack_root_logger=False,
     worker_send_task_events=True,  # Flower and the metrics see tasks from the start
 )
+telemetry.connect(settings)

@@ -23,7 +23,7 @@ from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, sessionmaker
 
-from app.artifacts import LocalArtifactStore
+from app.artifacts import ArtifactStore, make_store
 from app.config import Settings
 from app.contract import (
     MANIFEST_FILENAME,
@@ -36,9 +36,17 @@ from app.contract import (
 )
 from app.datasets import service as datasets
 from app.db import make_engine, make_sessionmaker, utcnow
+from app.logs import job_context
 from app.models import JobStatus, TrainingJob
 from app.registry import service as registry
 from app.training.schemas import JobSpec
+from workers.metrics import (
+    EPOCH_SECONDS,
+    EXPORT_SECONDS,
+    JOB_SECONDS,
+    JOBS_FINISHED,
+    JOBS_RUNNING,
+)
 from workers.training.data import TrainingData, prepare
 from workers.training.export import export_in_subprocess, save_checkpoint
 from workers.training.loop import EpochStats, fit, seed_everything
@@ -74,6 +82,11 @@ def pick_device(preference: str) -> torch.device:
 
 
 def run_job(job_id: str, settings: Settings) -> None:
+    with job_context(job_id):  # every log line of this job carries its id
+        _run_job(job_id, settings)
+
+
+def _run_job(job_id: str, settings: Settings) -> None:
     Session_ = _sessions(settings)
     with Session_() as session:
         job = session.get(TrainingJob, job_id)
@@ -91,10 +104,15 @@ def run_job(job_id: str, settings: Settings) -> None:
                 "job %s is running on %s; ignoring a duplicate delivery", job_id, job.worker
             )
             return
+        started, architecture = time.perf_counter(), job.architecture
+        outcome = JobStatus.failed
+        JOBS_RUNNING.inc()
         try:
             device = _start(session, job, settings)
             _train_and_register(session, job, settings, device)
+            outcome = JobStatus.succeeded
         except JobCancelled:
+            outcome = JobStatus.cancelled
             session.rollback()
             _finish(session, job, JobStatus.cancelled, "cancelled while running")
         except SoftTimeLimitExceeded:
@@ -110,6 +128,11 @@ def run_job(job_id: str, settings: Settings) -> None:
             log.exception("job %s failed", job_id)
             session.rollback()
             _finish(session, job, JobStatus.failed, f"{type(exc).__name__}: {exc}")
+        finally:
+            JOBS_RUNNING.dec()
+            labels = (architecture, outcome.value)
+            JOB_SECONDS.labels(*labels).observe(time.perf_counter() - started)
+            JOBS_FINISHED.labels(*labels).inc()
 
 
 def _start(session: Session, job: TrainingJob, settings: Settings) -> torch.device:
@@ -163,7 +186,7 @@ def _train_and_register(
 ) -> None:
     spec = JobSpec.model_validate(job.spec)
     hp = spec.hyperparameters
-    store = LocalArtifactStore(settings.artifact_root)
+    store = make_store(settings)
     table = datasets.load_table(store, datasets.get(session, job.dataset_id))
     plan = split_plan(table.n_rows, spec.input_length, spec.horizon, spec.validation_fraction)
     data = prepare(
@@ -193,13 +216,21 @@ def _train_and_register(
     resume = _load_checkpoint(store, checkpoint_key)
     if resume is not None:
         log.info("job %s resumes after epoch %d", job.id, resume["epoch"])
+        # The checkpoint is the truth: the attempt that died may have saved an epoch's
+        # checkpoint without living to record that epoch in the job row.
+        job.history = list(resume["history"])
+        job.epochs_done = resume["epoch"]
+        session.commit()
 
     def on_checkpoint(state: dict) -> None:
         buffer = io.BytesIO()
         torch.save(state, buffer)
         store.put(checkpoint_key, buffer.getvalue())
 
+    epoch_seconds = EPOCH_SECONDS.labels(job.architecture, device.type)
+
     def on_epoch(stats: EpochStats) -> None:
+        epoch_seconds.observe(stats.seconds)
         session.refresh(job)
         history = [h for h in job.history if h["epoch"] < stats.epoch]  # a resumed run rewrites
         job.epochs_done = stats.epoch
@@ -239,6 +270,7 @@ def _train_and_register(
         report = export_in_subprocess(checkpoint, onnx_path, settings.parity_tolerance)
         onnx_bytes = onnx_path.read_bytes()
     export_seconds = time.perf_counter() - t1
+    EXPORT_SECONDS.labels(job.architecture).observe(export_seconds)
 
     sha = sha256_bytes(onnx_bytes)
     key = model_artifact_key(job.model_name, job.id)
@@ -306,7 +338,7 @@ def _train_and_register(
     log.info("job %s registered %s (parity %.2e)", job.id, job.model_name, report.parity_error)
 
 
-def _load_checkpoint(store: LocalArtifactStore, key: str) -> dict | None:
+def _load_checkpoint(store: ArtifactStore, key: str) -> dict | None:
     """The last epoch's state of an earlier attempt, if any (weights_only: tensors and plain
     values, nothing that unpickles code)."""
     if not store.exists(key):

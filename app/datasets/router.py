@@ -13,7 +13,7 @@ from app.datasets.schemas import DatasetCreate, DatasetRead
 from app.db import SessionDep
 from app.deps import SettingsDep, StoreDep
 from app.errors import InvalidInput
-from app.names import NAME_PATTERN, RecordId, check_name
+from app.names import MAX_OFFSET, NAME_PATTERN, RecordId, check_name
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -93,7 +93,7 @@ async def create_dataset(
 def list_datasets(
     session: SessionDep,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[DatasetRead]:
     return [
         DatasetRead.model_validate(d) for d in service.get_all(session, limit=limit, offset=offset)

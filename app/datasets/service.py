@@ -7,7 +7,7 @@ import numpy as np
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.artifacts import LocalArtifactStore
+from app.artifacts import ArtifactStore
 from app.config import Settings
 from app.contract import dataset_artifact_key
 from app.datasets import storage
@@ -37,9 +37,7 @@ def check_limits(table: SeriesTable, settings: Settings, field: str) -> None:
         )
 
 
-def create(
-    session: Session, store: LocalArtifactStore, *, name: str, table: SeriesTable
-) -> Dataset:
+def create(session: Session, store: ArtifactStore, *, name: str, table: SeriesTable) -> Dataset:
     """Write the values first (idempotent: same content, same key), then the row: a failure in
     between leaves at most an unreferenced file, never a row pointing at nothing."""
     sha = table.sha256()
@@ -69,5 +67,5 @@ def get_all(session: Session, *, limit: int, offset: int) -> list[Dataset]:
     return list(session.scalars(query))
 
 
-def load_table(store: LocalArtifactStore, dataset: Dataset) -> SeriesTable:
+def load_table(store: ArtifactStore, dataset: Dataset) -> SeriesTable:
     return storage.decode(store.get(dataset.artifact_uri))

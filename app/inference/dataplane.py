@@ -13,6 +13,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.inference.serving.resolver import Resolved, VersionResolver
 from app.inference.serving.sessions import ServedModel, SessionCache
+from app.metrics import note_model
 
 
 class DataPlane:
@@ -22,10 +23,11 @@ class DataPlane:
         self.max_windows = max_windows
 
     async def resolve(self, model: str, version: int | None, alias: str | None) -> Resolved:
-        cached = self.resolver.cached(model, version, alias)
-        if cached is not None:
-            return cached
-        return await run_in_threadpool(self.resolver.resolve, model, version, alias)
+        resolved = self.resolver.cached(model, version, alias)
+        if resolved is None:
+            resolved = await run_in_threadpool(self.resolver.resolve, model, version, alias)
+        note_model(resolved.model)  # the request's metrics are labelled with a real model only
+        return resolved
 
     async def load(self, resolved: Resolved) -> ServedModel:
         served = self.cache.peek(resolved.key.id)

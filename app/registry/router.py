@@ -7,7 +7,7 @@ from app.auth.service import Scope
 from app.contract import manifest_uri_for
 from app.db import SessionDep
 from app.deps import DataPlaneDep, StoreDep
-from app.names import AliasName, ModelName, VersionNumber
+from app.names import MAX_OFFSET, AliasName, ModelName, VersionNumber
 from app.registry import service
 from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, ServingConfig, VersionRead
 
@@ -23,7 +23,7 @@ router = APIRouter(prefix="/models", tags=["models"])
 def list_models(
     session: SessionDep,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[ModelRead]:
     return [service.model_read(m) for m in service.get_all(session, limit=limit, offset=offset)]
 

@@ -10,7 +10,7 @@ from app.auth.service import Scope
 from app.db import SessionDep, utcnow
 from app.deps import CeleryDep, SettingsDep, StoreDep
 from app.errors import ServiceUnavailable
-from app.names import NAME_PATTERN, RecordId
+from app.names import MAX_OFFSET, NAME_PATTERN, RecordId
 from app.queue import enqueue_training
 from app.training import service
 from app.training.models import JobStatus
@@ -84,7 +84,7 @@ def list_jobs(
     status: JobStatus | None = None,
     model_name: Annotated[str | None, Query(pattern=NAME_PATTERN)] = None,
     limit: int = Query(100, ge=1, le=1000),
-    offset: int = Query(0, ge=0),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[JobRead]:
     jobs = service.get_all(
         session, status=status, model_name=model_name, limit=limit, offset=offset

@@ -5,7 +5,7 @@ from __future__ import annotations
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from app.artifacts import LocalArtifactStore
+from app.artifacts import ArtifactStore
 from app.config import Settings
 from app.contract import split_plan
 from app.datasets import service as datasets
@@ -58,7 +58,7 @@ def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
 
 def create_job(
     session: Session,
-    store: LocalArtifactStore,
+    store: ArtifactStore,
     settings: Settings,
     request: TrainRequest,
     *,

@@ -19,6 +19,7 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
+from typing import Protocol
 
 import numpy as np
 
@@ -37,6 +38,12 @@ class BatchConfig:
     """Rows queued (not yet running) before new requests are refused with 503."""
     max_concurrent_runs: int = 1
     """Batches of this model in onnxruntime at once."""
+
+
+class Observer(Protocol):
+    """A histogram (child) to record batch sizes in, e.g. app.metrics.BATCH_SIZE.labels(...)."""
+
+    def observe(self, amount: float) -> None: ...
 
 
 class QueueFull(ServiceUnavailable):
@@ -61,11 +68,13 @@ class AdaptiveBatcher:
         executor: Executor,
         config: BatchConfig,
         name: str = "",
+        batch_sizes: Observer | None = None,
     ) -> None:
         self._run = run
         self._executor = executor
         self.config = config
         self.name = name
+        self._batch_sizes = batch_sizes
         self._groups: dict[int, deque[_Request]] = {}
         self._queued_rows = 0
         self._inflight = 0
@@ -137,6 +146,8 @@ class AdaptiveBatcher:
             return
         inputs = live[0].inputs if len(live) == 1 else np.concatenate([r.inputs for r in live])
         self._inflight += 1
+        if self._batch_sizes is not None:
+            self._batch_sizes.observe(len(inputs))
         loop = asyncio.get_running_loop()
         running = loop.run_in_executor(self._executor, self._run, inputs)
         running.add_done_callback(lambda done: self._finish(live, len(inputs), done))

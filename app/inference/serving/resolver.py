@@ -78,7 +78,12 @@ class VersionResolver:
                 found = registry.resolve(session, model, version=version, alias=alias)
                 resolved = Resolved(
                     key=VersionKey(
-                        found.id, found.artifact_uri, found.sha256, f"{model} v{found.version}"
+                        found.id,
+                        found.artifact_uri,
+                        found.sha256,
+                        f"{model} v{found.version}",
+                        model=model,
+                        version=found.version,
                     ),
                     model=model,
                     version=found.version,

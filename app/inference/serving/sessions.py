@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from concurrent.futures import Executor
 from dataclasses import dataclass
@@ -20,11 +21,12 @@ from dataclasses import dataclass
 import numpy as np
 import onnxruntime as ort
 
-from app.artifacts import LocalArtifactStore
+from app.artifacts import ArtifactStore
 from app.config import Device
 from app.contract import INPUT_NAME, OUTPUT_NAME, sha256_bytes
 from app.errors import SeqcastError
 from app.inference.serving.batcher import AdaptiveBatcher, BatchConfig
+from app.metrics import BATCH_SIZE, ORT_RUN_SECONDS, version_labels
 
 log = logging.getLogger("seqcast.serving")
 
@@ -45,6 +47,9 @@ class VersionKey:
     sha256: str
     label: str = ""
     """Human name for logs and errors, e.g. `demand v3`."""
+    model: str = ""
+    version: int = 0
+    """Model name and version number, the metrics' labels (label alone when unset)."""
 
 
 @dataclass
@@ -59,7 +64,7 @@ class ServedModel:
 class SessionCache:
     def __init__(
         self,
-        store: LocalArtifactStore,
+        store: ArtifactStore,
         executor: Executor,
         *,
         max_sessions: int,
@@ -151,11 +156,19 @@ class SessionCache:
         self._warm_up(session)
         log.info("loaded %s on %s", key.label or key.id, provider)
 
+        labels = version_labels(key)
+        run_seconds = ORT_RUN_SECONDS.labels(*labels)
+
         def run(batch: np.ndarray) -> np.ndarray:
             """One synchronous onnxruntime run; the batcher calls it on the executor."""
-            return session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
+            start = time.perf_counter()
+            outputs = session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
+            run_seconds.observe(time.perf_counter() - start)
+            return outputs
 
-        batcher = AdaptiveBatcher(run, self._executor, config, name=key.label)
+        batcher = AdaptiveBatcher(
+            run, self._executor, config, name=key.label, batch_sizes=BATCH_SIZE.labels(*labels)
+        )
         return ServedModel(key, session, provider, len(data), batcher)
 
     def _session(self, data: bytes, options: ort.SessionOptions) -> ort.InferenceSession:
