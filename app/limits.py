@@ -49,9 +49,7 @@ class BodySizeLimit:
                 await self._refuse(send)
 
     async def _refuse(self, send: Send) -> None:
-        body = json.dumps(
-            {"detail": f"request body larger than {self.max_bytes} bytes (SEQCAST_MAX_BODY_BYTES)"}
-        ).encode()
+        body = too_large(self.max_bytes)
         await send(
             {
                 "type": "http.response.start",
@@ -64,3 +62,10 @@ class BodySizeLimit:
             }
         )
         await send({"type": "http.response.body", "body": body})
+
+
+def too_large(max_bytes: int) -> bytes:
+    """The 413 body, shared with the ASGI /predict path (app.inference.asgi)."""
+    return json.dumps(
+        {"detail": f"request body larger than {max_bytes} bytes (SEQCAST_MAX_BODY_BYTES)"}
+    ).encode()

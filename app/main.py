@@ -23,6 +23,7 @@ from app.config import Settings, get_settings
 from app.datasets.router import router as datasets_router
 from app.db import make_engine, make_sessionmaker
 from app.errors import install_error_handlers
+from app.inference.asgi import PredictShortcut
 from app.inference.dataplane import DataPlane
 from app.inference.router import router as inference_router
 from app.inference.serving.batcher import BatchConfig
@@ -103,6 +104,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.keys = KeyChecker(sessions, settings.auth_cache_seconds)
     app.state.metrics_registry = metrics.app_registry(app.state, sessions)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
+    app.add_middleware(PredictShortcut, api=app)
     app.add_middleware(metrics.RequestTelemetry)  # outermost: 413s get an id and are counted
     install_error_handlers(app)
     for router in (

@@ -33,10 +33,14 @@ class Forbidden(SeqcastError):
 
 
 async def authorize(request: Request, needed: Scope) -> None:
-    state = request.app.state
+    await authorize_header(request.app.state, request.headers.get("authorization", ""), needed)
+
+
+async def authorize_header(state: Any, authorization: str, needed: Scope) -> None:
+    """The check itself, on the raw header: also used by the ASGI /predict path."""
     if not state.settings.auth:
         return
-    scheme, _, key = request.headers.get("authorization", "").partition(" ")
+    scheme, _, key = authorization.partition(" ")
     if scheme.lower() != "bearer" or not key.strip():
         raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
     key = key.strip()

@@ -11,7 +11,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import orjson
@@ -19,6 +19,9 @@ import orjson
 from app.contract import MAX_LENGTH_FACTOR
 from app.errors import InvalidInput
 from app.inference.serving.resolver import Resolved
+
+if TYPE_CHECKING:
+    from app.inference.dataplane import DataPlane
 from app.names import MAX_VERSION, NAME_PATTERN, NAME_RULE
 
 FIELDS = {"model", "version", "alias", "inputs"}
@@ -136,3 +139,11 @@ def render_predictions(model: Resolved, forecast: np.ndarray) -> bytes:
         },
         option=orjson.OPT_SERIALIZE_NUMPY,
     )
+
+
+async def serve_predict(plane: DataPlane, body: bytes) -> bytes:
+    """The whole of /predict after authentication: bytes in, JSON bytes out (or a domain error)."""
+    call = parse_predict(body)
+    resolved = await plane.resolve(call.model, call.version, call.alias)
+    batch = check_batch(to_array(call.inputs), resolved, plane.max_windows)
+    return render_predictions(resolved, await plane.infer(resolved, batch))
