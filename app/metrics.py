@@ -20,6 +20,7 @@ with max, not sum).
 
 from __future__ import annotations
 
+import itertools
 import logging
 import os
 import re
@@ -116,6 +117,11 @@ def note_model(model: str) -> None:
         slot[0] = model
 
 
+_request_ids = (f"{os.urandom(6).hex()}-{n:x}" for n in itertools.count(1))
+"""Fresh request ids: a random per-process prefix and a counter (os.urandom per request cost
+20 µs on the /predict hot path; these are unique, not secret)."""
+
+
 def _incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
     """The client's X-Request-ID, if it is short, printable ASCII without spaces."""
     for name, value in headers:
@@ -138,7 +144,7 @@ class RequestTelemetry:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _incoming_request_id(scope["headers"]) or os.urandom(16).hex()
+        rid = _incoming_request_id(scope["headers"]) or next(_request_ids)
         header = (REQUEST_ID_HEADER, rid.encode("ascii"))
         rid_token = request_id.set(rid)
         slot: list[str | None] = [None]
