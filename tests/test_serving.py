@@ -98,3 +98,52 @@ def test_serving_settings_are_validated(client, two_versions):
     assert bad.status_code == 422
     assert bad.json()["detail"][0]["loc"] == ["body", "max_batch_size"]
     assert client.put("/models/nope/serving", json={}).status_code == 404
+
+
+def test_session_cache_is_bounded_by_count_and_bytes(client, pg_settings, two_versions):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from app.artifacts import make_store
+    from app.inference.serving.batcher import BatchConfig
+    from app.inference.serving.sessions import SessionCache, VersionKey
+
+    keys = []
+    for number in (1, 2):
+        v = client.get(f"/models/{two_versions}/versions/{number}").json()
+        keys.append(VersionKey(number, v["artifact_uri"], v["sha256"], f"flip v{number}"))
+        size = v["size_bytes"]
+
+    def cache(**bounds) -> SessionCache:
+        return SessionCache(
+            make_store(pg_settings),
+            ThreadPoolExecutor(1),
+            device="cpu",
+            intra_op_threads=1,
+            batch_config=BatchConfig(),
+            **bounds,
+        )
+
+    by_count = cache(max_sessions=1, max_bytes=1 << 30)
+    by_count.get(keys[0])
+    by_count.get(keys[1])
+    assert [m.key.id for m in by_count.loaded()] == [2]
+    by_bytes = cache(max_sessions=10, max_bytes=size + size // 2)  # room for one model only
+    first = by_bytes.get(keys[0])
+    by_bytes.get(keys[1])
+    assert [m.key.id for m in by_bytes.loaded()] == [2] and by_bytes.bytes_loaded == size
+    assert first.session.run(None, {"inputs": np.ones((1, 24, 2), np.float32)})  # still usable
+
+
+def test_aliased_versions_are_preloaded_at_start_up(client, pg_settings, two_versions):
+    from fastapi.testclient import TestClient
+
+    from app.main import create_app
+
+    assert (
+        client.put(f"/models/{two_versions}/aliases/warm", json={"version": 2}).status_code == 200
+    )
+    app = create_app(pg_settings)
+    assert len(app.state.dataplane.cache) == 0
+    with TestClient(app):  # the lifespan runs the preload
+        loaded = {m.key.label for m in app.state.dataplane.cache.loaded()}
+    assert f"{two_versions} v2" in loaded
