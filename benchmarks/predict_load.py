@@ -527,6 +527,7 @@ def main() -> None:
 
         stack.callback(stop_all)
         logs = data_dir / "logs"
+        meta = machine()  # before any server starts: what they import is what is on disk now
         if "seqcast" in servers:
             proc, url = start_server(
                 data_dir, "api", "logs/seqcast-api.log", prefix=taskset(args.server_cpus)
@@ -577,7 +578,7 @@ def main() -> None:
     load_after = os.getloadavg()
     noisy = [r for r in rows if r.other_cpu_cores > 0.1]
     targets = evaluate(rows, ort_times)
-    meta = machine()
+    checkout_after = machine()["checkout"]
     notes = [
         f"{meta['arch']}, {meta['cpu'] or 'unknown CPU'}, {meta['cores']} cores, "
         f"{meta['memory_gib']:.0f} GiB, GPU: {meta['gpu']}; Python {meta['python']}, "
@@ -605,7 +606,12 @@ def main() -> None:
         + (", ".join(f"{a} {d:.1e}" for a, d in mismatch.items()) or "not compared")
         + "); fastapi_torch uses the same architecture and size with random weights.",
         "seqcast runs as `seqcast api` (embedded default, SQLite), no worker, with its default "
-        f"settings; its serving path is that of this checkout: {meta['checkout']}.",
+        f"settings; its serving path is that of this checkout: {meta['checkout']}"
+        + (
+            f" (HEAD moved to {checkout_after} during the run)."
+            if checkout_after != meta["checkout"]
+            else "."
+        ),
         f"Load average (1/5/15 min) before: {'/'.join(f'{x:.2f}' for x in load_before)}, after: "
         f"{'/'.join(f'{x:.2f}' for x in load_after)}. CPU taken by other processes during a wrk "
         f"run: at most {max((r.other_cpu_cores for r in rows), default=0):.2f} cores; "
