@@ -74,7 +74,9 @@ def sync_detailed(
     """Forecast
 
      Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher).
+    app.inference.fastpath and app.inference.serving.batcher). In a running server the
+    request is answered by app.inference.asgi before FastAPI's routing; this route documents
+    it and serves it when that shortcut is not installed.
 
     Args:
         body (PredictRequest):
@@ -106,7 +108,9 @@ def sync(
     """Forecast
 
      Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher).
+    app.inference.fastpath and app.inference.serving.batcher). In a running server the
+    request is answered by app.inference.asgi before FastAPI's routing; this route documents
+    it and serves it when that shortcut is not installed.
 
     Args:
         body (PredictRequest):
@@ -133,7 +137,9 @@ async def asyncio_detailed(
     """Forecast
 
      Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher).
+    app.inference.fastpath and app.inference.serving.batcher). In a running server the
+    request is answered by app.inference.asgi before FastAPI's routing; this route documents
+    it and serves it when that shortcut is not installed.
 
     Args:
         body (PredictRequest):
@@ -163,7 +169,9 @@ async def asyncio(
     """Forecast
 
      Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher).
+    app.inference.fastpath and app.inference.serving.batcher). In a running server the
+    request is answered by app.inference.asgi before FastAPI's routing; this route documents
+    it and serves it when that shortcut is not installed.
 
     Args:
         body (PredictRequest):
