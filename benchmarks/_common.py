@@ -14,6 +14,7 @@ import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -43,6 +44,16 @@ def last_window(data: dict[str, list[float]]) -> list[list[float]]:
     """The newest INPUT_LENGTH × len(FEATURES) window, as /predict takes it."""
     cols = np.column_stack([data[c] for c in FEATURES])
     return cols[-INPUT_LENGTH:].tolist()
+
+
+def data_dir(stack: contextlib.ExitStack, given: Path | None, prefix: str) -> Path:
+    """The --data-dir the user gave (kept, so trained models can be reused), else a temporary
+    folder that `stack` removes."""
+    if given is not None:
+        path = given.resolve()
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+    return Path(stack.enter_context(tempfile.TemporaryDirectory(prefix=prefix)))
 
 
 def free_port() -> int:

@@ -40,7 +40,6 @@ import signal
 import statistics
 import subprocess
 import sys
-import tempfile
 import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
@@ -64,6 +63,7 @@ from _common import (
     train,
     wait_ready,
 )
+from _common import data_dir as make_data_dir
 
 SERVERS = ("seqcast", "floor", "fastapi_pydantic", "fastapi_ort", "fastapi_torch")
 PER_ARCH = ("fastapi_ort", "fastapi_torch")  # the others serve every architecture unchanged
@@ -503,12 +503,7 @@ def main() -> None:
         )
 
     with contextlib.ExitStack() as stack, terminate_as_exit():
-        if args.data_dir:
-            data_dir = args.data_dir.resolve()
-            data_dir.mkdir(parents=True, exist_ok=True)
-        else:
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="seqcast-load-"))
-            data_dir = Path(tmp)
+        data_dir = make_data_dir(stack, args.data_dir, "seqcast-load-")
         models = prepare_models(data_dir, args.archs, args.epochs)
         window = last_window(series())
         body = json.dumps({"model": "bench-ARCH", "inputs": [window]})

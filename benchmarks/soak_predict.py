@@ -28,12 +28,12 @@ import json
 import os
 import shutil
 import sys
-import tempfile
 import threading
 import time
 from pathlib import Path
 
 from _common import ARCHITECTURES, RESULTS_DIR, last_window, series, start_server, stop
+from _common import data_dir as make_data_dir
 from predict_load import (
     LUA,
     Running,
@@ -123,12 +123,7 @@ def main() -> None:
     load_before = os.getloadavg()
 
     with contextlib.ExitStack() as stack, terminate_as_exit():
-        if args.data_dir:
-            data_dir = args.data_dir.resolve()
-            data_dir.mkdir(parents=True, exist_ok=True)
-        else:
-            tmp = stack.enter_context(tempfile.TemporaryDirectory(prefix="seqcast-soak-"))
-            data_dir = Path(tmp)
+        data_dir = make_data_dir(stack, args.data_dir, "seqcast-soak-")
         model = prepare_models(data_dir, [args.arch], args.epochs)[args.arch]
         proc, url = start_server(data_dir, "api", "logs/soak-api.log")
         stack.callback(stop, proc, 15)
