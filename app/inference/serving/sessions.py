@@ -127,8 +127,6 @@ class SessionCache:
         with self._lock:
             return self._models.pop(version_id, None) is not None
 
-    evict = unload
-
     def _shrink(self, keep: int) -> None:
         while len(self._models) > 1 and (
             len(self._models) > self._max or self.bytes_loaded > self._max_bytes
