@@ -17,7 +17,26 @@ ARCHITECTURES = ("rnn", "lstm", "gru", "transformer")
 INPUT_NAME = "inputs"
 """float32 [batch, length, n_features], raw (unscaled) values in `feature_columns` order."""
 OUTPUT_NAME = "forecast"
-"""float32 [batch, horizon, n_targets], raw units in `target_columns` order."""
+"""float32 [batch, horizon, n_targets], raw units in `target_columns` order. With quantiles it is
+the median (the 0.5 quantile is always trained when any quantile is asked for)."""
+QUANTILES_NAME = "quantiles"
+"""float32 [batch, horizon, n_targets, n_quantiles], raw units, levels in `Manifest.quantiles`
+order (ascending). Present only when the manifest lists quantiles."""
+
+NORMALIZATIONS = ("global", "instance")
+"""How the graph scales its inputs, both inside the ONNX graph:
+- global: one z-score per column from the training rows (a stream can be served step by step);
+- instance: every input window by its own mean and std (robust to trends that leave the training
+  range; the forecast is scaled back with the window's target statistics)."""
+
+STEP_FILENAME = "step.onnx"
+"""Recurrent versions with global normalization also ship a one-step graph for streams."""
+STEP_INPUT_NAME = "observation"
+"""float32 [batch, n_features]: one new raw observation per stream."""
+STATE_INPUT_NAME = "state"
+"""float32 [state_layers, batch, hidden]; zeros start a stream. LSTM stacks (h, c) on axis 0."""
+STATE_OUTPUT_NAME = "next_state"
+"""The step graph's outputs: OUTPUT_NAME, QUANTILES_NAME (when quantiles), STATE_OUTPUT_NAME."""
 
 ONNX_FILENAME = "model.onnx"
 MANIFEST_FILENAME = "manifest.json"
@@ -108,13 +127,24 @@ class Manifest:
     input_name: str = INPUT_NAME
     output_name: str = OUTPUT_NAME
     normalization: dict[str, Any] = field(default_factory=dict)
+    """{"mode": one of NORMALIZATIONS, "feature_mean": [...], ...}."""
+    quantiles: list[float] = field(default_factory=list)
+    step: dict[str, Any] | None = None
+    """The step graph, when there is one: {"file", "state_shape": [layers, hidden],
+    "parity_error"}."""
+    frequency: str | None = None
+    """The dataset's inferred time step (see app.datasets), when it has timestamps."""
+    series: dict[str, str | None] = field(default_factory=dict)
+    """Series id -> its last timestamp in the training data ({} for a single unnamed series)."""
 
     def to_json(self) -> bytes:
         return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:
-        return cls(**json.loads(data))
+        doc = json.loads(data)
+        known = {f for f in cls.__dataclass_fields__}
+        return cls(**{k: v for k, v in doc.items() if k in known})
 
 
 def manifest_uri_for(onnx_uri: str) -> str:
