@@ -16,7 +16,9 @@ $(BIN)/.installed: pyproject.toml sdk/pyproject.toml
 	$(BIN)/python -m pip install --quiet --upgrade pip
 	# torch first, pinned: a bare `torch` requirement would pull a multi-GB CUDA build.
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[$(ORT),worker,dev]"
+	# ...and pinned again here: without the pin in the same resolve, pip may "upgrade" the CPU
+	# build to a CUDA one that also satisfies the worker extra's range (seen with pip 26).
+	$(BIN)/python -m pip install --quiet -e ".[$(ORT),worker,dev]" "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e sdk
 	touch $@
 
