@@ -17,6 +17,7 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 Device = Literal["auto", "cpu", "cuda"]
 LogFormat = Literal["json", "text"]
+REDIS_SCHEMES = ("redis://", "rediss://", "unix://")
 
 
 class Settings(BaseSettings):
@@ -72,6 +73,15 @@ class Settings(BaseSettings):
     batch_max_queue: int = Field(2048, ge=1, description="Default queued rows before 503.")
     batch_concurrency: int = Field(1, ge=1, description="Default runs of one model at once.")
     parity_tolerance: float = Field(1e-4, gt=0, description="Max ONNX-vs-torch relative error.")
+    streams_url: str = Field(
+        "",
+        description="Where stream state lives: a Redis URL (redis://, rediss://, unix://) or "
+        "memory:// (this process only: lost on restart, not shared by replicas); default: the "
+        "broker's Redis when broker_url is a Redis URL, else memory://.",
+    )
+    stream_ttl_seconds: float = Field(
+        86400.0, gt=0, description="A stream not observed for this long is dropped."
+    )
     broker_check_timeout: float = Field(2.0, gt=0, description="Seconds /readyz waits on broker.")
 
     auth: bool | None = Field(
@@ -107,6 +117,14 @@ class Settings(BaseSettings):
             self.database_url = f"sqlite:///{self.data_dir / 'seqcast.db'}"
         if not self.broker_url:
             self.broker_url = "filesystem://localhost/"
+        if not self.streams_url:
+            redis_broker = self.broker_url.startswith(REDIS_SCHEMES)
+            self.streams_url = self.broker_url if redis_broker else "memory://"
+        elif self.streams_url != "memory://" and not self.streams_url.startswith(REDIS_SCHEMES):
+            raise ValueError(
+                f"SEQCAST_STREAMS_URL={self.streams_url!r}: give a Redis URL "
+                f"({', '.join(REDIS_SCHEMES)}) or memory://"
+            )
         root = self.artifact_root.strip()
         if root.startswith("s3://"):
             if not root.removeprefix("s3://").strip("/"):

@@ -110,6 +110,32 @@ def split_plan(
     )
 
 
+@dataclass(frozen=True)
+class Segment:
+    """One series of a dataset: rows [start, start + plan.n_rows) of the table, in time order.
+
+    A dataset without a series column is one segment with series_id "". Windows never cross
+    segments; each segment is cut chronologically by its own plan, so every series contributes
+    training windows and has its own held-out end.
+    """
+
+    series_id: str
+    start: int
+    plan: SplitPlan
+
+
+def segment_plans(
+    series_rows: list[tuple[str, int]], input_length: int, horizon: int, validation_fraction: float
+) -> list[Segment]:
+    """(series id, row count) in table order -> the segments and their plans."""
+    segments, start = [], 0
+    for series_id, n_rows in series_rows:
+        plan = split_plan(n_rows, input_length, horizon, validation_fraction)
+        segments.append(Segment(series_id, start, plan))
+        start += n_rows
+    return segments
+
+
 @dataclass
 class Manifest:
     """Written next to the .onnx file; the registry row mirrors it."""
@@ -131,7 +157,7 @@ class Manifest:
     quantiles: list[float] = field(default_factory=list)
     step: dict[str, Any] | None = None
     """The step graph, when there is one: {"file", "state_shape": [layers, hidden],
-    "parity_error"}."""
+    "parity_error", "sha256"}."""
     frequency: str | None = None
     """The dataset's inferred time step (see app.datasets), when it has timestamps."""
     series: dict[str, str | None] = field(default_factory=dict)

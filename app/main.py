@@ -19,6 +19,8 @@ from sqlalchemy.orm import Session, sessionmaker
 from app import health, metrics
 from app.artifacts import make_store
 from app.auth.service import KeyChecker
+from app.backtests.reconciler import publish_stranded
+from app.backtests.router import router as backtests_router
 from app.config import Settings, get_settings
 from app.datasets.router import router as datasets_router
 from app.db import make_engine, make_sessionmaker
@@ -35,8 +37,13 @@ from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
+from app.streams.router import router as streams_router
+from app.streams.service import StreamService
+from app.streams.state import make_stream_store
+from app.streams.stepper import StepModels
 from app.training.reconciler import reconcile
 from app.training.router import router as training_router
+from app.ui.router import install_ui
 
 log = logging.getLogger("seqcast")
 
@@ -78,6 +85,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     resolver = VersionResolver(sessions, ttl=settings.resolve_ttl_seconds, defaults=defaults)
     celery = make_celery(settings)
     dataplane = DataPlane(resolver, cache, settings.max_predict_windows)
+    stream_store = make_stream_store(settings.streams_url, settings.stream_ttl_seconds)
+    streams = StreamService(
+        dataplane, StepModels(store, cache, settings.session_cache_size), stream_store
+    )
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -91,6 +102,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         reconciler = asyncio.create_task(reconcile_forever(sessions, celery, settings))
         yield
         reconciler.cancel()
+        await stream_store.close()
         executor.shutdown(wait=False, cancel_futures=True)
         engine.dispose()
 
@@ -109,6 +121,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.celery = celery
     app.state.dataplane = dataplane
+    app.state.streams = streams
     app.state.keys = KeyChecker(sessions, settings.auth_cache_seconds)
     app.state.metrics_registry = metrics.app_registry(app.state, sessions)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
@@ -118,13 +131,16 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     for router in (
         datasets_router,
         training_router,
+        backtests_router,
         registry_router,
         inference_router,
+        streams_router,
         v2_router,
         health.router,
         metrics.router,
     ):
         app.include_router(router)
+    install_ui(app)
     return app
 
 
@@ -150,12 +166,14 @@ def preload_aliased(dataplane: DataPlane, sessions: sessionmaker[Session]) -> No
 async def reconcile_forever(
     sessions: sessionmaker[Session], celery: Celery, settings: Settings
 ) -> None:
-    """The reconciler (app.training.reconciler), every `reconcile_interval_seconds`."""
+    """The reconcilers (app.training.reconciler, app.backtests.reconciler), every
+    `reconcile_interval_seconds`."""
     if not settings.reconcile_interval_seconds:
         return
     while True:
         await asyncio.sleep(settings.reconcile_interval_seconds)
         try:
             await run_in_threadpool(reconcile, sessions, celery, settings)
+            await run_in_threadpool(publish_stranded, sessions, celery, settings)
         except Exception:
             log.exception("reconciler pass failed; retrying at the next interval")

@@ -1,6 +1,7 @@
 """Every table, imported in one place so Alembic and the workers see the whole metadata."""
 
 from app.auth.models import ApiKey
+from app.backtests.models import Backtest
 from app.datasets.models import Dataset
 from app.db import Base
 from app.registry.models import Model, ModelAlias, ModelVersion
@@ -8,6 +9,7 @@ from app.training.models import JobStatus, TrainingJob
 
 __all__ = [
     "ApiKey",
+    "Backtest",
     "Base",
     "Dataset",
     "JobStatus",

@@ -8,6 +8,7 @@ from celery import Celery
 from app.config import Settings
 
 TRAIN_TASK = "training.run"
+BACKTEST_TASK = "backtest.run"
 
 
 def visibility_timeout(settings: Settings) -> int:
@@ -52,6 +53,13 @@ def make_celery(settings: Settings) -> Celery:
 def enqueue_training(celery: Celery, settings: Settings, job_id: str) -> None:
     """Publish after the job row is committed; the task id is the job id."""
     celery.send_task(TRAIN_TASK, args=[job_id], task_id=job_id, queue=settings.task_queue)
+
+
+def enqueue_backtest(celery: Celery, settings: Settings, backtest_id: str) -> None:
+    """Publish after the backtest row is committed; the task id is the backtest id."""
+    celery.send_task(
+        BACKTEST_TASK, args=[backtest_id], task_id=backtest_id, queue=settings.task_queue
+    )
 
 
 def broker_reachable(celery: Celery, timeout: float) -> str | None:

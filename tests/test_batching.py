@@ -54,7 +54,9 @@ def test_batched_equals_unbatched_with_mixed_lengths(served):
     results = asyncio.run(_burst(batcher, windows))
     for window, got in zip(windows, results, strict=True):
         assert not isinstance(got, Exception), got
-        np.testing.assert_allclose(got, _direct(served, window), rtol=0, atol=1e-6)
+        # 1e-6 relative: at values near 10 a float32 step is ~1e-6, and onnxruntime's kernels
+        # may round a row differently in a batch of another size.
+        np.testing.assert_allclose(got, _direct(served, window), rtol=1e-6, atol=1e-6)
     assert batcher.rows_run == len(windows)
     assert batcher.batches_run < len(windows) / 4, batcher.batches_run  # it really batched
 
@@ -77,7 +79,7 @@ def test_a_failed_run_fails_only_its_batch(served):
         if window.shape[1] == 12:
             assert isinstance(got, BatchFailed) and "injected fault" in got.message
         else:
-            np.testing.assert_allclose(got, _direct(served, window), atol=1e-6)
+            np.testing.assert_allclose(got, _direct(served, window), rtol=1e-6, atol=1e-6)
 
 
 def test_queue_is_bounded(served):

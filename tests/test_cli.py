@@ -8,6 +8,7 @@ import io
 import re
 import subprocess
 import sys
+from datetime import date, timedelta
 
 import httpx
 import numpy as np
@@ -44,13 +45,17 @@ def series() -> dict[str, list[float]]:
     return seasonal_series(200)
 
 
+def day(t: int) -> str:
+    return (date(2025, 1, 1) + timedelta(days=t)).isoformat()
+
+
 @pytest.fixture(scope="module")
 def trained(cli, pg_worker, series, tmp_path_factory) -> str:
     """`seqcast train ... --csv FILE --wait` on a tiny GRU; returns the job id."""
     folder = tmp_path_factory.mktemp("cli")
     data = folder / "series.csv"
     rows = zip(range(200), series["y"], series["x"], strict=True)
-    data.write_text("date,y,x\n" + "".join(f"2025-01-{t},{y},{x}\n" for t, y, x in rows))
+    data.write_text("date,y,x\n" + "".join(f"{day(t)},{y},{x}\n" for t, y, x in rows))
     result = cli(
         "train", "cli-gru", "gru", "--csv", str(data), "--horizon", "4", "--input-length", "16",
         "--target", "y", "--feature", "y", "--feature", "x",

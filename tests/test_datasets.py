@@ -9,14 +9,20 @@ def test_json_upload_round_trip(client):
     columns = {"y": [1.0, 2.0, 3.0], "x1": [0.5, 0.25, 0.0]}
     created = client.post(
         "/datasets",
-        json={"name": "tiny", "columns": columns, "timestamps": ["t1", "t2", "t3"]},
+        json={
+            "name": "tiny",
+            "columns": columns,
+            "timestamps": ["2024-01-01", "2024-01-02", "2024-01-03"],
+        },
     )
     assert created.status_code == 201, created.text
     body = created.json()
     assert body["name"] == "tiny"
     assert body["n_rows"] == 3
     assert body["columns"] == ["y", "x1"]
-    assert body["has_timestamps"] is True
+    assert body["has_timestamps"] is True and body["frequency"] == "D"
+    assert body["n_series"] == 1
+    assert body["series"] == [{"id": "", "rows": 3, "first": "2024-01-01", "last": "2024-01-03"}]
     assert len(body["sha256"]) == 64
     fetched = client.get(f"/datasets/{body['id']}")
     assert fetched.json() == body
@@ -40,12 +46,14 @@ def test_csv_upload(client):
     assert body["name"] == "sales"
     assert body["columns"] == ["y", "x1"]
     assert body["n_rows"] == 3 and body["has_timestamps"] is True
+    assert body["frequency"] == "D" and body["n_series"] == 1
 
 
 def test_csv_name_defaults_to_file_name(client):
     response = client.post("/datasets", files={"file": ("daily.csv", "y\n1\n2\n", "text/csv")})
     assert response.status_code == 201, response.text
     assert response.json()["name"] == "daily"
+    assert response.json()["frequency"] is None and response.json()["has_timestamps"] is False
 
 
 def _message(response) -> str:

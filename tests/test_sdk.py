@@ -11,6 +11,7 @@ import re
 import subprocess
 import sys
 import time
+from datetime import date, timedelta
 
 import httpx
 import numpy as np
@@ -156,7 +157,10 @@ def test_readme_sdk_snippet_works_when_pasted(live_url, admin_key, pg_worker, tm
     snippet = snippet.replace('"http://127.0.0.1:8000"', repr(live_url))
     y = seasonal_series(240)["y"]
     (tmp_path / "series.csv").write_text(
-        "date,y\n" + "".join(f"2025-01-01+{t}d,{v}\n" for t, v in enumerate(y))
+        "date,y\n"
+        + "".join(
+            f"{(date(2025, 1, 1) + timedelta(days=t)).isoformat()},{v}\n" for t, v in enumerate(y)
+        )
     )
     result = subprocess.run(
         [sys.executable, "-c", snippet],

@@ -3,6 +3,8 @@ queued (no job row exists afterwards)."""
 
 import pytest
 
+from app.training.schemas import TrainRequest
+
 
 def _base(dataset: str, **overrides) -> dict:
     body = {
@@ -37,6 +39,16 @@ CASES = [
     ({"validation_fraction": 1.5}, ("validation_fraction",), "less than 0.9"),
     ({"model_name": "../../etc"}, ("model_name",), "pattern"),
     ({"dataset_id": "missing"}, ("dataset_id",), "does not exist"),
+    ({"quantiles": [0.1, 1.0]}, ("quantiles",), "quantile 1.0 must be strictly between 0 and 1"),
+    ({"quantiles": [0.0]}, ("quantiles",), "strictly between 0 and 1"),
+    ({"quantiles": [0.2, 0.2]}, ("quantiles",), "a quantile is listed twice"),
+    ({"quantiles": []}, ("quantiles",), "at least 1 item"),
+    (
+        {"feature_columns": ["x"], "hyperparameters": {"normalization": "instance"}},
+        ("hyperparameters", "normalization"),
+        "the targets must be among feature_columns; add y",
+    ),
+    ({"hyperparameters": {"normalization": "robust"}}, ("hyperparameters", "normalization"), ""),
     ({"data": {"columns": {"y": [1, 2, 3]}}}, (), "exactly one of dataset_id or data"),
 ]
 
@@ -67,6 +79,37 @@ def test_inline_data_too_short(client):
     )
     assert response.status_code == 422, response.text
     assert response.json()["detail"][0]["loc"] == ["body", "input_length"]
+    assert client.get("/jobs", params={"model_name": "refused"}).json() == []
+
+
+def test_quantiles_are_completed_and_sorted():
+    request = TrainRequest.model_validate(
+        {"model_name": "m", "architecture": "gru", "dataset_id": "d", "horizon": 2,
+         "quantiles": [0.9, 0.05]}
+    )  # fmt: skip
+    assert request.quantiles == [0.05, 0.5, 0.9]
+
+
+def test_inline_series_too_short_names_the_series(client):
+    days = [f"2024-01-{d:02d}" for d in range(1, 31)]
+    response = client.post(
+        "/train",
+        json={
+            "model_name": "refused",
+            "architecture": "gru",
+            "data": {
+                "columns": {"y": [float(i % 7) for i in range(30 + 8)]},
+                "timestamps": days + days[:8],
+                "series": ["long"] * 30 + ["short"] * 8,
+            },
+            "horizon": 2,
+            "input_length": 8,
+        },
+    )
+    assert response.status_code == 422, response.text
+    detail = response.json()["detail"][0]
+    assert detail["loc"] == ["body", "input_length"]
+    assert "series 'short', the shortest (8 rows)" in detail["msg"]
     assert client.get("/jobs", params={"model_name": "refused"}).json() == []
 
 

@@ -17,7 +17,6 @@ import time
 from dataclasses import asdict
 from pathlib import Path
 
-import numpy as np
 import torch
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import IntegrityError
@@ -27,14 +26,16 @@ from app.artifacts import ArtifactStore, make_store
 from app.config import Settings
 from app.contract import (
     MANIFEST_FILENAME,
+    MAX_LENGTH_FACTOR,
     ONNX_FILENAME,
+    STEP_FILENAME,
     Manifest,
-    SplitPlan,
     model_artifact_key,
+    segment_plans,
     sha256_bytes,
-    split_plan,
 )
 from app.datasets import service as datasets
+from app.datasets.storage import SeriesTable
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.logs import job_context
 from app.models import JobStatus, TrainingJob
@@ -47,10 +48,10 @@ from workers.metrics import (
     JOBS_FINISHED,
     JOBS_RUNNING,
 )
-from workers.training.data import TrainingData, prepare
+from workers.training.data import prepare
 from workers.training.export import export_in_subprocess, save_checkpoint
 from workers.training.loop import EpochStats, fit, seed_everything
-from workers.training.metrics import detect_season, forecast_metrics, mase_scale, seasonal_naive
+from workers.training.metrics import evaluate
 from workers.training.nets import NetConfig, build_net
 
 log = logging.getLogger("seqcast.worker")
@@ -187,10 +188,20 @@ def _train_and_register(
     spec = JobSpec.model_validate(job.spec)
     hp = spec.hyperparameters
     store = make_store(settings)
-    table = datasets.load_table(store, datasets.get(session, job.dataset_id))
-    plan = split_plan(table.n_rows, spec.input_length, spec.horizon, spec.validation_fraction)
+    dataset = datasets.get(session, job.dataset_id)
+    table = datasets.load_table(store, dataset)
+    segments = segment_plans(
+        table.series_rows(), spec.input_length, spec.horizon, spec.validation_fraction
+    )
+    varied = hp.window_lengths == "varied"
     data = prepare(
-        table.values, table.columns, spec.feature_columns, spec.target_columns, plan, device
+        table.values,
+        table.columns,
+        spec.feature_columns,
+        spec.target_columns,
+        segments,
+        device,
+        max_length=MAX_LENGTH_FACTOR * spec.input_length if varied else None,
     )
 
     seed_everything(hp.seed)
@@ -206,10 +217,9 @@ def _train_and_register(
         d_model=hp.d_model,
         nhead=hp.nhead,
         dim_feedforward=hp.dim_feedforward,
-        feature_mean=data.feature_mean.tolist(),
-        feature_std=data.feature_std.tolist(),
-        target_mean=data.target_mean.tolist(),
-        target_std=data.target_std.tolist(),
+        normalization=hp.normalization,
+        quantiles=list(spec.quantiles),
+        **data.net_statistics(),
     )
     net = build_net(cfg).to(device)
     checkpoint_key = f"checkpoints/{job.id}/last.pt"
@@ -252,9 +262,11 @@ def _train_and_register(
         on_epoch=on_epoch,
         on_checkpoint=on_checkpoint,
         resume=resume,
+        gradient_clip=hp.gradient_clip,
+        mixed_precision=hp.mixed_precision,
     )
     train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
-    metrics = _evaluate(net, data, plan, spec)
+    metrics = evaluate(net, data, spec.season_length)
     metrics.update(
         best_epoch=result.best_epoch,
         best_val_loss=result.best_val_loss,
@@ -269,12 +281,18 @@ def _train_and_register(
         save_checkpoint(net, cfg, checkpoint)
         report = export_in_subprocess(checkpoint, onnx_path, settings.parity_tolerance)
         onnx_bytes = onnx_path.read_bytes()
+        step_bytes = (onnx_path.parent / STEP_FILENAME).read_bytes() if report.step else None
     export_seconds = time.perf_counter() - t1
     EXPORT_SECONDS.labels(job.architecture).observe(export_seconds)
 
     sha = sha256_bytes(onnx_bytes)
     key = model_artifact_key(job.model_name, job.id)
     uri = store.put(f"{key}/{ONNX_FILENAME}", onnx_bytes)
+    step = None
+    if report.step and step_bytes is not None:  # recurrent, globally normalized: streams step it
+        store.put(f"{key}/{STEP_FILENAME}", step_bytes)
+        step = {k: report.step[k] for k in ("file", "state_shape", "parity_error")}
+        step["sha256"] = sha256_bytes(step_bytes)
     manifest = Manifest(
         architecture=job.architecture,
         feature_columns=spec.feature_columns,
@@ -287,11 +305,16 @@ def _train_and_register(
         size_bytes=len(onnx_bytes),
         parity_error=report.parity_error,
         normalization={
+            "mode": cfg.normalization,
             "feature_mean": cfg.feature_mean,
             "feature_std": cfg.feature_std,
             "target_mean": cfg.target_mean,
             "target_std": cfg.target_std,
         },
+        quantiles=list(spec.quantiles),
+        frequency=dataset.frequency,
+        series=_series_ends(table),
+        step=step,
     )
     store.put(f"{key}/{MANIFEST_FILENAME}", manifest.to_json())
 
@@ -303,6 +326,7 @@ def _train_and_register(
         input_length=spec.input_length,
         horizon=spec.horizon,
         metrics=metrics,
+        quantiles=list(spec.quantiles),
         artifact_uri=uri,
         sha256=sha,
         size_bytes=len(onnx_bytes),
@@ -346,25 +370,12 @@ def _load_checkpoint(store: ArtifactStore, key: str) -> dict | None:
     return torch.load(io.BytesIO(store.get(key)), map_location="cpu", weights_only=True)
 
 
-def _evaluate(net: torch.nn.Module, data: TrainingData, plan: SplitPlan, spec: JobSpec) -> dict:
-    """Validation metrics of the model next to the seasonal-naive baseline's, in raw units."""
-    net.eval()
-    with torch.no_grad():
-        predicted = torch.cat([net(x) for x in data.x_val.split(1024)]).cpu().numpy()
-    actual = data.y_val.cpu().numpy()
-    cut = plan.cut
-    train_targets = data.targets_series[:cut]
-    season = spec.season_length or detect_season(train_targets[:, 0], max_lag=spec.input_length)
-    season = max(1, min(season, cut - 1))
-    origins = np.asarray(plan.val_starts)
-    naive = seasonal_naive(data.targets_series, origins, spec.horizon, season)
-    scale = mase_scale(train_targets, season)
-    model_metrics = forecast_metrics(predicted, actual, scale)
-    naive_metrics = forecast_metrics(naive, actual, scale)
+def _series_ends(table: SeriesTable) -> dict[str, str | None]:
+    """Series id -> its last timestamp (forecasts continue from it); {} for one unnamed series."""
+    if table.series is None:
+        return {}
+    stamps = table.timestamps
     return {
-        "model": model_metrics,
-        "seasonal_naive": naive_metrics,
-        "season_length": season,
-        "beats_seasonal_naive": model_metrics["mase"] < naive_metrics["mase"],
-        "validation_windows": len(actual),
+        series_id: stamps[rows.stop - 1] if stamps is not None else None
+        for series_id, rows in table.series_slices()
     }

@@ -3,7 +3,7 @@ forks children, and torch must be first imported in the child that uses it."""
 
 from __future__ import annotations
 
-from app.queue import TRAIN_TASK
+from app.queue import BACKTEST_TASK, TRAIN_TASK
 from workers.celery_app import celery, settings
 
 
@@ -13,3 +13,11 @@ def run_training(job_id: str) -> None:
     from workers.runner import run_job
 
     run_job(job_id, settings)
+
+
+@celery.task(name=BACKTEST_TASK)
+def run_backtest(backtest_id: str) -> None:
+    """Evaluate one version at rolling origins. Idempotent: a finished backtest is left alone."""
+    from workers.backtest import run_backtest_job
+
+    run_backtest_job(backtest_id, settings)

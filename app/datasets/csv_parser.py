@@ -8,14 +8,15 @@ import math
 
 import numpy as np
 
-from app.datasets.schemas import TIMESTAMP_COLUMNS
+from app.datasets.columns import check_column_names, find_series_column, find_timestamp_column
 from app.datasets.storage import SeriesTable
+from app.datasets.tables import assemble
 from app.errors import InvalidInput
-from app.names import has_control_characters
 
 
-def parse_csv(data: bytes) -> SeriesTable:
-    """Header row first; a column named like `timestamp`/`date`/`ds` holds timestamps."""
+def parse_csv(data: bytes, series_column: str | None = None) -> SeriesTable:
+    """Header row first; a column named like `timestamp`/`date`/`ds` holds timestamps, one named
+    `series_column` (or like `unique_id`/`series_id`/...) holds series ids (long format)."""
     try:
         text = data.decode("utf-8-sig")
     except UnicodeDecodeError as exc:
@@ -25,25 +26,17 @@ def parse_csv(data: bytes) -> SeriesTable:
     if not header or not any(h.strip() for h in header):
         raise InvalidInput("file", "the CSV is empty: expected a header row, then values")
     header = [h.strip() for h in header]
-    seen: set[str] = set()
-    for name in header:
-        if not name:
-            raise InvalidInput("file", "line 1: a column has an empty name")
-        if len(name) > 100 or has_control_characters(name):
-            raise InvalidInput(
-                "file",
-                f"line 1: column name {name!r} must be 1 to 100 characters, no control characters",
-            )
-        if name in seen:
-            raise InvalidInput("file", f"line 1: column {name!r} appears twice")
-        seen.add(name)
-    ts_idx = next((i for i, h in enumerate(header) if h.lower() in TIMESTAMP_COLUMNS), None)
-    value_idx = [i for i in range(len(header)) if i != ts_idx]
+    check_column_names(header, where="line 1: ")
+    ts_idx = find_timestamp_column(header)
+    series_idx = find_series_column(header, series_column, exclude=ts_idx)
+    value_idx = [i for i in range(len(header)) if i not in (ts_idx, series_idx)]
     if not value_idx:
         raise InvalidInput("file", "the CSV has no value columns")
 
     values: list[list[float]] = []
     stamps: list[str] = []
+    series: list[str] = []
+    lines: list[int] = []
     for line_no, row in enumerate(rows, start=2):
         if not row or all(not c.strip() for c in row):
             continue
@@ -66,12 +59,18 @@ def parse_csv(data: bytes) -> SeriesTable:
                 )
             parsed.append(v)
         values.append(parsed)
+        lines.append(line_no)
         if ts_idx is not None:
             stamps.append(row[ts_idx].strip())
+        if series_idx is not None:
+            series.append(row[series_idx].strip())
     if len(values) < 2:
         raise InvalidInput("file", f"a series needs at least 2 rows, got {len(values)}")
-    return SeriesTable(
-        columns=[header[i] for i in value_idx],
-        values=np.asarray(values, dtype=np.float64),
+    return assemble(
+        [header[i] for i in value_idx],
+        np.asarray(values, dtype=np.float64),
         timestamps=stamps if ts_idx is not None else None,
+        series=series if series_idx is not None else None,
+        field="file",
+        where=lambda i: f"line {lines[i]}",
     )

@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+from typing import Annotated
+
 from fastapi import APIRouter, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
@@ -8,8 +10,14 @@ from pydantic import ValidationError
 from app.auth.deps import require
 from app.auth.service import Scope
 from app.datasets import service
-from app.datasets.csv_parser import parse_csv
-from app.datasets.schemas import DatasetCreate, DatasetRead
+from app.datasets.schemas import (
+    SERIES_COLUMNS,
+    TIMESTAMP_COLUMNS,
+    DatasetCreate,
+    DatasetRead,
+    DatasetValues,
+    SeriesSummary,
+)
 from app.db import SessionDep
 from app.deps import SettingsDep, StoreDep
 from app.errors import InvalidInput
@@ -31,10 +39,19 @@ _UPLOAD_BODY = {
                         "file": {
                             "type": "string",
                             "format": "binary",
-                            "description": "CSV with a header row; a column named timestamp, "
-                            "time, date, datetime or ds holds timestamps.",
+                            "description": "CSV with a header row, or Parquet. A column named "
+                            f"{', '.join(TIMESTAMP_COLUMNS)} holds ISO 8601 timestamps (in "
+                            "Parquet also a timestamp/date typed column); a column named "
+                            f"{', '.join(SERIES_COLUMNS)} (or `series_column`) holds series "
+                            "ids: long format, one row per series and timestamp. Every other "
+                            "column holds numbers.",
                         },
                         "name": {"type": "string", "pattern": NAME_PATTERN},
+                        "series_column": {
+                            "type": "string",
+                            "description": "The column holding series ids, when its name is "
+                            "not one of the recognized ones.",
+                        },
                     },
                 }
             },
@@ -49,31 +66,54 @@ _UPLOAD_BODY = {
     response_model=DatasetRead,
     operation_id="create_dataset",
     dependencies=[require(Scope.train)],
-    summary="Upload a series (JSON columns or a CSV file)",
+    summary="Upload one or many series (JSON columns, a CSV or a Parquet file)",
+    description="Rows are grouped by series (in order of first appearance) and sorted by time "
+    "within each series; the frequency is inferred from the timestamps. Unparseable or "
+    "duplicate timestamps, non-numeric values, nulls and NaN are 422s naming the row and column.",
     openapi_extra=_UPLOAD_BODY,
 )
 async def create_dataset(
-    request: Request, session: SessionDep, store: StoreDep, settings: SettingsDep
+    request: Request,
+    session: SessionDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    series_column: Annotated[
+        str | None,
+        Query(
+            max_length=100,
+            description="File uploads: the column holding series ids (also a form field).",
+        ),
+    ] = None,
 ) -> DatasetRead:
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
         upload = form.get("file")
         if upload is None or isinstance(upload, str):
-            raise InvalidInput("file", "a CSV file is required in the multipart field 'file'")
+            raise InvalidInput(
+                "file", "a CSV or Parquet file is required in the multipart field 'file'"
+            )
         raw_name = form.get("name")
         name = str(raw_name) if raw_name else (upload.filename or "dataset").rsplit(".", 1)[0]
         check_name("name", name)
-        table = parse_csv(await upload.read())
+        raw_series_column = form.get("series_column")
+        if isinstance(raw_series_column, str) and raw_series_column:
+            series_column = raw_series_column
+        data, filename = await upload.read(), upload.filename
+        table = await run_in_threadpool(service.table_from_file, data, filename, series_column)
         service.check_limits(table, settings, "file")
     elif content_type.startswith("application/json"):
+        if series_column is not None:
+            raise InvalidInput(
+                "series_column", "applies to file uploads; JSON bodies give `series` per row"
+            )
         try:
             body = DatasetCreate.model_validate_json(await request.body())
         except ValidationError as exc:
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
             ) from exc
-        name, table = body.name, service.table_from_json(body)
+        name, table = body.name, await run_in_threadpool(service.table_from_json, body)
         service.check_limits(table, settings, "columns")
     else:
         raise InvalidInput(
@@ -81,7 +121,7 @@ async def create_dataset(
             f"expected application/json or multipart/form-data, got {content_type or 'none'!r}",
         )
     dataset = await run_in_threadpool(service.create, session, store, name=name, table=table)
-    return DatasetRead.model_validate(dataset)
+    return service.to_read(dataset)
 
 
 @router.get(
@@ -95,9 +135,7 @@ def list_datasets(
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[DatasetRead]:
-    return [
-        DatasetRead.model_validate(d) for d in service.get_all(session, limit=limit, offset=offset)
-    ]
+    return [service.to_read(d) for d in service.get_all(session, limit=limit, offset=offset)]
 
 
 @router.get(
@@ -107,4 +145,43 @@ def list_datasets(
     dependencies=[require(Scope.read)],
 )
 def get_dataset(dataset_id: RecordId, session: SessionDep) -> DatasetRead:
-    return DatasetRead.model_validate(service.get(session, dataset_id))
+    return service.to_read(service.get(session, dataset_id))
+
+
+@router.get(
+    "/{dataset_id}/series",
+    response_model=list[SeriesSummary],
+    operation_id="list_dataset_series",
+    dependencies=[require(Scope.read)],
+    summary="A dataset's series: id, rows, first and last timestamp, in table order",
+)
+def list_dataset_series(
+    dataset_id: RecordId,
+    session: SessionDep,
+    limit: int = Query(1000, ge=1, le=10_000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> list[SeriesSummary]:
+    dataset = service.get(session, dataset_id)
+    return [
+        SeriesSummary.model_validate(s)
+        for s in service.series_page(dataset, limit=limit, offset=offset)
+    ]
+
+
+@router.get(
+    "/{dataset_id}/values",
+    response_model=DatasetValues,
+    operation_id="get_dataset_values",
+    dependencies=[require(Scope.read)],
+    summary="A dataset's stored values and timestamps (all series, or one), e.g. to plot it",
+    responses={404: {"description": "No such dataset, or no such series in it."}},
+)
+def get_dataset_values(
+    dataset_id: RecordId,
+    session: SessionDep,
+    store: StoreDep,
+    series: Annotated[
+        str | None, Query(max_length=100, description="Only this series' rows.")
+    ] = None,
+) -> DatasetValues:
+    return service.values(store, service.get(session, dataset_id), series)

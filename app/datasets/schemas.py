@@ -5,10 +5,16 @@ from datetime import datetime
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.datasets.tables import series_id_problem
 from app.names import ResourceName, has_control_characters
 
 TIMESTAMP_COLUMNS = ("timestamp", "timestamps", "time", "date", "datetime", "ds")
-"""A CSV column with one of these names holds timestamps, not values."""
+"""A CSV or Parquet column with one of these names holds timestamps, not values."""
+SERIES_COLUMNS = ("unique_id", "series_id", "series", "item_id", "id")
+"""Without `series_column`, the first of these names (in this order) found in a file's header
+holds the series ids (long format: one row per series and timestamp)."""
+SERIES_PREVIEW = 100
+"""A dataset read lists this many series; GET /datasets/{id}/series pages through all."""
 
 
 class SeriesData(BaseModel):
@@ -25,7 +31,15 @@ class SeriesData(BaseModel):
         description="Column name → values, in time order. All columns must have the same length."
     )
     timestamps: list[str] | None = Field(
-        None, description="Optional timestamps, one per row; kept as given."
+        None,
+        description="Optional ISO 8601 timestamps, one per row (2024-01-31, "
+        "2024-01-31T12:00:00Z, or 2024-01 for monthly data); kept as given. Rows are sorted "
+        "by time within each series; a timestamp twice in one series is refused.",
+    )
+    series: list[str] | None = Field(
+        None,
+        description="Optional series id per row (long format: many series in one dataset). "
+        "Rows are grouped by series, in order of first appearance.",
     )
 
     @field_validator("columns")
@@ -56,11 +70,14 @@ class SeriesData(BaseModel):
         return columns
 
     @model_validator(mode="after")
-    def _check_timestamps(self) -> SeriesData:
-        if self.timestamps is not None:
-            n = len(next(iter(self.columns.values())))
-            if len(self.timestamps) != n:
-                raise ValueError(f"timestamps has {len(self.timestamps)} entries for {n} rows")
+    def _check_rows(self) -> SeriesData:
+        n = len(next(iter(self.columns.values())))
+        for name, given in (("timestamps", self.timestamps), ("series", self.series)):
+            if given is not None and len(given) != n:
+                raise ValueError(f"{name} has {len(given)} entries for {n} rows")
+        for i, series_id in enumerate(self.series or ()):
+            if problem := series_id_problem(series_id):
+                raise ValueError(f"series row {i}: {problem}")
         return self
 
 
@@ -75,13 +92,41 @@ class DatasetCreate(SeriesData):
     name: ResourceName
 
 
-class DatasetRead(BaseModel):
-    model_config = ConfigDict(from_attributes=True)
+class SeriesSummary(BaseModel):
+    id: str = Field(description='Series id; "" for a dataset without a series column.')
+    rows: int
+    first: str | None = Field(description="Its first timestamp (None without timestamps).")
+    last: str | None = Field(description="Its last timestamp: forecasts start after it.")
 
+
+class DatasetRead(BaseModel):
     id: str
     name: str
-    n_rows: int = Field(description="Row count.")
-    columns: list[str]
+    n_rows: int = Field(description="Row count, over all series.")
+    columns: list[str] = Field(description="Value columns (targets and covariates).")
     has_timestamps: bool
-    sha256: str = Field(description="Content hash of the column names, timestamps and values.")
+    frequency: str | None = Field(
+        description="Time step inferred from the timestamps, as a pandas-style alias: D, h, "
+        "15min, 7D, ... for constant steps; MS/ME (month start/end), QS/QE, YS/YE for calendar "
+        "steps. None without timestamps, or when steps are irregular or series disagree."
+    )
+    n_series: int = Field(description="Series in the dataset (1 without a series column).")
+    series: list[SeriesSummary] = Field(
+        description=f"The first {SERIES_PREVIEW} series in table order; "
+        "GET /datasets/{id}/series pages through all of them."
+    )
+    sha256: str = Field(
+        description="Content hash of the column names, timestamps, series and values."
+    )
     created_at: datetime
+
+
+class DatasetValues(BaseModel):
+    """A dataset's stored rows, column-oriented as `POST /datasets` takes them: grouped by
+    series, in time order within each series."""
+
+    columns: dict[str, list[float]] = Field(description="Column name → values.")
+    timestamps: list[str] | None = Field(description="One per row; None without timestamps.")
+    series: list[str] | None = Field(
+        description="Series id per row; None for a dataset without a series column."
+    )

@@ -10,19 +10,36 @@ from sqlalchemy.orm import Session
 from app.artifacts import ArtifactStore
 from app.config import Settings
 from app.contract import dataset_artifact_key
-from app.datasets import storage
+from app.datasets import storage, tables
+from app.datasets.csv_parser import parse_csv
 from app.datasets.models import Dataset
-from app.datasets.schemas import SeriesData
+from app.datasets.parquet_parser import is_parquet, parse_parquet
+from app.datasets.schemas import SERIES_PREVIEW, DatasetRead, DatasetValues, SeriesData
 from app.datasets.storage import SeriesTable
 from app.errors import InvalidInput, NotFound
 
+PARQUET_SUFFIXES = (".parquet", ".pq")
 
-def table_from_json(data: SeriesData) -> SeriesTable:
-    return SeriesTable(
-        columns=list(data.columns),
-        values=np.column_stack([np.asarray(v, dtype=np.float64) for v in data.columns.values()]),
+
+def table_from_json(data: SeriesData, field: tuple[str, ...] = ()) -> SeriesTable:
+    """`field` prefixes what a 422 names (("data",) for inline training data)."""
+    return tables.assemble(
+        list(data.columns),
+        np.column_stack([np.asarray(v, dtype=np.float64) for v in data.columns.values()]),
         timestamps=data.timestamps,
+        series=data.series,
+        field=(*field, "timestamps"),
+        where=lambda i: f"row {i}",
     )
+
+
+def table_from_file(data: bytes, filename: str | None, series_column: str | None) -> SeriesTable:
+    """A Parquet file (by its magic bytes) or else CSV text."""
+    if is_parquet(data):
+        return parse_parquet(data, series_column)
+    if (filename or "").lower().endswith(PARQUET_SUFFIXES):
+        raise InvalidInput("file", f"{filename!r} is not a Parquet file (no PAR1 magic bytes)")
+    return parse_csv(data, series_column)
 
 
 def check_limits(table: SeriesTable, settings: Settings, field: str) -> None:
@@ -42,11 +59,15 @@ def create(session: Session, store: ArtifactStore, *, name: str, table: SeriesTa
     between leaves at most an unreferenced file, never a row pointing at nothing."""
     sha = table.sha256()
     uri = store.put(dataset_artifact_key(sha), storage.encode(table))
+    summary = tables.summary(table)
     dataset = Dataset(
         name=name,
         n_rows=table.n_rows,
         columns=table.columns,
         has_timestamps=table.timestamps is not None,
+        n_series=len(summary),
+        series=summary,
+        frequency=table.frequency,
         sha256=sha,
         artifact_uri=uri,
     )
@@ -67,5 +88,39 @@ def get_all(session: Session, *, limit: int, offset: int) -> list[Dataset]:
     return list(session.scalars(query))
 
 
+def to_read(dataset: Dataset) -> DatasetRead:
+    """The dataset with the first SERIES_PREVIEW series (series_page lists the rest)."""
+    return DatasetRead.model_validate(
+        {
+            **{k: getattr(dataset, k) for k in DatasetRead.model_fields if k != "series"},
+            "series": dataset.series_summary()[:SERIES_PREVIEW],
+        }
+    )
+
+
+def series_page(dataset: Dataset, *, limit: int, offset: int) -> list[dict]:
+    return dataset.series_summary()[offset : offset + limit]
+
+
 def load_table(store: ArtifactStore, dataset: Dataset) -> SeriesTable:
     return storage.decode(store.get(dataset.artifact_uri))
+
+
+def values(store: ArtifactStore, dataset: Dataset, series_id: str | None) -> DatasetValues:
+    """The stored rows, of one series or of all."""
+    table = load_table(store, dataset)
+    slices = dict(table.series_slices())
+    if series_id is None:
+        rows = slice(0, table.n_rows)
+    elif series_id in slices:
+        rows = slices[series_id]
+    else:
+        raise NotFound(f"dataset {dataset.id!r} has no series {series_id!r}")
+    ids = None
+    if table.series is not None:
+        ids = [s for s, n in table.series_rows() for _ in range(n)][rows]
+    return DatasetValues(
+        columns={c: table.values[rows, i].tolist() for i, c in enumerate(table.columns)},
+        timestamps=table.timestamps[rows] if table.timestamps is not None else None,
+        series=ids,
+    )

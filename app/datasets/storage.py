@@ -1,5 +1,9 @@
 """How a dataset's values are stored: one .npz per dataset, written by the gateway, read by the
-worker. Loaded with `allow_pickle=False`, so nothing a user sent is ever unpickled."""
+worker. Loaded with `allow_pickle=False`, so nothing a user sent is ever unpickled.
+
+Long format: rows are grouped by series (in order of first appearance in the upload) and in time
+order within a series, so series `i` is one contiguous block of rows; `series` lists the blocks.
+"""
 
 from __future__ import annotations
 
@@ -16,15 +20,36 @@ class SeriesTable:
     columns: list[str]
     values: np.ndarray  # float64 [n_rows, n_columns]
     timestamps: list[str] | None = None
+    series: list[tuple[str, int]] | None = None
+    """(series id, row count) per block, in table order; None: one unnamed series."""
+    frequency: str | None = None
+    """Inferred from the timestamps (see app.datasets.calendar); derived, so not hashed."""
 
     @property
     def n_rows(self) -> int:
         return int(self.values.shape[0])
 
+    def series_rows(self) -> list[tuple[str, int]]:
+        """(series id, row count) in table order, as app.contract.segment_plans takes them; a
+        table without a series column is one series with id ""."""
+        return list(self.series) if self.series is not None else [("", self.n_rows)]
+
+    def series_slices(self) -> list[tuple[str, slice]]:
+        """(series id, its rows) in table order."""
+        slices, start = [], 0
+        for series_id, n_rows in self.series_rows():
+            slices.append((series_id, slice(start, start + n_rows)))
+            start += n_rows
+        return slices
+
     def sha256(self) -> str:
-        """Hash of names, timestamps and values (not of the file: its zip headers vary)."""
+        """Hash of names, timestamps, series and values (not of the file: its zip headers vary).
+        A table without series hashes as it did before series existed."""
         h = hashlib.sha256()
-        h.update(json.dumps([self.columns, self.timestamps]).encode())
+        described: list = [self.columns, self.timestamps]
+        if self.series is not None:
+            described.append([list(s) for s in self.series])
+        h.update(json.dumps(described).encode())
         h.update(np.ascontiguousarray(self.values, dtype="<f8").tobytes())
         return h.hexdigest()
 
@@ -37,6 +62,11 @@ def encode(table: SeriesTable) -> bytes:
     arrays = {"values": table.values.astype("<f8"), "columns": np.array(table.columns, dtype=str)}
     if table.timestamps is not None:
         arrays["timestamps"] = np.array(table.timestamps, dtype=str)
+    if table.series is not None:
+        arrays["series_ids"] = np.array([s for s, _ in table.series], dtype=str)
+        arrays["series_lengths"] = np.array([n for _, n in table.series], dtype="<i8")
+    if table.frequency is not None:
+        arrays["frequency"] = np.array(table.frequency, dtype=str)
     np.savez(buf, **arrays)
     return buf.getvalue()
 
@@ -44,8 +74,14 @@ def encode(table: SeriesTable) -> bytes:
 def decode(data: bytes) -> SeriesTable:
     with np.load(io.BytesIO(data), allow_pickle=False) as npz:
         timestamps = [str(t) for t in npz["timestamps"]] if "timestamps" in npz else None
+        series = None
+        if "series_ids" in npz:
+            ids, lengths = npz["series_ids"], npz["series_lengths"]
+            series = [(str(s), int(n)) for s, n in zip(ids, lengths, strict=True)]
         return SeriesTable(
             columns=[str(c) for c in npz["columns"]],
             values=np.array(npz["values"], dtype=np.float64),
             timestamps=timestamps,
+            series=series,
+            frequency=str(npz["frequency"]) if "frequency" in npz else None,
         )

@@ -1,5 +1,6 @@
 """The data plane both transports call (/predict and the Open Inference Protocol routes):
-resolve a version, get its loaded model, queue the batch on its batcher.
+resolve a version, get its loaded model (whose `info` says what else a request may ask of it:
+quantiles, series, timestamps), queue the batch on its batcher.
 
 Everything that may block (a registry lookup, loading a model) runs in the thread pool and only
 on a cache miss; the hot path stays on the event loop until onnxruntime, which runs on the
@@ -13,6 +14,7 @@ from fastapi.concurrency import run_in_threadpool
 
 from app.inference.serving.resolver import Resolved, VersionResolver
 from app.inference.serving.sessions import ServedModel, SessionCache
+from app.inference.serving.version_info import Forecast
 from app.metrics import note_model
 
 
@@ -37,9 +39,10 @@ class DataPlane:
             served.batcher.config = resolved.batch_config
         return served
 
-    async def infer(self, resolved: Resolved, batch: np.ndarray) -> np.ndarray:
-        served = await self.load(resolved)
-        return await served.batcher.predict(batch)
+    async def infer(self, served: ServedModel, batch: np.ndarray) -> Forecast:
+        """The forecast for `batch` (and its quantiles when the version has them), batched
+        with concurrent requests. Load first (`load`) to check a request against `served.info`."""
+        return served.info.unpack(await served.batcher.predict(batch))
 
     def forget(self, model: str, version_id: int | None = None) -> None:
         """After a registry change: drop cached resolutions, and a deleted version's session."""

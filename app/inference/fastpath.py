@@ -2,7 +2,9 @@
 
 The body goes from bytes to a float32 numpy array in one orjson parse and one `np.asarray`;
 shape, size and finiteness are checked with numpy; the reply is serialized from numpy by orjson.
-Errors keep the 422 shape of the rest of the API and name the field. The OpenAPI document still
+Errors keep the 422 shape of the rest of the API and name the field. The reply carries the
+quantiles when the version has them and forecast timestamps when the request can be dated
+(app.inference.series); both keys are always present, null otherwise. The OpenAPI document still
 describes the request and response with the pydantic models in app.inference.schemas.
 """
 
@@ -18,13 +20,15 @@ import orjson
 
 from app.contract import MAX_LENGTH_FACTOR
 from app.errors import InvalidInput
+from app.inference.series import check_per_window, forecast_timestamps
 from app.inference.serving.resolver import Resolved
+from app.inference.serving.version_info import Forecast, VersionInfo
 
 if TYPE_CHECKING:
     from app.inference.dataplane import DataPlane
 from app.names import MAX_VERSION, NAME_PATTERN, NAME_RULE
 
-FIELDS = {"model", "version", "alias", "inputs"}
+FIELDS = {"model", "version", "alias", "inputs", "series_id", "last_timestamp"}
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,8 @@ class PredictCall:
     version: int | None
     alias: str | None
     inputs: Any
+    series_id: str | list[str] | None = None
+    last_timestamp: str | list[str] | None = None
 
 
 def parse_json(body: bytes) -> Any:
@@ -52,7 +58,10 @@ def parse_predict(body: bytes) -> PredictCall:
     if not isinstance(doc, dict):
         raise InvalidInput((), "the body must be a JSON object")
     for name in doc.keys() - FIELDS:
-        raise InvalidInput(name, "unknown field; expected model, version, alias and inputs")
+        raise InvalidInput(
+            name,
+            "unknown field; expected model, version, alias, inputs, series_id and last_timestamp",
+        )
     model = doc.get("model")
     if not isinstance(model, str) or not model:
         raise InvalidInput("model", "required: the model name, a non-empty string")
@@ -70,7 +79,14 @@ def parse_predict(body: bytes) -> PredictCall:
         raise InvalidInput("alias", "give version or alias, not both")
     if "inputs" not in doc:
         raise InvalidInput("inputs", "required: [batch][length][n_features] numbers")
-    return PredictCall(model, version, alias, doc["inputs"])
+    return PredictCall(
+        model,
+        version,
+        alias,
+        doc["inputs"],
+        check_per_window(doc.get("series_id"), "series_id"),
+        check_per_window(doc.get("last_timestamp"), "last_timestamp"),
+    )
 
 
 def to_array(inputs: Any) -> np.ndarray:
@@ -129,21 +145,44 @@ def check_batch(
     return np.ascontiguousarray(batch, dtype=np.float32)
 
 
-def render_predictions(model: Resolved, forecast: np.ndarray) -> bytes:
+def render_predictions(
+    model: Resolved,
+    info: VersionInfo,
+    forecast: Forecast,
+    timestamps: list[list[str]] | None = None,
+) -> bytes:
+    quantiles = forecast.quantiles
     return orjson.dumps(
         {
             "model": model.model,
             "version": model.version,
-            "predictions": forecast,
+            "predictions": forecast.point,
             "target_columns": model.target_columns,
+            "quantiles": None
+            if quantiles is None
+            else {"levels": info.quantiles, "values": quantiles},
+            "timestamps": timestamps,
         },
         option=orjson.OPT_SERIALIZE_NUMPY,
     )
 
 
 async def serve_predict(plane: DataPlane, body: bytes) -> bytes:
-    """The whole of /predict after authentication: bytes in, JSON bytes out (or a domain error)."""
+    """The whole of /predict after authentication: bytes in, JSON bytes out (or a domain error).
+    Every check runs before the batch is queued, so a refused request costs no model run."""
     call = parse_predict(body)
     resolved = await plane.resolve(call.model, call.version, call.alias)
     batch = check_batch(to_array(call.inputs), resolved, plane.max_windows)
-    return render_predictions(resolved, await plane.infer(resolved, batch))
+    served = await plane.load(resolved)
+    timestamps = None
+    if call.series_id is not None or call.last_timestamp is not None:
+        timestamps = forecast_timestamps(
+            call.series_id,
+            call.last_timestamp,
+            served.info,
+            len(batch),
+            resolved.horizon,
+            served.key.label,
+        )
+    forecast = await plane.infer(served, batch)
+    return render_predictions(resolved, served.info, forecast, timestamps)

@@ -1,6 +1,8 @@
 """Open Inference Protocol (KServe v2) request/response codec, with Triton's binary tensor data
 extension: the JSON header, then raw little-endian tensors, its length in the
-`Inference-Header-Content-Length` header and each tensor's in `binary_data_size`.
+`Inference-Header-Content-Length` header and each tensor's in `binary_data_size`. A version with
+quantiles has two outputs (OUTPUT_NAME and QUANTILES_NAME); a request gets all of them unless
+it lists the ones it wants, each in JSON or binary.
 
 Pure functions of bytes in, arrays out; every malformed request raises `OIPError` (a 400).
 """
@@ -14,7 +16,7 @@ from typing import Any
 import numpy as np
 import orjson
 
-from app.contract import INPUT_NAME, OUTPUT_NAME
+from app.contract import INPUT_NAME
 from app.errors import SeqcastError
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
@@ -33,6 +35,19 @@ class InferRequest:
     id: str | None
     inputs: np.ndarray
     binary_output: bool
+    """The request's `binary_data_output`: the default for every output."""
+    outputs: tuple[tuple[str, bool | None], ...] | None = None
+    """The outputs asked for, each with its own `binary_data` when given; None: all of them."""
+
+    def select(self, available: list[str]) -> list[tuple[str, bool]]:
+        """(name, binary) of each output to return, or a 400 naming one this model lacks."""
+        if self.outputs is None:
+            return [(name, self.binary_output) for name in available]
+        for name, _ in self.outputs:
+            if name not in available:
+                names = ", ".join(repr(n) for n in available)
+                raise OIPError(f"unknown output {name!r}; this model's outputs are {names}")
+        return [(n, self.binary_output if b is None else b) for n, b in self.outputs]
 
 
 def decode(body: bytes, header_length: str | None) -> InferRequest:
@@ -55,26 +70,36 @@ def decode(body: bytes, header_length: str | None) -> InferRequest:
             f"{len(binary) - used} bytes of binary data follow the JSON header but no input "
             "claims them (check binary_data_size and Inference-Header-Content-Length)"
         )
-    return InferRequest(request_id, tensor, _binary_output(doc))
+    binary_default, outputs = _requested_outputs(doc)
+    return InferRequest(request_id, tensor, binary_default, outputs)
 
 
 def encode(
-    model: str, version: int, request_id: str | None, forecast: np.ndarray, binary: bool
+    model: str,
+    version: int,
+    request_id: str | None,
+    outputs: list[tuple[str, np.ndarray, bool]],
 ) -> tuple[bytes, dict[str, str]]:
-    """The response body and its extra headers."""
-    output: dict[str, Any] = {"name": OUTPUT_NAME, "datatype": "FP32", "shape": forecast.shape}
-    payload = np.ascontiguousarray(forecast, dtype="<f4")
-    if binary:
-        output["parameters"] = {"binary_data_size": payload.nbytes}
-    else:
-        output["data"] = payload.reshape(-1)
-    doc: dict[str, Any] = {"model_name": model, "model_version": str(version), "outputs": [output]}
+    """The response body and its extra headers, for (name, tensor, binary) outputs: binary
+    tensors follow the JSON header in the order they are listed."""
+    specs: list[dict[str, Any]] = []
+    payloads: list[bytes] = []
+    for name, tensor, binary in outputs:
+        spec: dict[str, Any] = {"name": name, "datatype": "FP32", "shape": tensor.shape}
+        data = np.ascontiguousarray(tensor, dtype="<f4")
+        if binary:
+            spec["parameters"] = {"binary_data_size": data.nbytes}
+            payloads.append(data.tobytes())
+        else:
+            spec["data"] = data.reshape(-1)
+        specs.append(spec)
+    doc: dict[str, Any] = {"model_name": model, "model_version": str(version), "outputs": specs}
     if request_id is not None:
         doc["id"] = request_id
     header = orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY)
-    if not binary:
+    if not payloads:
         return header, {}
-    return header + payload.tobytes(), {HEADER_LENGTH: str(len(header))}
+    return b"".join([header, *payloads]), {HEADER_LENGTH: str(len(header))}
 
 
 def _split(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:
@@ -144,21 +169,26 @@ def _input_tensor(spec: dict, binary: bytes) -> tuple[np.ndarray, int]:
     return array.reshape(shape).astype(np.float32), 0
 
 
-def _binary_output(doc: dict) -> bool:
+def _requested_outputs(doc: dict) -> tuple[bool, tuple[tuple[str, bool | None], ...] | None]:
+    """The request-wide binary default and the outputs listed (names are checked against the
+    model by InferRequest.select, once the model is known)."""
     parameters = doc.get("parameters") or {}
     binary = (
         bool(parameters.get("binary_data_output", False)) if isinstance(parameters, dict) else False
     )
     outputs = doc.get("outputs")
-    if outputs is None:
-        return binary
-    if not isinstance(outputs, list):
-        raise OIPError("'outputs' must be a list")
+    if not isinstance(outputs, list | None):
+        raise OIPError("'outputs' must be a list of {'name': ...} objects")
+    if not outputs:  # left out or empty: every output
+        return binary, None
+    requested: dict[str, bool | None] = {}
     for output in outputs:
-        if not isinstance(output, dict) or output.get("name") != OUTPUT_NAME:
-            name = output.get("name") if isinstance(output, dict) else output
-            raise OIPError(f"unknown output {name!r}; this model has one output, {OUTPUT_NAME!r}")
+        name = output.get("name") if isinstance(output, dict) else None
+        if not isinstance(name, str):
+            raise OIPError(f"each requested output needs a 'name' string, got {output!r:.60}")
+        if name in requested:
+            raise OIPError(f"output {name!r} is requested twice")
         params = output.get("parameters") or {}
-        if isinstance(params, dict) and "binary_data" in params:
-            binary = bool(params["binary_data"])
-    return binary
+        own = params.get("binary_data") if isinstance(params, dict) else None
+        requested[name] = None if own is None else bool(own)
+    return binary, tuple(requested.items())

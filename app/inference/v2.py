@@ -2,6 +2,9 @@
 batchers as /predict, so `tritonclient.http` and KServe clients work unchanged.
 
 A version segment that is not a number is read as an alias (`.../versions/production/infer`).
+A version trained with quantiles has a second output, QUANTILES_NAME [batch, horizon, n_targets,
+n_levels], listed in its metadata with its levels.
+An infer request with `parameters.sequence_id` continues a stream (app.streams.oip).
 Errors are `{"error": "..."}`: 400 for a bad request, 404 for an unknown model or version
 (rendered by app.errors for every path under /v2).
 """
@@ -17,17 +20,18 @@ from sqlalchemy import text
 
 from app.auth.deps import require
 from app.auth.service import Scope
-from app.contract import INPUT_NAME, OUTPUT_NAME
+from app.contract import INPUT_NAME, OUTPUT_NAME, QUANTILES_NAME
 from app.errors import InvalidInput
 from app.inference import oip
 from app.inference.fastpath import check_batch
 from app.inference.serving.resolver import Resolved
 from app.names import MAX_VERSION, NAME_PATTERN, ModelName
 from app.registry import service as registry
+from app.streams.oip import infer_sequence, sequence_of
 
 router = APIRouter(prefix="/v2", tags=["open inference protocol"])
 
-EXTENSIONS = ["binary_tensor_data"]
+EXTENSIONS = ["binary_tensor_data", "sequence"]
 
 
 def _version_or_alias(version: str | None) -> tuple[int | None, str | None]:
@@ -73,6 +77,12 @@ async def ready(request: Request) -> JSONResponse:
 
 async def _metadata(request: Request, name: str, version: str | None) -> Response:
     resolved = await _resolve(request, name, version)
+    info = (await request.app.state.dataplane.load(resolved)).info
+    forecast_shape = [-1, resolved.horizon, len(resolved.target_columns)]
+    outputs = [{"name": OUTPUT_NAME, "datatype": "FP32", "shape": forecast_shape}]
+    if info.quantiles:
+        shape = [*forecast_shape, len(info.quantiles)]
+        outputs.append({"name": QUANTILES_NAME, "datatype": "FP32", "shape": shape})
 
     def versions() -> list[str]:
         with request.app.state.sessionmaker() as session:
@@ -90,18 +100,14 @@ async def _metadata(request: Request, name: str, version: str | None) -> Respons
                     "shape": [-1, -1, len(resolved.feature_columns)],
                 }
             ],
-            "outputs": [
-                {
-                    "name": OUTPUT_NAME,
-                    "datatype": "FP32",
-                    "shape": [-1, resolved.horizon, len(resolved.target_columns)],
-                }
-            ],
+            "outputs": outputs,
             "parameters": {
                 "version": resolved.version,
                 "feature_columns": list(resolved.feature_columns),
                 "target_columns": list(resolved.target_columns),
                 "input_length": resolved.input_length,
+                "quantiles": list(info.quantiles),
+                "frequency": info.frequency,
             },
         }
     )
@@ -115,12 +121,24 @@ async def _ready(request: Request, name: str, version: str | None) -> Response:
 async def _infer(request: Request, name: str, version: str | None) -> Response:
     body = await request.body()
     call = oip.decode(body, request.headers.get(oip.HEADER_LENGTH))
-    resolved = await _resolve(request, name, version)
-    plane = request.app.state.dataplane
-    batch = check_batch(call.inputs, resolved, plane.max_windows, field=INPUT_NAME)
-    forecast = await plane.infer(resolved, batch)
+    sequence = sequence_of(body, request.headers.get(oip.HEADER_LENGTH))
+    if sequence is not None:  # Triton's sequence extension, on the streams (app.streams.oip)
+        number, alias = _version_or_alias(version)
+        streams = request.app.state.streams
+        served_version, forecast, wanted = await infer_sequence(
+            streams, name, number, alias, call, sequence
+        )
+    else:
+        resolved = await _resolve(request, name, version)
+        plane = request.app.state.dataplane
+        batch = check_batch(call.inputs, resolved, plane.max_windows, field=INPUT_NAME)
+        served = await plane.load(resolved)
+        wanted = call.select(served.info.output_names)
+        forecast = await plane.infer(served, batch)
+        served_version = resolved.version
+    tensors = {OUTPUT_NAME: forecast.point, QUANTILES_NAME: forecast.quantiles}
     content, headers = oip.encode(
-        name, resolved.version, call.id, forecast, binary=call.binary_output
+        name, served_version, call.id, [(n, tensors[n], binary) for n, binary in wanted]
     )
     media = "application/octet-stream" if headers else "application/json"
     return Response(content, media_type=media, headers=headers)

@@ -42,6 +42,8 @@ class ModelVersion(Base):
     horizon: Mapped[int]
     metrics: Mapped[dict]
     """Validation metrics of the model and of the seasonal-naive baseline."""
+    quantiles: Mapped[list] = mapped_column(default=list)
+    """Quantile levels the ONNX graph also outputs, ascending (empty: point forecasts only)."""
     artifact_uri: Mapped[str] = mapped_column(String(1024))
     sha256: Mapped[str] = mapped_column(String(64))
     size_bytes: Mapped[int] = mapped_column(BigInteger)

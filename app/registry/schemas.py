@@ -1,10 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
+from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from app.backtests.schemas import BacktestBrief
+from app.contract import Manifest
 from app.names import MAX_VERSION
+
+SERIES_LISTED = 100
+"""A version read lists at most this many series ids (`series_count` gives the total)."""
 
 
 class VersionRead(BaseModel):
@@ -27,11 +33,66 @@ class VersionRead(BaseModel):
     size_bytes: int
     opset: int
     parity_error: float = Field(description="Max ONNX-vs-torch error relative to output scale.")
+    quantiles: list[float] = Field(
+        default_factory=list,
+        description="Quantile levels /predict returns besides the point forecast (the median), "
+        "ascending; empty: point forecasts only.",
+    )
+    normalization: str = Field(
+        "global",
+        description="How the graph scales its inputs: `global` (training statistics) or "
+        "`instance` (each window by its own).",
+    )
+    frequency: str | None = Field(
+        None,
+        description="The training data's time step (e.g. `D`, `h`, `MS`); null: trained without "
+        "timestamps, so /predict cannot date its forecasts.",
+    )
+    series_count: int = Field(0, description="Series in the training data (0: one unnamed).")
+    series: list[str] = Field(
+        default_factory=list,
+        description=f"Series ids /predict accepts as `series_id` (the first {SERIES_LISTED}).",
+    )
     device: str
     job_id: str
     dataset_id: str
     aliases: list[str]
+    backtests: list[BacktestBrief] = Field(
+        default_factory=list, description="Its backtests, oldest first (see POST /backtest)."
+    )
     created_at: datetime
+
+    @model_validator(mode="before")
+    @classmethod
+    def _derived(cls, data: Any) -> Any:
+        """Fill what the row keeps elsewhere: the normalization from the hyperparameters
+        (versions from before it was a choice used `global`), and the series ids from a
+        manifest-style {id: last timestamp} map (see `manifest_fields`)."""
+        if not isinstance(data, dict):
+            return data
+        data = dict(data)
+        if data.get("normalization") is None:
+            data["normalization"] = (data.get("hyperparameters") or {}).get(
+                "normalization", "global"
+            )
+        if data.get("quantiles") is None:
+            data["quantiles"] = []
+        series = data.get("series")
+        if isinstance(series, dict):
+            named = [s for s in series if s]
+            data["series"] = named[:SERIES_LISTED]
+            data["series_count"] = len(named)
+        return data
+
+
+def manifest_fields(manifest: Manifest) -> dict[str, Any]:
+    """A version read's fields that only the manifest holds: merge into `VersionRead`'s input."""
+    return {
+        "quantiles": manifest.quantiles,
+        "normalization": manifest.normalization.get("mode"),
+        "frequency": manifest.frequency,
+        "series": manifest.series,
+    }
 
 
 class VersionSummary(BaseModel):

@@ -3,7 +3,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from app.datasets.schemas import SeriesData
 from app.names import ResourceName
@@ -30,12 +30,41 @@ class Hyperparameters(BaseModel):
     d_model: int = Field(64, ge=1, le=4096, description="Transformer width.")
     nhead: int = Field(4, ge=1, le=64, description="Transformer attention heads.")
     dim_feedforward: int = Field(128, ge=1, le=16_384, description="Transformer MLP width.")
+    normalization: Literal["global", "instance"] = Field(
+        "instance",
+        description="Scale inputs by the training rows' statistics (global) or every window by "
+        "its own mean and std (instance: follows trends beyond the training range).",
+    )
+    gradient_clip: float | None = Field(
+        1.0, gt=0.0, description="Maximum global gradient norm; null: no clipping."
+    )
+    mixed_precision: bool = Field(
+        False, description="float16 autocast with gradient scaling on CUDA; ignored on CPU."
+    )
+    window_lengths: Literal["fixed", "varied"] = Field(
+        "fixed",
+        description="Train on windows of input_length (fixed), or of random lengths up to "
+        "MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories).",
+    )
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> Hyperparameters:
         if self.d_model % self.nhead:
             raise ValueError(f"d_model ({self.d_model}) must be divisible by nhead ({self.nhead})")
         return self
+
+
+MAX_QUANTILES = 99
+
+
+def normalize_quantiles(levels: list[float]) -> list[float]:
+    """Each level in (0, 1), none twice; 0.5 added (the median is the point forecast); sorted."""
+    for level in levels:
+        if not 0.0 < level < 1.0:
+            raise ValueError(f"quantile {level} must be strictly between 0 and 1")
+    if len(set(levels)) != len(levels):
+        raise ValueError("a quantile is listed twice")
+    return sorted({*levels, 0.5})
 
 
 class InlineData(SeriesData):
@@ -80,7 +109,21 @@ class TrainRequest(BaseModel):
     season_length: int | None = Field(
         None, ge=1, description="Period of the seasonal-naive baseline; default: detected."
     )
+    quantiles: list[float] | None = Field(
+        None,
+        min_length=1,
+        max_length=MAX_QUANTILES,
+        description="Quantile levels to forecast too (e.g. [0.1, 0.9]), each in (0, 1): a "
+        "quantile head trained with the pinball loss, in the same ONNX graph. 0.5 is added "
+        "when missing (the median is the point forecast); stored sorted.",
+        examples=[[0.1, 0.5, 0.9]],
+    )
     hyperparameters: Hyperparameters = Field(default_factory=Hyperparameters)
+
+    @field_validator("quantiles")
+    @classmethod
+    def _check_quantiles(cls, levels: list[float] | None) -> list[float] | None:
+        return normalize_quantiles(levels) if levels is not None else None
 
     @model_validator(mode="after")
     def _one_data_source(self) -> TrainRequest:
@@ -98,6 +141,9 @@ class JobSpec(BaseModel):
     horizon: int
     validation_fraction: float
     season_length: int | None
+    quantiles: list[float] = Field(
+        default_factory=list, description="Sorted levels, 0.5 among them; empty: none."
+    )
     hyperparameters: Hyperparameters
 
 

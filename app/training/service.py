@@ -7,7 +7,7 @@ from sqlalchemy.orm import Session
 
 from app.artifacts import ArtifactStore
 from app.config import Settings
-from app.contract import split_plan
+from app.contract import segment_plans, split_plan
 from app.datasets import service as datasets
 from app.datasets.models import Dataset
 from app.db import utcnow
@@ -19,6 +19,53 @@ from app.training.schemas import JobRead, JobSpec, TrainRequest
 
 def default_input_length(horizon: int) -> int:
     return max(3 * horizon, 16)
+
+
+def min_rows(input_length: int, horizon: int, validation_fraction: float) -> int:
+    """The fewest rows a series needs for one training and one validation window (the plans'
+    window counts never shrink as a series grows, so a binary search finds it)."""
+
+    def enough(n: int) -> bool:
+        plan = split_plan(n, input_length, horizon, validation_fraction)
+        return plan.n_train_windows >= 1 and plan.n_val_windows >= 1
+
+    high = input_length + horizon
+    while not enough(high):
+        high *= 2
+    low = 1
+    while low < high:
+        middle = (low + high) // 2
+        low, high = (low, middle) if enough(middle) else (middle + 1, high)
+    return high
+
+
+def _check_lengths(request: TrainRequest, dataset: Dataset, input_length: int) -> None:
+    """Every series must give at least one training and one validation window; the error names
+    the shortest series (the window counts grow with a series' length, so it binds)."""
+    horizon, fraction = request.horizon, request.validation_fraction
+    segments = segment_plans(dataset.series_rows(), input_length, horizon, fraction)
+    short = [s for s in segments if s.plan.n_train_windows < 1 or s.plan.n_val_windows < 1]
+    if not short:
+        return
+    shortest = min(short, key=lambda s: s.plan.n_rows)
+    n_rows = shortest.plan.n_rows
+    field = "horizon" if 2 * horizon >= n_rows else "input_length"
+    if len(segments) == 1 and not shortest.series_id:
+        raise InvalidInput(
+            field,
+            f"input_length {input_length} + horizon {horizon} is too long for "
+            f"{n_rows} rows with validation_fraction {fraction}: "
+            f"the training part ({shortest.plan.cut} rows) holds no complete window "
+            f"(it needs at least {input_length + horizon} rows)",
+        )
+    raise InvalidInput(
+        field,
+        f"input_length {input_length} + horizon {horizon} is too long for series "
+        f"{shortest.series_id!r}, the shortest ({n_rows} rows), with validation_fraction "
+        f"{fraction}: every series needs at least "
+        f"{min_rows(input_length, horizon, fraction)} rows for one training and one validation "
+        f"window; {len(short)} of {len(segments)} series are shorter",
+    )
 
 
 def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
@@ -34,17 +81,16 @@ def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
                 )
         if len(set(names)) != len(names):
             raise InvalidInput(field, "a column is listed twice")
-    input_length = request.input_length or default_input_length(request.horizon)
-    plan = split_plan(dataset.n_rows, input_length, request.horizon, request.validation_fraction)
-    if plan.n_train_windows < 1:
-        field = "horizon" if 2 * request.horizon >= dataset.n_rows else "input_length"
+    hp = request.hyperparameters
+    if hp.normalization == "instance" and not set(targets) <= set(features):
+        unread = [t for t in targets if t not in features]
         raise InvalidInput(
-            field,
-            f"input_length {input_length} + horizon {request.horizon} is too long for "
-            f"{dataset.n_rows} rows with validation_fraction {request.validation_fraction}: "
-            f"the training part ({plan.cut} rows) holds no complete window "
-            f"(it needs at least {input_length + request.horizon} rows)",
+            ("hyperparameters", "normalization"),
+            "instance normalization scales each forecast by its window's own target "
+            f"statistics, so the targets must be among feature_columns; add {', '.join(unread)}",
         )
+    input_length = request.input_length or default_input_length(request.horizon)
+    _check_lengths(request, dataset, input_length)
     return JobSpec(
         target_columns=list(targets),
         feature_columns=list(features),
@@ -52,7 +98,8 @@ def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
         horizon=request.horizon,
         validation_fraction=request.validation_fraction,
         season_length=request.season_length,
-        hyperparameters=request.hyperparameters,
+        quantiles=request.quantiles or [],
+        hyperparameters=hp,
     )
 
 
@@ -65,7 +112,7 @@ def create_job(
     idempotency_key: str | None = None,
 ) -> TrainingJob:
     if request.data is not None:
-        table = datasets.table_from_json(request.data)
+        table = datasets.table_from_json(request.data, field=("data",))
         datasets.check_limits(table, settings, "data")
         dataset = datasets.create(
             session, store, name=request.data.name or f"{request.model_name}-data", table=table

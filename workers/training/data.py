@@ -1,7 +1,9 @@
-"""Turn a raw series into training and validation windows, once, on the training device.
+"""Turn a table of one or more series into training and validation windows, once, on the device.
 
 Windows are strided views materialized in one copy and moved to the device in one transfer, so
-the training loop only ever indexes device tensors: no DataLoader, no per-sample Python.
+the training loop only ever indexes device tensors: no DataLoader, no per-sample Python. A table
+holds its series one after another (app.contract.Segment); every series is cut by its own plan
+and no window crosses from one series into the next.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ import numpy as np
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from app.contract import SplitPlan
+from app.contract import Segment, SplitPlan
 
 STD_FLOOR = 1e-8
 
@@ -25,11 +27,37 @@ class TrainingData:
     y_train: torch.Tensor  # [n_train, horizon, n_targets] float32
     x_val: torch.Tensor
     y_val: torch.Tensor
-    feature_mean: np.ndarray  # statistics of training rows [0, plan.cut) only
+    feature_mean: np.ndarray  # statistics of the training rows of all series only
     feature_std: np.ndarray
     target_mean: np.ndarray
     target_std: np.ndarray
-    targets_series: np.ndarray  # [n_rows, n_targets] float64 raw, for the baselines
+    targets_series: np.ndarray  # [n_rows, n_targets] float64 raw, the whole table, for baselines
+    segments: list[Segment]
+    val_series: np.ndarray  # [n_val] int: index into `segments` of each validation window
+    val_origins: np.ndarray  # [n_val] int: table row of each validation window's first target
+    target_feature_index: list[int]
+    """Position of each target among the features, -1 when the model does not read it."""
+    x_train_long: torch.Tensor | None = None
+    """[n_train, max_length, n_features]: the training windows reaching further back (left-padded
+    with zeros where the series starts later), for varied-length training; None when not asked."""
+    train_history: torch.Tensor | None = None
+    """[n_train] int64 on the CPU: rows of history each training window has (at most
+    max_length); a suffix of x_train_long up to that length is real data."""
+
+    def series_targets(self, index: int) -> np.ndarray:
+        """[n_rows, n_targets]: the raw targets of one series."""
+        segment = self.segments[index]
+        return self.targets_series[segment.start : segment.start + segment.plan.n_rows]
+
+    def net_statistics(self) -> dict:
+        """The NetConfig fields that come from the data (spread into NetConfig(...))."""
+        return {
+            "feature_mean": self.feature_mean.tolist(),
+            "feature_std": self.feature_std.tolist(),
+            "target_mean": self.target_mean.tolist(),
+            "target_std": self.target_std.tolist(),
+            "target_feature_index": list(self.target_feature_index),
+        }
 
 
 def _column_indices(columns: list[str], wanted: list[str], kind: str) -> list[int]:
@@ -62,39 +90,76 @@ def _to_device(array: np.ndarray, device: torch.device) -> torch.Tensor:
     return tensor.to(device, non_blocking=True)
 
 
+def _origins(segments: list[Segment], which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Table rows of the forecast origins of every series' training or validation windows, the
+    series index of each, and each origin's row inside its own series."""
+    rows, series, local = [], [], []
+    for index, segment in enumerate(segments):
+        starts = np.asarray(getattr(segment.plan, which), dtype=np.int64)
+        # A series whose training part is shorter than a window would validate from origins
+        # that reach before its first row: those windows do not exist.
+        starts = starts[starts >= segment.plan.input_length]
+        rows.append(segment.start + starts)
+        series.append(np.full(len(starts), index, dtype=np.int64))
+        local.append(starts)
+    return np.concatenate(rows), np.concatenate(series), np.concatenate(local)
+
+
+def _long_windows(
+    features: np.ndarray, origins: np.ndarray, history: np.ndarray, max_length: int
+) -> np.ndarray:
+    """features[t - max_length : t] per origin t, right-aligned, zero where a window would reach
+    before its own series' first row (those rows are never read: see train_history)."""
+    padded = np.concatenate([np.zeros((max_length, features.shape[1])), features])
+    windows = _windows(padded, origins, max_length)  # padded[t : t + L] = features[t - L : t]
+    before_series = np.arange(max_length)[None, :] < (max_length - history)[:, None]
+    windows[before_series] = 0.0
+    return windows
+
+
 def prepare(
-    series: np.ndarray,
+    values: np.ndarray,
     columns: list[str],
     feature_columns: list[str],
     target_columns: list[str],
-    plan: SplitPlan,
+    segments: list[Segment] | SplitPlan,
     device: torch.device,
+    *,
+    max_length: int | None = None,
 ) -> TrainingData:
-    """Cut `series` [n_rows, n_columns] into the windows `plan` describes.
+    """Cut `values` [n_rows, n_columns] into the windows each segment's plan describes.
 
     For forecast origin t (first target row): x = features[t - L : t], y = targets[t : t + H].
+    A bare SplitPlan is one series covering the whole table. `max_length` (>= input_length) also
+    builds training windows up to that long for varied-length training.
     """
-    series = np.asarray(series, dtype=np.float64)
-    if series.ndim != 2 or series.shape != (plan.n_rows, len(columns)):
-        raise ValueError(
-            f"series has shape {series.shape}, expected ({plan.n_rows}, {len(columns)})"
-        )
-    if not np.isfinite(series).all():
+    if isinstance(segments, SplitPlan):
+        segments = [Segment("", 0, segments)]
+    values = np.asarray(values, dtype=np.float64)
+    n_rows = sum(s.plan.n_rows for s in segments)
+    if values.ndim != 2 or values.shape != (n_rows, len(columns)):
+        raise ValueError(f"series has shape {values.shape}, expected ({n_rows}, {len(columns)})")
+    if not np.isfinite(values).all():
         raise ValueError("series contains NaN or infinite values")
-    if plan.n_train_windows < 1 or plan.n_val_windows < 1:
+    feature_index = _column_indices(columns, feature_columns, "feature")
+    target_index = _column_indices(columns, target_columns, "target")
+    plans = [s.plan for s in segments]
+    if len({(p.input_length, p.horizon) for p in plans}) != 1:
+        raise ValueError("give at least one series; all must share input_length and horizon")
+    length, horizon = plans[0].input_length, plans[0].horizon
+    train_origins, _, train_local = _origins(segments, "train_starts")
+    val_origins, val_series, _ = _origins(segments, "val_starts")
+    if len(train_origins) < 1 or len(val_origins) < 1:
         raise ValueError(
-            f"series of {plan.n_rows} rows gives {plan.n_train_windows} training and "
-            f"{plan.n_val_windows} validation windows; both must be at least 1"
+            f"series of {n_rows} rows gives {len(train_origins)} training and "
+            f"{len(val_origins)} validation windows; both must be at least 1"
         )
-    features = series[:, _column_indices(columns, feature_columns, "feature")]
-    targets = series[:, _column_indices(columns, target_columns, "target")]
-    feature_mean, feature_std = _stats(features[: plan.cut])
-    target_mean, target_std = _stats(targets[: plan.cut])
+    features, targets = values[:, feature_index], values[:, target_index]
+    train_rows = np.concatenate([np.arange(s.start, s.start + s.plan.cut) for s in segments])
+    feature_mean, feature_std = _stats(features[train_rows])
+    target_mean, target_std = _stats(targets[train_rows])
 
-    length, horizon = plan.input_length, plan.horizon
-    train_origins = np.asarray(plan.train_starts)
-    val_origins = np.asarray(plan.val_starts)
-    return TrainingData(
+    data = TrainingData(
         x_train=_to_device(_windows(features, train_origins - length, length), device),
         y_train=_to_device(_windows(targets, train_origins, horizon), device),
         x_val=_to_device(_windows(features, val_origins - length, length), device),
@@ -104,4 +169,20 @@ def prepare(
         target_mean=target_mean,
         target_std=target_std,
         targets_series=targets.copy(),
+        segments=list(segments),
+        val_series=val_series,
+        val_origins=val_origins,
+        target_feature_index=[
+            feature_index.index(i) if i in feature_index else -1 for i in target_index
+        ],
     )
+    if max_length is not None:
+        if max_length < length:
+            raise ValueError(f"max_length {max_length} is shorter than input_length {length}")
+        longest = int(min(max_length, train_local.max()))
+        history = np.minimum(train_local, longest)
+        data.x_train_long = _to_device(
+            _long_windows(features, train_origins, history, longest), device
+        )
+        data.train_history = torch.from_numpy(history)
+    return data

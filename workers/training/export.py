@@ -26,9 +26,17 @@ import warnings
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from app.contract import INPUT_NAME, OUTPUT_NAME, PARITY_BATCHES, parity_lengths
+from app.contract import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    PARITY_BATCHES,
+    QUANTILES_NAME,
+    STEP_FILENAME,
+    parity_lengths,
+)
 from workers.training.nets import RECURRENT, Forecaster, NetConfig, build_net
 
 log = logging.getLogger(__name__)
@@ -49,6 +57,7 @@ class ExportReport:
     exporter: str
     parity_error: float
     checked: list[dict] = field(default_factory=list)  # {"batch", "length", "error"}
+    step: dict | None = None  # the step graph's report (step_export), when the version has one
 
 
 def save_checkpoint(net: Forecaster, cfg: NetConfig, path: Path) -> None:
@@ -115,19 +124,22 @@ def exporter_for(architecture: str) -> str:
     return "torchscript" if architecture in RECURRENT else "dynamo"
 
 
+def output_names(cfg: NetConfig) -> list[str]:
+    """The window graph's outputs, in the order Forecaster.forward returns them."""
+    return [OUTPUT_NAME, QUANTILES_NAME] if cfg.quantiles else [OUTPUT_NAME]
+
+
 def _export(net: Forecaster, cfg: NetConfig, onnx_path: Path, exporter: str) -> None:
     """Write one self-contained ONNX file with dynamic batch and sequence axes."""
     length = max(cfg.input_length, 2)
     example = torch.randn(EXAMPLE_BATCH, length, cfg.n_features)
-    common = dict(input_names=[INPUT_NAME], output_names=[OUTPUT_NAME], opset_version=OPSET)
+    outputs = output_names(cfg)
+    common = dict(input_names=[INPUT_NAME], output_names=outputs, opset_version=OPSET)
     if exporter == "torchscript":
+        dynamic_axes = {INPUT_NAME: {0: "batch", 1: "length"}}
+        dynamic_axes.update({name: {0: "batch"} for name in outputs})
         torch.onnx.export(
-            net,
-            (example,),
-            str(onnx_path),
-            dynamo=False,
-            dynamic_axes={INPUT_NAME: {0: "batch", 1: "length"}, OUTPUT_NAME: {0: "batch"}},
-            **common,
+            net, (example,), str(onnx_path), dynamo=False, dynamic_axes=dynamic_axes, **common
         )
     else:
         dims = {0: torch.export.Dim("batch"), 1: torch.export.Dim("length")}
@@ -161,33 +173,40 @@ def _check_graph(onnx_path: Path) -> int:
     return next(op.version for op in model.opset_import if op.domain in ("", "ai.onnx"))
 
 
+def _relative_error(got: np.ndarray, expected: np.ndarray) -> float:
+    """Max absolute difference relative to the output's magnitude (at least 1); inf on a shape
+    mismatch."""
+    if got.shape != expected.shape:
+        return math.inf
+    diff = float(np.max(np.abs(got - expected)))
+    return diff / max(1.0, float(np.max(np.abs(expected))))
+
+
 def _parity(net: Forecaster, cfg: NetConfig, onnx_path: Path) -> list[dict]:
-    """Compare onnxruntime with torch eager on realistic raw inputs; error is relative to output."""
-    import numpy as np
+    """Compare onnxruntime with torch eager on realistic raw inputs, every output; the error is
+    relative to the output's magnitude."""
     import onnxruntime as ort
 
     # Loading from bytes also proves the file is self-contained (no directory to resolve from).
     session = ort.InferenceSession(onnx_path.read_bytes(), providers=["CPUExecutionProvider"])
     generator = torch.Generator().manual_seed(PARITY_SEED)
     mean, std = net.feature_mean, net.feature_std
+    names = output_names(cfg)
     checked = []
     for batch in PARITY_BATCHES:
         for length in parity_lengths(cfg.input_length):
             x = mean + std * torch.randn(batch, length, cfg.n_features, generator=generator)
             with torch.no_grad():
-                expected = net(x).numpy()
+                outputs = net(x)
+            expected = [o.numpy() for o in (outputs if isinstance(outputs, tuple) else (outputs,))]
             try:
-                (got,) = session.run([OUTPUT_NAME], {INPUT_NAME: x.numpy()})
+                got = session.run(names, {INPUT_NAME: x.numpy()})
             except Exception as exc:
                 raise ExportError(
                     f"ONNX parity check failed: onnxruntime could not run batch {batch}, "
                     f"length {length}: {_first_line(str(exc))}"
                 ) from exc
-            if got.shape != expected.shape:
-                error = math.inf
-            else:
-                diff = float(np.max(np.abs(got - expected)))
-                error = diff / max(1.0, float(np.max(np.abs(expected))))
+            error = max(_relative_error(g, e) for g, e in zip(got, expected, strict=True))
             checked.append({"batch": batch, "length": length, "error": error})
     return checked
 
@@ -235,6 +254,12 @@ def run_export(checkpoint: Path, onnx_path: Path, tolerance: float) -> dict:
             f"ONNX parity check failed: max relative error {worst['error']:.1e} at batch "
             f"{worst['batch']}, length {worst['length']} exceeds tolerance {tolerance:.3g}"
         )
+    else:
+        from workers.training import step_export  # imported here: it builds on this module
+
+        if step_export.has_step_graph(cfg):
+            step_path = onnx_path.parent / STEP_FILENAME
+            report["step"] = step_export.export_step_graph(net, cfg, onnx_path, step_path)
     return report
 
 

@@ -1,4 +1,5 @@
-"""The training loop: Adam on MSE in normalized space, early stopping on validation loss.
+"""The training loop: Adam on MSE (or the pinball loss, for a quantile head) in normalized
+space, early stopping on validation loss.
 
 Batches are index slices of a seeded permutation of windows that already live on the device, so
 an epoch is a handful of gathers and kernel launches, with one host sync for its loss.
@@ -17,6 +18,7 @@ import torch
 from torch import nn
 
 from workers.training.data import TrainingData
+from workers.training.metrics import pinball
 from workers.training.nets import Forecaster
 
 
@@ -27,9 +29,10 @@ class TrainingDiverged(FloatingPointError):
 @dataclass
 class EpochStats:
     epoch: int  # 1-based
-    train_loss: float  # mean MSE over training windows, normalized space
+    train_loss: float  # mean loss (MSE, or pinball with quantiles) in normalized space
     val_loss: float
     seconds: float
+    windows_per_second: float = 0.0  # training windows of this epoch per second of its training
 
 
 @dataclass
@@ -48,14 +51,53 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
+def batch_loss(net: Forecaster, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    """MSE on the normalized point forecast, or the mean pinball loss over the quantile levels
+    (the median included) when the net has a quantile head."""
+    median, quantiles, target = net.training_outputs(x, y)
+    if quantiles is None:
+        return nn.functional.mse_loss(median, target)
+    return pinball(target.unsqueeze(-1) - quantiles, net.levels).mean()
+
+
+@dataclass
+class _Step:
+    """What one optimizer step needs besides the batch: the optimizer, clipping, mixed precision."""
+
+    optimizer: torch.optim.Optimizer
+    gradient_clip: float | None
+    scaler: torch.amp.GradScaler | None  # set when training under CUDA autocast
+
+    def __call__(self, net: Forecaster, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        with torch.autocast("cuda", dtype=torch.float16, enabled=self.scaler is not None):
+            loss = batch_loss(net, x, y)
+        self.optimizer.zero_grad(set_to_none=True)
+        if self.scaler is None:
+            loss.backward()
+            self._clip(net)
+            self.optimizer.step()
+        else:
+            self.scaler.scale(loss).backward()
+            self.scaler.unscale_(self.optimizer)
+            self._clip(net)
+            self.scaler.step(self.optimizer)
+            self.scaler.update()
+        return loss.detach()
+
+    def _clip(self, net: Forecaster) -> None:
+        if self.gradient_clip is not None:
+            nn.utils.clip_grad_norm_(net.parameters(), self.gradient_clip)
+
+
 def _train_epoch(
     net: Forecaster,
-    optimizer: torch.optim.Optimizer,
+    step: _Step,
     x: torch.Tensor,
     y: torch.Tensor,
     batch_size: int,
     generator: torch.Generator,
-) -> float:
+) -> tuple[float, int]:
+    """One pass over a seeded permutation of the windows; (mean loss, windows seen)."""
     net.train()
     n = x.shape[0]
     # The permutation is drawn on the CPU generator so the order is the same on any device.
@@ -63,22 +105,53 @@ def _train_epoch(
     total = torch.zeros((), device=x.device)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]
-        loss = nn.functional.mse_loss(net.forward_normalized(x[idx]), y[idx])
-        optimizer.zero_grad(set_to_none=True)
-        loss.backward()
-        optimizer.step()
-        total += loss.detach() * idx.numel()
-    return (total / n).item()
+        total += step(net, x[idx], y[idx]) * idx.numel()
+    return (total / n).item(), n
+
+
+class VariedLengths:
+    """Batches of one random length each, cut as suffixes of the long training windows.
+
+    A batch of length l draws (with replacement) among the windows with at least l rows of
+    history: sorting the windows by history once makes those a prefix of one order, so a whole
+    epoch of indices is drawn in a few tensor ops. Lengths are uniform in
+    [input_length // 2, max_length], the range /predict and the parity gate use and beyond.
+    """
+
+    def __init__(self, data: TrainingData, input_length: int) -> None:
+        assert data.x_train_long is not None and data.train_history is not None
+        self.x, self.y = data.x_train_long, data.y_train
+        history = data.train_history
+        self.longest = self.x.shape[1]
+        self.shortest = min(max(1, input_length // 2), self.longest)
+        self.by_history = torch.argsort(history, descending=True, stable=True)
+        lengths = torch.arange(self.longest + 1)
+        self.eligible = (history[None, :] >= lengths[:, None]).sum(dim=1)  # [longest + 1]
+
+    def epoch(
+        self, net: Forecaster, step: _Step, batch_size: int, generator: torch.Generator
+    ) -> tuple[float, int]:
+        net.train()
+        n_batches = -(-self.x.shape[0] // batch_size)
+        lengths = torch.randint(self.shortest, self.longest + 1, (n_batches,), generator=generator)
+        draws = torch.rand(n_batches, batch_size, generator=generator, dtype=torch.float64)
+        positions = (draws * self.eligible[lengths, None]).long()
+        batches = self.by_history[positions].to(self.x.device, non_blocking=True)
+        total = torch.zeros((), device=self.x.device)
+        for idx, length in zip(batches, lengths.tolist(), strict=True):
+            total += step(net, self.x[idx, self.longest - length :], self.y[idx])
+        return (total / n_batches).item(), n_batches * batch_size
 
 
 @torch.no_grad()
 def _evaluate(net: Forecaster, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
+    """The training loss over (x, y), in the same normalized space, weighted per window."""
     net.eval()
     total = torch.zeros((), device=x.device)
     for start in range(0, x.shape[0], batch_size):
-        pred = net.forward_normalized(x[start : start + batch_size])
-        total += nn.functional.mse_loss(pred, y[start : start + batch_size], reduction="sum")
-    return (total / y.numel()).item()
+        end = start + batch_size
+        total += batch_loss(net, x[start:end], y[start:end]) * x[start:end].shape[0]
+    return (total / x.shape[0]).item()
 
 
 def fit(
@@ -93,12 +166,19 @@ def fit(
     on_epoch: Callable[[EpochStats], None] | None = None,
     on_checkpoint: Callable[[dict], None] | None = None,
     resume: dict | None = None,
+    gradient_clip: float | None = None,
+    mixed_precision: bool = False,
 ) -> FitResult:
     """Train `net` in place and leave it in eval mode holding the best-validation weights.
 
     Stops after `early_stopping_patience` epochs without a better validation loss (0 disables
     early stopping), or when a loss turns non-finite. Exceptions from `on_epoch` (cancellation)
     propagate; the weights are then whatever the last epoch left.
+
+    When `data` holds long training windows (prepare(..., max_length=...)), every batch is cut
+    to a random length (see VariedLengths); validation always uses the trained input_length.
+    `gradient_clip` caps the gradients' global norm; `mixed_precision` trains under float16
+    autocast with a gradient scaler on CUDA and is ignored on the CPU.
 
     `on_checkpoint` receives, after every epoch, everything needed to continue exactly where the
     run stands (weights, optimizer, RNG states, best weights, history); passing that dict back as
@@ -111,29 +191,45 @@ def fit(
     device = data.x_train.device
     net.to(device)
     optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
-    with torch.no_grad():
-        y_train = net.normalize_targets(data.y_train)
-        y_val = net.normalize_targets(data.y_val)
+    scaler = torch.amp.GradScaler("cuda") if mixed_precision and device.type == "cuda" else None
+    step = _Step(optimizer, gradient_clip, scaler)
+    varied = VariedLengths(data, data.x_train.shape[1]) if data.x_train_long is not None else None
 
     history: list[EpochStats] = []
     best_epoch, best_val, best_state = 0, math.inf, None
-    since_best, stopped_early, train_seconds = 0, False, 0.0
+    since_best, stopped_early, train_seconds, windows_seen = 0, False, 0.0, 0
     first_epoch = 1
     if resume is not None:
         net.load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
+        if scaler is not None and resume.get("scaler"):
+            scaler.load_state_dict(resume["scaler"])
         generator.set_state(resume["generator"])
         torch.set_rng_state(resume["torch_rng"])
         history = [EpochStats(**h) for h in resume["history"]]
         best_epoch, best_val = resume["best_epoch"], resume["best_val"]
         best_state, since_best = resume["best_state"], resume["since_best"]
         train_seconds, first_epoch = resume["train_seconds"], resume["epoch"] + 1
+        windows_seen = resume.get("windows_seen", data.x_train.shape[0] * len(history))
     for epoch in range(first_epoch, epochs + 1):
         start = time.perf_counter()
-        train_loss = _train_epoch(net, optimizer, data.x_train, y_train, batch_size, generator)
-        train_seconds += time.perf_counter() - start
-        val_loss = _evaluate(net, data.x_val, y_val, batch_size)
-        stats = EpochStats(epoch, train_loss, val_loss, time.perf_counter() - start)
+        if varied is None:
+            train_loss, windows = _train_epoch(
+                net, step, data.x_train, data.y_train, batch_size, generator
+            )
+        else:
+            train_loss, windows = varied.epoch(net, step, batch_size, generator)
+        epoch_train_seconds = time.perf_counter() - start
+        train_seconds += epoch_train_seconds
+        windows_seen += windows
+        val_loss = _evaluate(net, data.x_val, data.y_val, batch_size)
+        stats = EpochStats(
+            epoch,
+            train_loss,
+            val_loss,
+            time.perf_counter() - start,
+            windows / epoch_train_seconds if epoch_train_seconds > 0 else 0.0,
+        )
         history.append(stats)
         finite = math.isfinite(train_loss) and math.isfinite(val_loss)
         if finite and val_loss < best_val:
@@ -147,6 +243,7 @@ def fit(
                     "epoch": epoch,
                     "model": {k: v.detach().cpu().clone() for k, v in net.state_dict().items()},
                     "optimizer": optimizer.state_dict(),
+                    "scaler": scaler.state_dict() if scaler is not None else None,
                     "generator": generator.get_state(),
                     "torch_rng": torch.get_rng_state(),
                     "history": [asdict(h) for h in history],
@@ -155,6 +252,7 @@ def fit(
                     "best_state": best_state,
                     "since_best": since_best,
                     "train_seconds": train_seconds,
+                    "windows_seen": windows_seen,
                 }
             )
         if on_epoch is not None:
@@ -167,11 +265,10 @@ def fit(
         raise TrainingDiverged(f"loss is not finite (train {train_loss}, validation {val_loss})")
     net.load_state_dict(best_state)
     net.eval()
-    windows = data.x_train.shape[0] * len(history)
     return FitResult(
         best_epoch=best_epoch,
         best_val_loss=best_val,
         history=history,
         stopped_early=stopped_early,
-        windows_per_second=windows / train_seconds if train_seconds > 0 else 0.0,
+        windows_per_second=windows_seen / train_seconds if train_seconds > 0 else 0.0,
     )

@@ -1,14 +1,23 @@
-"""Forecast metrics and the seasonal-naive baseline (numpy only).
+"""Forecast metrics, the seasonal-naive baseline, and a trained model's validation report.
 
 A trained model is judged against the baseline on the same validation windows: a model that
 cannot beat "repeat last season" is not worth serving, and MASE makes that comparison unitless.
+Each series is scaled by its own in-sample seasonal-naive error and gets its own baseline from
+its own history, so a dataset of many series compares like with like. The formulas are numpy;
+only `evaluate` runs a network.
 """
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+if TYPE_CHECKING:
+    from workers.training.data import TrainingData
+    from workers.training.nets import Forecaster
 
 ACF_THRESHOLD = 0.3
 ACF_PROMINENCE = 0.1
@@ -109,3 +118,116 @@ def forecast_metrics(pred: np.ndarray, actual: np.ndarray, scale: np.ndarray) ->
         "smape": float(smape.mean()),
         "mase": float(np.mean(per_target_mae / np.asarray(scale, dtype=np.float64))),
     }
+
+
+def pinball(diff: Any, levels: Any) -> Any:
+    """Pinball (quantile) loss of `diff` = actual - quantile forecast at `levels` (broadcast on
+    the last axis), elementwise: level * diff above the forecast, (level - 1) * diff below. The
+    same expression serves numpy arrays and torch tensors (the training loss)."""
+    return 0.5 * abs(diff) + (levels - 0.5) * diff
+
+
+def scaled_metrics(
+    pred: np.ndarray, actual: np.ndarray, window_scale: np.ndarray
+) -> dict[str, float]:
+    """forecast_metrics where every window has its own MASE scale ([n, 1, n_targets]): MAE, RMSE
+    and sMAPE in raw units over all windows, MASE over the windows' scaled errors."""
+    ones = np.ones(pred.shape[-1])
+    result = forecast_metrics(pred, actual, ones)
+    result["mase"] = forecast_metrics(pred / window_scale, actual / window_scale, ones)["mase"]
+    return result
+
+
+def _dataset_season(data: TrainingData, season_length: int | None) -> int:
+    """The given season, or the one detected most often over the series' training parts (the
+    shortest wins a tie): one season for the whole dataset, as its metrics report one."""
+    if season_length is not None:
+        return season_length
+    max_lag = data.x_val.shape[1]
+    found = Counter(
+        detect_season(data.series_targets(i)[: s.plan.cut, 0], max_lag=max_lag)
+        for i, s in enumerate(data.segments)
+        if s.plan.cut > 0
+    )
+    return min(found, key=lambda season: (-found[season], season)) if found else 1
+
+
+def _quantile_report(
+    quantiles: np.ndarray, actual: np.ndarray, levels: list[float]
+) -> dict[str, Any]:
+    """Per level, the share of actual values at or below the forecast quantile (ideally the
+    level itself), and the mean pinball loss over all levels in raw units."""
+    below = actual[..., None] <= quantiles
+    return {
+        "levels": list(levels),
+        "coverage": below.reshape(-1, len(levels)).mean(axis=0).tolist(),
+        "mean_pinball_loss": float(
+            pinball(actual[..., None] - quantiles, np.asarray(levels)).mean()
+        ),
+    }
+
+
+def evaluate(net: Forecaster, data: TrainingData, season_length: int | None) -> dict:
+    """Validation metrics of `net` next to the seasonal-naive baseline's, in raw units.
+
+    The baseline of a window repeats the last season of its own series (season_length, or the
+    detected one, capped to what the series' training part allows); MASE scales each window by
+    its series' in-sample seasonal-naive MAE. Adds quantile coverage and pinball loss when the
+    net has a quantile head, and per-series counts and MASE.
+    """
+    import torch
+
+    net.eval()
+    with torch.no_grad():
+        outputs = [net(x) for x in data.x_val.split(1024)]
+    if isinstance(outputs[0], tuple):
+        predicted = torch.cat([o[0] for o in outputs]).cpu().numpy().astype(np.float64)
+        quantiles = torch.cat([o[1] for o in outputs]).cpu().numpy().astype(np.float64)
+    else:
+        predicted, quantiles = torch.cat(outputs).cpu().numpy().astype(np.float64), None
+    actual = data.y_val.cpu().numpy().astype(np.float64)
+    horizon = actual.shape[1]
+
+    season = _dataset_season(data, season_length)
+    naive = np.empty_like(actual)
+    series_scale = np.ones((len(data.segments), actual.shape[-1]))
+    for index, segment in enumerate(data.segments):
+        cut = segment.plan.cut
+        own = max(1, min(season, cut - 1))
+        targets = data.series_targets(index)
+        series_scale[index] = mase_scale(targets[:cut], own)
+        windows = np.flatnonzero(data.val_series == index)
+        if len(windows):
+            origins = data.val_origins[windows] - segment.start
+            naive[windows] = seasonal_naive(targets, origins, horizon, own)
+    window_scale = series_scale[data.val_series][:, None, :]
+    model_metrics = scaled_metrics(predicted, actual, window_scale)
+    naive_metrics = scaled_metrics(naive, actual, window_scale)
+
+    counts = np.bincount(data.val_series, minlength=len(data.segments))
+
+    def per_series_mase(pred: np.ndarray) -> np.ndarray:
+        per_window = (np.abs(pred - actual) / window_scale).mean(axis=(1, 2))
+        return np.bincount(data.val_series, per_window, len(data.segments)) / np.maximum(counts, 1)
+
+    model_mase, naive_mase = per_series_mase(predicted), per_series_mase(naive)
+    report = {
+        "model": model_metrics,
+        "seasonal_naive": naive_metrics,
+        "season_length": season,
+        "beats_seasonal_naive": model_metrics["mase"] < naive_metrics["mase"],
+        "validation_windows": len(actual),
+        "series_count": len(data.segments),
+        "series": {
+            segment.series_id: {
+                "validation_windows": int(counts[i]),
+                "mase": float(model_mase[i]),
+                "seasonal_naive_mase": float(naive_mase[i]),
+            }
+            for i, segment in enumerate(data.segments)
+            if counts[i]
+        },
+    }
+    if quantiles is not None:
+        report["quantiles"] = _quantile_report(quantiles, actual, net.quantiles)
+    return report

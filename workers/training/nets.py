@@ -1,18 +1,28 @@
 """The forecasting networks.
 
-Normalization statistics live inside the model as buffers, so the exported ONNX graph takes raw
-values and returns raw units: the server never has to know how the model was scaled. Every
-architecture accepts any sequence length, because /predict takes windows from 1 up to
-MAX_LENGTH_FACTOR times the trained input_length.
+Normalization lives inside the model, so the exported ONNX graph takes raw values and returns raw
+units: the server never has to know how the model was scaled. Global normalization uses the
+training rows' statistics (buffers); instance normalization scales every window by its own mean
+and std and scales the forecast back with the window's target statistics, so a series that trends
+out of the training range stays in the range the network was trained on. Every architecture
+accepts any sequence length, because /predict takes windows from 1 up to MAX_LENGTH_FACTOR times
+the trained input_length.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import torch
 from torch import nn
+
+from app.contract import NORMALIZATIONS
+
+if TYPE_CHECKING:
+    from workers.training.data import TrainingData
 
 RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
@@ -36,6 +46,13 @@ class NetConfig:
     feature_std: list[float] = field(default_factory=list)
     target_mean: list[float] = field(default_factory=list)
     target_std: list[float] = field(default_factory=list)
+    normalization: str = "global"  # one of app.contract.NORMALIZATIONS
+    quantiles: list[float] = field(default_factory=list)
+    """Ascending levels with 0.5 among them; empty for a point forecast only."""
+    target_feature_index: list[int] = field(default_factory=list)
+    """Position of each target among the features (-1: not read). Instance normalization scales a
+    target by its own window statistics, or by the global ones when the model does not read it;
+    empty means no target is read."""
 
 
 class RecurrentEncoder(nn.Module):
@@ -107,6 +124,14 @@ class TransformerEncoder(nn.Module):
         return self.encoder(self.position(self.embed(z)))[:, -1]
 
 
+Outputs: TypeAlias = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
+"""forward/readout: the forecast [B, H, T], or (median [B, H, T], quantiles [B, H, T, Q])."""
+
+INSTANCE_STD_FLOOR = 1e-3
+"""A window's std is floored at this fraction of the global std: a flat window (or a single
+step) is then scaled like a nearly flat one instead of blowing its noise up to unit variance."""
+
+
 def _stat(values: list[float], size: int, default: float) -> torch.Tensor:
     if not values:
         return torch.full((size,), default, dtype=torch.float32)
@@ -115,42 +140,156 @@ def _stat(values: list[float], size: int, default: float) -> torch.Tensor:
     return torch.tensor(values, dtype=torch.float32)
 
 
+def check_quantiles(levels: list[float]) -> None:
+    """Refuse levels the quantile head cannot represent (it is built around the median)."""
+    if levels and (
+        0.5 not in levels
+        or list(levels) != sorted(set(levels))
+        or not all(0.0 < q < 1.0 for q in levels)
+    ):
+        raise ValueError(f"quantiles must be ascending, distinct, in (0, 1) and hold 0.5: {levels}")
+
+
+def _offset_matrix(levels: list[float]) -> torch.Tensor:
+    """[Q, Q] signs that turn positive per-level gaps into quantiles around the median.
+
+    Column j sums the gaps between the median and level j: +1 for the levels above the median up
+    to j, -1 for those below it down to j, so offsets @ M is monotone in the level whatever the
+    gaps are (non-negative), and the quantiles can never cross.
+    """
+    median, size = levels.index(0.5), len(levels)
+    matrix = torch.zeros(size, size)
+    for j in range(size):
+        if j > median:
+            matrix[median + 1 : j + 1, j] = 1.0
+        elif j < median:
+            matrix[j:median, j] = -1.0
+    return matrix
+
+
 class Forecaster(nn.Module):
     """Raw window [B, L, F] -> raw forecast [B, horizon, n_targets], direct multi-step.
 
     One Linear head emits all horizon steps at once from the window summary: no feedback of its
-    own predictions, so errors do not compound and the exported graph has no decoding loop.
+    own predictions, so errors do not compound and the exported graph has no decoding loop. With
+    quantiles the head emits one value per level: the median directly, the others as softplus
+    gaps accumulated outwards from it.
     """
 
     def __init__(self, cfg: NetConfig) -> None:
         super().__init__()
+        if cfg.normalization not in NORMALIZATIONS:
+            raise ValueError(
+                f"normalization must be one of {NORMALIZATIONS}, not {cfg.normalization!r}"
+            )
+        check_quantiles(cfg.quantiles)
         self.horizon = cfg.horizon
         self.n_targets = cfg.n_targets
+        self.instance = cfg.normalization == "instance"
         self.register_buffer("feature_mean", _stat(cfg.feature_mean, cfg.n_features, 0.0))
         self.register_buffer("feature_std", _stat(cfg.feature_std, cfg.n_features, 1.0))
         self.register_buffer("target_mean", _stat(cfg.target_mean, cfg.n_targets, 0.0))
         self.register_buffer("target_std", _stat(cfg.target_std, cfg.n_targets, 1.0))
+        index = cfg.target_feature_index or [-1] * cfg.n_targets
+        if len(index) != cfg.n_targets or not all(-1 <= i < cfg.n_features for i in index):
+            raise ValueError(f"target_feature_index {index} does not fit the columns")
+        # Persistent=False: derived from the config, so checkpoints stay loadable as before.
+        self.register_buffer("target_source", torch.tensor(index).clamp_min(0), persistent=False)
+        self.register_buffer("target_is_read", torch.tensor(index) >= 0, persistent=False)
+        self.n_levels = max(len(cfg.quantiles), 1)
+        self.median_level = cfg.quantiles.index(0.5) if cfg.quantiles else 0
+        self.quantiles = list(cfg.quantiles)
+        self.register_buffer("levels", torch.tensor(cfg.quantiles or [0.5]), persistent=False)
+        if cfg.quantiles:
+            self.register_buffer("level_offsets", _offset_matrix(cfg.quantiles), persistent=False)
         if cfg.architecture in RECURRENT:
             self.encoder: nn.Module = RecurrentEncoder(cfg)
         elif cfg.architecture == "transformer":
             self.encoder = TransformerEncoder(cfg)
         else:
             raise ValueError(f"unknown architecture {cfg.architecture!r}")
-        self.head = nn.Linear(self.encoder.out_features, cfg.horizon * cfg.n_targets)
+        self.head = nn.Linear(
+            self.encoder.out_features, cfg.horizon * cfg.n_targets * self.n_levels
+        )
 
-    def forward_normalized(self, x: torch.Tensor) -> torch.Tensor:
-        """Forecast in normalized target space; the training loss is computed here."""
-        z = (x - self.feature_mean) / self.feature_std
-        out = self.head(self.encoder(z))
-        return out.unflatten(-1, (self.horizon, self.n_targets))
+    @property
+    def has_quantiles(self) -> bool:
+        return self.n_levels > 1
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return self.forward_normalized(x) * self.target_std + self.target_mean
+    def normalize(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+        """Raw window -> (network input, target loc, target scale), loc/scale [T] or [B, 1, T]."""
+        if not self.instance:
+            z = (x - self.feature_mean) / self.feature_std
+            return z, self.target_mean, self.target_std
+        loc = x.mean(dim=1, keepdim=True)
+        std = (x - loc).square().mean(dim=1, keepdim=True).sqrt()
+        scale = torch.maximum(std, self.feature_std * INSTANCE_STD_FLOOR)
+        target_loc = torch.where(
+            self.target_is_read, loc[..., self.target_source], self.target_mean
+        )
+        target_scale = torch.where(
+            self.target_is_read, scale[..., self.target_source], self.target_std
+        )
+        return (x - loc) / scale, target_loc, target_scale
 
-    def normalize_targets(self, y: torch.Tensor) -> torch.Tensor:
-        """Raw targets -> the space forward_normalized predicts in."""
-        return (y - self.target_mean) / self.target_std
+    def head_outputs(self, summary: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Summary [B, hidden] -> normalized (median [B, H, T], quantiles [B, H, T, Q] | None)."""
+        out = self.head(summary).unflatten(-1, (self.horizon, self.n_targets, self.n_levels))
+        median = out[..., self.median_level]
+        if not self.has_quantiles:
+            return median, None
+        gaps = nn.functional.softplus(out)
+        return median, median.unsqueeze(-1) + gaps @ self.level_offsets
+
+    def readout(self, summary: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> Outputs:
+        """Encoder summary -> raw outputs, scaled back with the target statistics loc/scale."""
+        median, quantiles = self.head_outputs(summary)
+        forecast = median * scale + loc
+        if quantiles is None:
+            return forecast
+        return forecast, quantiles * scale.unsqueeze(-1) + loc.unsqueeze(-1)
+
+    def forward(self, x: torch.Tensor) -> Outputs:
+        z, loc, scale = self.normalize(x)
+        return self.readout(self.encoder(z), loc, scale)
+
+    def training_outputs(
+        self, x: torch.Tensor, y: torch.Tensor
+    ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
+        """(median, quantiles, targets), all in the window's normalized space: the loss's inputs."""
+        z, loc, scale = self.normalize(x)
+        median, quantiles = self.head_outputs(self.encoder(z))
+        return median, quantiles, (y - loc) / scale
 
 
 def build_net(cfg: NetConfig) -> Forecaster:
     return Forecaster(cfg)
+
+
+def net_config(
+    architecture: str,
+    hyperparameters: Any,
+    data: TrainingData,
+    *,
+    horizon: int,
+    quantiles: Sequence[float] = (),
+) -> NetConfig:
+    """The network of a job: its hyperparameters (app.training.schemas.Hyperparameters), the
+    quantile levels asked for and what the data fixes (columns, window, statistics)."""
+    hp = hyperparameters
+    return NetConfig(
+        architecture=architecture,
+        n_features=data.x_train.shape[-1],
+        n_targets=data.y_train.shape[-1],
+        input_length=data.x_train.shape[1],
+        horizon=horizon,
+        hidden_size=hp.hidden_size,
+        num_layers=hp.num_layers,
+        dropout=hp.dropout,
+        d_model=hp.d_model,
+        nhead=hp.nhead,
+        dim_feedforward=hp.dim_feedforward,
+        normalization=hp.normalization,
+        quantiles=list(quantiles),
+        **data.net_statistics(),
+    )

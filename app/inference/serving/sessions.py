@@ -1,7 +1,8 @@
 """onnxruntime sessions, one per model version, loaded once (and warmed up) and kept in a cache
 bounded by count and by bytes. Each loaded version has its own adaptive batcher.
 
-Every artifact is checked against the sha256 the registry recorded before it is loaded. The
+Every artifact is checked against the sha256 the registry recorded before it is loaded, and its
+manifest is read beside it (quantile levels, frequency, series: see version_info). The
 provider is chosen once: CUDA only when onnxruntime can really use it, else CPU with one clear
 log line (onnxruntime-gpu otherwise falls back with only a cryptic library-loading error).
 
@@ -23,9 +24,17 @@ import onnxruntime as ort
 
 from app.artifacts import ArtifactStore
 from app.config import Device
-from app.contract import INPUT_NAME, OUTPUT_NAME, sha256_bytes
+from app.contract import (
+    INPUT_NAME,
+    OUTPUT_NAME,
+    QUANTILES_NAME,
+    Manifest,
+    manifest_uri_for,
+    sha256_bytes,
+)
 from app.errors import SeqcastError
 from app.inference.serving.batcher import AdaptiveBatcher, BatchConfig
+from app.inference.serving.version_info import VersionInfo
 from app.metrics import BATCH_SIZE, ORT_RUN_SECONDS, version_labels
 
 log = logging.getLogger("seqcast.serving")
@@ -59,6 +68,7 @@ class ServedModel:
     provider: str
     size_bytes: int
     batcher: AdaptiveBatcher
+    info: VersionInfo
 
 
 class SessionCache:
@@ -146,28 +156,57 @@ class SessionCache:
                 f"artifact of {key.label or key.id} ({key.artifact_uri}) has sha256 {actual}, "
                 f"the registry recorded {key.sha256}; refusing to load it"
             )
-        options = ort.SessionOptions()
-        options.intra_op_num_threads = self._threads
-        options.inter_op_num_threads = 1
-        session = self._session(data, options)
+        session = self.open_session(data)
         provider = session.get_providers()[0]
-        self._warm_up(session)
+        info = self._info(key, session)
+        self._warm_up(session, info.output_names)
         log.info("loaded %s on %s", key.label or key.id, provider)
 
         labels = version_labels(key)
         run_seconds = ORT_RUN_SECONDS.labels(*labels)
+        names, pack = info.output_names, info.pack
 
         def run(batch: np.ndarray) -> np.ndarray:
             """One synchronous onnxruntime run; the batcher calls it on the executor."""
             start = time.perf_counter()
-            outputs = session.run([OUTPUT_NAME], {INPUT_NAME: batch})[0]
+            outputs = session.run(names, {INPUT_NAME: batch})
             run_seconds.observe(time.perf_counter() - start)
-            return outputs
+            return pack(outputs)
 
         batcher = AdaptiveBatcher(
             run, self._executor, config, name=key.label, batch_sizes=BATCH_SIZE.labels(*labels)
         )
-        return ServedModel(key, session, provider, len(data), batcher)
+        return ServedModel(key, session, provider, len(data), batcher, info)
+
+    def _info(self, key: VersionKey, session: ort.InferenceSession) -> VersionInfo:
+        """The manifest's serving facts, refused when they contradict the graph."""
+        manifest = Manifest.from_json(self._store.get(manifest_uri_for(key.artifact_uri)))
+        info = VersionInfo.from_manifest(manifest)
+        shapes = {o.name: o.shape for o in session.get_outputs()}
+        levels = shapes.get(QUANTILES_NAME, [None])[-1]
+        if (
+            OUTPUT_NAME not in shapes
+            or bool(info.quantiles) != (QUANTILES_NAME in shapes)
+            or (isinstance(levels, int) and levels != len(info.quantiles))
+        ):
+            raise ArtifactCorrupt(
+                f"{key.label or key.id}: the manifest lists quantiles {list(info.quantiles)} but "
+                f"the graph's outputs are {shapes}; refusing to serve it"
+            )
+        return info
+
+    def open_session(self, data: bytes) -> ort.InferenceSession:
+        """An onnxruntime session with the serving thread counts and provider: for the window
+        graphs here and for other graphs of a version (app.streams' step graphs)."""
+        options = ort.SessionOptions()
+        options.intra_op_num_threads = self._threads
+        options.inter_op_num_threads = 1
+        return self._session(data, options)
+
+    @property
+    def executor(self) -> Executor:
+        """The thread pool onnxruntime runs on (never the event loop)."""
+        return self._executor
 
     def _session(self, data: bytes, options: ort.SessionOptions) -> ort.InferenceSession:
         if self._cuda_usable is not False:
@@ -191,8 +230,8 @@ class SessionCache:
         return ort.InferenceSession(data, options, providers=[CPU])
 
     @staticmethod
-    def _warm_up(session: ort.InferenceSession) -> None:
+    def _warm_up(session: ort.InferenceSession, names: list[str]) -> None:
         """One run so the first real request does not pay for lazy initialization."""
         shape = session.get_inputs()[0].shape
         n_features = shape[2] if isinstance(shape[2], int) else 1
-        session.run([OUTPUT_NAME], {INPUT_NAME: np.zeros((1, 1, n_features), np.float32)})
+        session.run(names, {INPUT_NAME: np.zeros((1, 1, n_features), np.float32)})

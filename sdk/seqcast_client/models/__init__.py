@@ -2,14 +2,25 @@
 
 from .alias_read import AliasRead
 from .alias_update import AliasUpdate
+from .backtest_brief import BacktestBrief
+from .backtest_read import BacktestRead
+from .backtest_request import BacktestRequest
+from .backtest_summary import BacktestSummary
 from .dataset_create import DatasetCreate
 from .dataset_create_columns import DatasetCreateColumns
 from .dataset_read import DatasetRead
 from .dataset_upload import DatasetUpload
+from .dataset_values import DatasetValues
+from .dataset_values_columns import DatasetValuesColumns
 from .epoch_record import EpochRecord
+from .fold_read import FoldRead
+from .fold_read_origin_timestamps_type_0 import FoldReadOriginTimestampsType0
+from .fold_read_origins import FoldReadOrigins
 from .healthz_response_healthz import HealthzResponseHealthz
 from .http_validation_error import HTTPValidationError
 from .hyperparameters import Hyperparameters
+from .hyperparameters_normalization import HyperparametersNormalization
+from .hyperparameters_window_lengths import HyperparametersWindowLengths
 from .inline_data import InlineData
 from .inline_data_columns import InlineDataColumns
 from .job_read import JobRead
@@ -17,12 +28,21 @@ from .job_read_timings import JobReadTimings
 from .job_spec import JobSpec
 from .job_status import JobStatus
 from .loaded_read import LoadedRead
+from .metric_set import MetricSet
 from .model_read import ModelRead
 from .model_read_aliases import ModelReadAliases
 from .predict_request import PredictRequest
 from .predict_response import PredictResponse
 from .progress import Progress
+from .quantile_forecast import QuantileForecast
+from .series_summary import SeriesSummary
 from .serving_config import ServingConfig
+from .stream_create import StreamCreate
+from .stream_forecast import StreamForecast
+from .stream_forecast_mode import StreamForecastMode
+from .stream_observe import StreamObserve
+from .stream_read import StreamRead
+from .stream_read_mode import StreamReadMode
 from .train_request import TrainRequest
 from .train_request_architecture import TrainRequestArchitecture
 from .v2_infer_json_body import V2InferJsonBody
@@ -41,14 +61,25 @@ from .version_summary_metrics import VersionSummaryMetrics
 __all__ = (
     "AliasRead",
     "AliasUpdate",
+    "BacktestBrief",
+    "BacktestRead",
+    "BacktestRequest",
+    "BacktestSummary",
     "DatasetCreate",
     "DatasetCreateColumns",
     "DatasetRead",
     "DatasetUpload",
+    "DatasetValues",
+    "DatasetValuesColumns",
     "EpochRecord",
+    "FoldRead",
+    "FoldReadOriginTimestampsType0",
+    "FoldReadOrigins",
     "HTTPValidationError",
     "HealthzResponseHealthz",
     "Hyperparameters",
+    "HyperparametersNormalization",
+    "HyperparametersWindowLengths",
     "InlineData",
     "InlineDataColumns",
     "JobRead",
@@ -56,12 +87,21 @@ __all__ = (
     "JobSpec",
     "JobStatus",
     "LoadedRead",
+    "MetricSet",
     "ModelRead",
     "ModelReadAliases",
     "PredictRequest",
     "PredictResponse",
     "Progress",
+    "QuantileForecast",
+    "SeriesSummary",
     "ServingConfig",
+    "StreamCreate",
+    "StreamForecast",
+    "StreamForecastMode",
+    "StreamObserve",
+    "StreamRead",
+    "StreamReadMode",
     "TrainRequest",
     "TrainRequestArchitecture",
     "V2InferJsonBody",

@@ -20,12 +20,17 @@ class DatasetCreate:
     Attributes:
         columns (DatasetCreateColumns): Column name → values, in time order. All columns must have the same length.
         name (str):
-        timestamps (list[str] | None | Unset): Optional timestamps, one per row; kept as given.
+        timestamps (list[str] | None | Unset): Optional ISO 8601 timestamps, one per row (2024-01-31,
+            2024-01-31T12:00:00Z, or 2024-01 for monthly data); kept as given. Rows are sorted by time within each series; a
+            timestamp twice in one series is refused.
+        series (list[str] | None | Unset): Optional series id per row (long format: many series in one dataset). Rows
+            are grouped by series, in order of first appearance.
     """
 
     columns: DatasetCreateColumns
     name: str
     timestamps: list[str] | None | Unset = UNSET
+    series: list[str] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         columns = self.columns.to_dict()
@@ -41,6 +46,15 @@ class DatasetCreate:
         else:
             timestamps = self.timestamps
 
+        series: list[str] | None | Unset
+        if isinstance(self.series, Unset):
+            series = UNSET
+        elif isinstance(self.series, list):
+            series = self.series
+
+        else:
+            series = self.series
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -51,6 +65,8 @@ class DatasetCreate:
         )
         if timestamps is not UNSET:
             field_dict["timestamps"] = timestamps
+        if series is not UNSET:
+            field_dict["series"] = series
 
         return field_dict
 
@@ -80,10 +96,28 @@ class DatasetCreate:
 
         timestamps = _parse_timestamps(d.pop("timestamps", UNSET))
 
+        def _parse_series(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                series_type_0 = cast(list[str], data)
+
+                return series_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        series = _parse_series(d.pop("series", UNSET))
+
         dataset_create = cls(
             columns=columns,
             name=name,
             timestamps=timestamps,
+            series=series,
         )
 
         return dataset_create

@@ -2,10 +2,14 @@ from __future__ import annotations
 
 import datetime
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.series_summary import SeriesSummary
+
 
 T = TypeVar("T", bound="DatasetRead")
 
@@ -16,10 +20,16 @@ class DatasetRead:
     Attributes:
         id (str):
         name (str):
-        n_rows (int): Row count.
-        columns (list[str]):
+        n_rows (int): Row count, over all series.
+        columns (list[str]): Value columns (targets and covariates).
         has_timestamps (bool):
-        sha256 (str): Content hash of the column names, timestamps and values.
+        frequency (None | str): Time step inferred from the timestamps, as a pandas-style alias: D, h, 15min, 7D, ...
+            for constant steps; MS/ME (month start/end), QS/QE, YS/YE for calendar steps. None without timestamps, or when
+            steps are irregular or series disagree.
+        n_series (int): Series in the dataset (1 without a series column).
+        series (list[SeriesSummary]): The first 100 series in table order; GET /datasets/{id}/series pages through all
+            of them.
+        sha256 (str): Content hash of the column names, timestamps, series and values.
         created_at (datetime.datetime):
     """
 
@@ -28,6 +38,9 @@ class DatasetRead:
     n_rows: int
     columns: list[str]
     has_timestamps: bool
+    frequency: None | str
+    n_series: int
+    series: list[SeriesSummary]
     sha256: str
     created_at: datetime.datetime
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
@@ -43,6 +56,16 @@ class DatasetRead:
 
         has_timestamps = self.has_timestamps
 
+        frequency: None | str
+        frequency = self.frequency
+
+        n_series = self.n_series
+
+        series = []
+        for series_item_data in self.series:
+            series_item = series_item_data.to_dict()
+            series.append(series_item)
+
         sha256 = self.sha256
 
         created_at = self.created_at.isoformat()
@@ -56,6 +79,9 @@ class DatasetRead:
                 "n_rows": n_rows,
                 "columns": columns,
                 "has_timestamps": has_timestamps,
+                "frequency": frequency,
+                "n_series": n_series,
+                "series": series,
                 "sha256": sha256,
                 "created_at": created_at,
             }
@@ -65,6 +91,8 @@ class DatasetRead:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.series_summary import SeriesSummary
+
         d = dict(src_dict)
         id = d.pop("id")
 
@@ -76,6 +104,22 @@ class DatasetRead:
 
         has_timestamps = d.pop("has_timestamps")
 
+        def _parse_frequency(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        frequency = _parse_frequency(d.pop("frequency"))
+
+        n_series = d.pop("n_series")
+
+        series = []
+        _series = d.pop("series")
+        for series_item_data in _series:
+            series_item = SeriesSummary.from_dict(series_item_data)
+
+            series.append(series_item)
+
         sha256 = d.pop("sha256")
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
@@ -86,6 +130,9 @@ class DatasetRead:
             n_rows=n_rows,
             columns=columns,
             has_timestamps=has_timestamps,
+            frequency=frequency,
+            n_series=n_series,
+            series=series,
             sha256=sha256,
             created_at=created_at,
         )

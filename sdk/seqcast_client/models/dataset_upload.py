@@ -17,18 +17,25 @@ T = TypeVar("T", bound="DatasetUpload")
 class DatasetUpload:
     """
     Attributes:
-        file (File): CSV with a header row; a column named timestamp, time, date, datetime or ds holds timestamps.
+        file (File): CSV with a header row, or Parquet. A column named timestamp, timestamps, time, date, datetime, ds
+            holds ISO 8601 timestamps (in Parquet also a timestamp/date typed column); a column named unique_id, series_id,
+            series, item_id, id (or `series_column`) holds series ids: long format, one row per series and timestamp. Every
+            other column holds numbers.
         name (str | Unset):
+        series_column (str | Unset): The column holding series ids, when its name is not one of the recognized ones.
     """
 
     file: File
     name: str | Unset = UNSET
+    series_column: str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         file = self.file.to_tuple()
 
         name = self.name
+
+        series_column = self.series_column
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -39,6 +46,8 @@ class DatasetUpload:
         )
         if name is not UNSET:
             field_dict["name"] = name
+        if series_column is not UNSET:
+            field_dict["series_column"] = series_column
 
         return field_dict
 
@@ -49,6 +58,9 @@ class DatasetUpload:
 
         if not isinstance(self.name, Unset):
             files.append(("name", (None, str(self.name).encode(), "text/plain")))
+
+        if not isinstance(self.series_column, Unset):
+            files.append(("series_column", (None, str(self.series_column).encode(), "text/plain")))
 
         for prop_name, prop in self.additional_properties.items():
             files.append((prop_name, (None, str(prop).encode(), "text/plain")))
@@ -62,9 +74,12 @@ class DatasetUpload:
 
         name = d.pop("name", UNSET)
 
+        series_column = d.pop("series_column", UNSET)
+
         dataset_upload = cls(
             file=file,
             name=name,
+            series_column=series_column,
         )
 
         dataset_upload.additional_properties = d

@@ -1,10 +1,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar
+from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.hyperparameters_normalization import HyperparametersNormalization
+from ..models.hyperparameters_window_lengths import HyperparametersWindowLengths
 from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="Hyperparameters")
@@ -26,6 +28,14 @@ class Hyperparameters:
         d_model (int | Unset): Transformer width. Default: 64.
         nhead (int | Unset): Transformer attention heads. Default: 4.
         dim_feedforward (int | Unset): Transformer MLP width. Default: 128.
+        normalization (HyperparametersNormalization | Unset): Scale inputs by the training rows' statistics (global) or
+            every window by its own mean and std (instance: follows trends beyond the training range). Default:
+            HyperparametersNormalization.INSTANCE.
+        gradient_clip (float | None | Unset): Maximum global gradient norm; null: no clipping. Default: 1.0.
+        mixed_precision (bool | Unset): float16 autocast with gradient scaling on CUDA; ignored on CPU. Default: False.
+        window_lengths (HyperparametersWindowLengths | Unset): Train on windows of input_length (fixed), or of random
+            lengths up to MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories). Default:
+            HyperparametersWindowLengths.FIXED.
     """
 
     hidden_size: int | Unset = 64
@@ -39,6 +49,10 @@ class Hyperparameters:
     d_model: int | Unset = 64
     nhead: int | Unset = 4
     dim_feedforward: int | Unset = 128
+    normalization: HyperparametersNormalization | Unset = HyperparametersNormalization.INSTANCE
+    gradient_clip: float | None | Unset = 1.0
+    mixed_precision: bool | Unset = False
+    window_lengths: HyperparametersWindowLengths | Unset = HyperparametersWindowLengths.FIXED
 
     def to_dict(self) -> dict[str, Any]:
         hidden_size = self.hidden_size
@@ -62,6 +76,22 @@ class Hyperparameters:
         nhead = self.nhead
 
         dim_feedforward = self.dim_feedforward
+
+        normalization: str | Unset = UNSET
+        if not isinstance(self.normalization, Unset):
+            normalization = self.normalization.value
+
+        gradient_clip: float | None | Unset
+        if isinstance(self.gradient_clip, Unset):
+            gradient_clip = UNSET
+        else:
+            gradient_clip = self.gradient_clip
+
+        mixed_precision = self.mixed_precision
+
+        window_lengths: str | Unset = UNSET
+        if not isinstance(self.window_lengths, Unset):
+            window_lengths = self.window_lengths.value
 
         field_dict: dict[str, Any] = {}
 
@@ -88,6 +118,14 @@ class Hyperparameters:
             field_dict["nhead"] = nhead
         if dim_feedforward is not UNSET:
             field_dict["dim_feedforward"] = dim_feedforward
+        if normalization is not UNSET:
+            field_dict["normalization"] = normalization
+        if gradient_clip is not UNSET:
+            field_dict["gradient_clip"] = gradient_clip
+        if mixed_precision is not UNSET:
+            field_dict["mixed_precision"] = mixed_precision
+        if window_lengths is not UNSET:
+            field_dict["window_lengths"] = window_lengths
 
         return field_dict
 
@@ -116,6 +154,31 @@ class Hyperparameters:
 
         dim_feedforward = d.pop("dim_feedforward", UNSET)
 
+        _normalization = d.pop("normalization", UNSET)
+        normalization: HyperparametersNormalization | Unset
+        if isinstance(_normalization, Unset):
+            normalization = UNSET
+        else:
+            normalization = HyperparametersNormalization(_normalization)
+
+        def _parse_gradient_clip(data: object) -> float | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(float | None | Unset, data)
+
+        gradient_clip = _parse_gradient_clip(d.pop("gradient_clip", UNSET))
+
+        mixed_precision = d.pop("mixed_precision", UNSET)
+
+        _window_lengths = d.pop("window_lengths", UNSET)
+        window_lengths: HyperparametersWindowLengths | Unset
+        if isinstance(_window_lengths, Unset):
+            window_lengths = UNSET
+        else:
+            window_lengths = HyperparametersWindowLengths(_window_lengths)
+
         hyperparameters = cls(
             hidden_size=hidden_size,
             num_layers=num_layers,
@@ -128,6 +191,10 @@ class Hyperparameters:
             d_model=d_model,
             nhead=nhead,
             dim_feedforward=dim_feedforward,
+            normalization=normalization,
+            gradient_clip=gradient_clip,
+            mixed_precision=mixed_precision,
+            window_lengths=window_lengths,
         )
 
         return hyperparameters

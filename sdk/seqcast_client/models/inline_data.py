@@ -19,12 +19,17 @@ class InlineData:
     """
     Attributes:
         columns (InlineDataColumns): Column name → values, in time order. All columns must have the same length.
-        timestamps (list[str] | None | Unset): Optional timestamps, one per row; kept as given.
+        timestamps (list[str] | None | Unset): Optional ISO 8601 timestamps, one per row (2024-01-31,
+            2024-01-31T12:00:00Z, or 2024-01 for monthly data); kept as given. Rows are sorted by time within each series; a
+            timestamp twice in one series is refused.
+        series (list[str] | None | Unset): Optional series id per row (long format: many series in one dataset). Rows
+            are grouped by series, in order of first appearance.
         name (None | str | Unset): Dataset name; default: <model>-data.
     """
 
     columns: InlineDataColumns
     timestamps: list[str] | None | Unset = UNSET
+    series: list[str] | None | Unset = UNSET
     name: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -38,6 +43,15 @@ class InlineData:
 
         else:
             timestamps = self.timestamps
+
+        series: list[str] | None | Unset
+        if isinstance(self.series, Unset):
+            series = UNSET
+        elif isinstance(self.series, list):
+            series = self.series
+
+        else:
+            series = self.series
 
         name: None | str | Unset
         if isinstance(self.name, Unset):
@@ -54,6 +68,8 @@ class InlineData:
         )
         if timestamps is not UNSET:
             field_dict["timestamps"] = timestamps
+        if series is not UNSET:
+            field_dict["series"] = series
         if name is not UNSET:
             field_dict["name"] = name
 
@@ -83,6 +99,23 @@ class InlineData:
 
         timestamps = _parse_timestamps(d.pop("timestamps", UNSET))
 
+        def _parse_series(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                series_type_0 = cast(list[str], data)
+
+                return series_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        series = _parse_series(d.pop("series", UNSET))
+
         def _parse_name(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -95,6 +128,7 @@ class InlineData:
         inline_data = cls(
             columns=columns,
             timestamps=timestamps,
+            series=series,
             name=name,
         )
 

@@ -6,6 +6,8 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
     from ..models.hyperparameters import Hyperparameters
 
@@ -25,6 +27,7 @@ class JobSpec:
         validation_fraction (float):
         season_length (int | None):
         hyperparameters (Hyperparameters): Defaults are a small, fast net that trains in seconds on a CPU.
+        quantiles (list[float] | Unset): Sorted levels, 0.5 among them; empty: none.
     """
 
     target_columns: list[str]
@@ -34,6 +37,7 @@ class JobSpec:
     validation_fraction: float
     season_length: int | None
     hyperparameters: Hyperparameters
+    quantiles: list[float] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -52,6 +56,10 @@ class JobSpec:
 
         hyperparameters = self.hyperparameters.to_dict()
 
+        quantiles: list[float] | Unset = UNSET
+        if not isinstance(self.quantiles, Unset):
+            quantiles = self.quantiles
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -65,6 +73,8 @@ class JobSpec:
                 "hyperparameters": hyperparameters,
             }
         )
+        if quantiles is not UNSET:
+            field_dict["quantiles"] = quantiles
 
         return field_dict
 
@@ -92,6 +102,8 @@ class JobSpec:
 
         hyperparameters = Hyperparameters.from_dict(d.pop("hyperparameters"))
 
+        quantiles = cast(list[float], d.pop("quantiles", UNSET))
+
         job_spec = cls(
             target_columns=target_columns,
             feature_columns=feature_columns,
@@ -100,6 +112,7 @@ class JobSpec:
             validation_fraction=validation_fraction,
             season_length=season_length,
             hyperparameters=hyperparameters,
+            quantiles=quantiles,
         )
 
         job_spec.additional_properties = d

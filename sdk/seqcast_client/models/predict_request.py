@@ -20,12 +20,21 @@ class PredictRequest:
             input_length.
         version (int | None | Unset): A version number; or give `alias`.
         alias (None | str | Unset): An alias; default: the latest version.
+        series_id (list[str] | None | str | Unset): The series each window belongs to: one id for every window, or a
+            list with one id per window; each must be one of the version's series (a 422 names an unknown one). Without
+            `last_timestamp`, a window is taken to end where its series' training data ended, and the forecast is dated from
+            there.
+        last_timestamp (list[str] | None | str | Unset): The timestamp of each window's last row (ISO 8601; one for
+            every window, or a list with one per window): the forecast is dated from it. Only for versions trained on
+            timestamped data (a 422 otherwise).
     """
 
     model: str
     inputs: list[list[float]] | list[list[list[float]]]
     version: int | None | Unset = UNSET
     alias: None | str | Unset = UNSET
+    series_id: list[str] | None | str | Unset = UNSET
+    last_timestamp: list[str] | None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         model = self.model
@@ -61,6 +70,24 @@ class PredictRequest:
         else:
             alias = self.alias
 
+        series_id: list[str] | None | str | Unset
+        if isinstance(self.series_id, Unset):
+            series_id = UNSET
+        elif isinstance(self.series_id, list):
+            series_id = self.series_id
+
+        else:
+            series_id = self.series_id
+
+        last_timestamp: list[str] | None | str | Unset
+        if isinstance(self.last_timestamp, Unset):
+            last_timestamp = UNSET
+        elif isinstance(self.last_timestamp, list):
+            last_timestamp = self.last_timestamp
+
+        else:
+            last_timestamp = self.last_timestamp
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -73,6 +100,10 @@ class PredictRequest:
             field_dict["version"] = version
         if alias is not UNSET:
             field_dict["alias"] = alias
+        if series_id is not UNSET:
+            field_dict["series_id"] = series_id
+        if last_timestamp is not UNSET:
+            field_dict["last_timestamp"] = last_timestamp
 
         return field_dict
 
@@ -131,11 +162,47 @@ class PredictRequest:
 
         alias = _parse_alias(d.pop("alias", UNSET))
 
+        def _parse_series_id(data: object) -> list[str] | None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                series_id_type_1 = cast(list[str], data)
+
+                return series_id_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | str | Unset, data)
+
+        series_id = _parse_series_id(d.pop("series_id", UNSET))
+
+        def _parse_last_timestamp(data: object) -> list[str] | None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                last_timestamp_type_1 = cast(list[str], data)
+
+                return last_timestamp_type_1
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | str | Unset, data)
+
+        last_timestamp = _parse_last_timestamp(d.pop("last_timestamp", UNSET))
+
         predict_request = cls(
             model=model,
             inputs=inputs,
             version=version,
             alias=alias,
+            series_id=series_id,
+            last_timestamp=last_timestamp,
         )
 
         return predict_request

@@ -1,10 +1,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any, Self, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
+
+if TYPE_CHECKING:
+    from ..models.quantile_forecast import QuantileForecast
+
 
 T = TypeVar("T", bound="PredictResponse")
 
@@ -17,15 +21,24 @@ class PredictResponse:
         version (int):
         predictions (list[list[list[float]]]): [batch][horizon][n_targets] in the model's target order, raw units.
         target_columns (list[str]):
+        quantiles (None | QuantileForecast): The quantile forecasts; null when the version was trained without
+            quantiles.
+        timestamps (list[list[str]] | None): [batch][horizon] timestamps of the forecast steps, in the style of the
+            data's own; null unless the version was trained on timestamped data and the request gave `last_timestamp` or
+            `series_id`.
     """
 
     model: str
     version: int
     predictions: list[list[list[float]]]
     target_columns: list[str]
+    quantiles: None | QuantileForecast
+    timestamps: list[list[str]] | None
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.quantile_forecast import QuantileForecast
+
         model = self.model
 
         version = self.version
@@ -42,6 +55,23 @@ class PredictResponse:
 
         target_columns = self.target_columns
 
+        quantiles: dict[str, Any] | None
+        if isinstance(self.quantiles, QuantileForecast):
+            quantiles = self.quantiles.to_dict()
+        else:
+            quantiles = self.quantiles
+
+        timestamps: list[list[str]] | None
+        if isinstance(self.timestamps, list):
+            timestamps = []
+            for timestamps_type_0_item_data in self.timestamps:
+                timestamps_type_0_item = timestamps_type_0_item_data
+
+                timestamps.append(timestamps_type_0_item)
+
+        else:
+            timestamps = self.timestamps
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -50,6 +80,8 @@ class PredictResponse:
                 "version": version,
                 "predictions": predictions,
                 "target_columns": target_columns,
+                "quantiles": quantiles,
+                "timestamps": timestamps,
             }
         )
 
@@ -57,6 +89,8 @@ class PredictResponse:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.quantile_forecast import QuantileForecast
+
         d = dict(src_dict)
         model = d.pop("model")
 
@@ -76,11 +110,48 @@ class PredictResponse:
 
         target_columns = cast(list[str], d.pop("target_columns"))
 
+        def _parse_quantiles(data: object) -> None | QuantileForecast:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                quantiles_type_0 = QuantileForecast.from_dict(data)
+
+                return quantiles_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | QuantileForecast, data)
+
+        quantiles = _parse_quantiles(d.pop("quantiles"))
+
+        def _parse_timestamps(data: object) -> list[list[str]] | None:
+            if data is None:
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                timestamps_type_0 = []
+                _timestamps_type_0 = data
+                for timestamps_type_0_item_data in _timestamps_type_0:
+                    timestamps_type_0_item = cast(list[str], timestamps_type_0_item_data)
+
+                    timestamps_type_0.append(timestamps_type_0_item)
+
+                return timestamps_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[list[str]] | None, data)
+
+        timestamps = _parse_timestamps(d.pop("timestamps"))
+
         predict_response = cls(
             model=model,
             version=version,
             predictions=predictions,
             target_columns=target_columns,
+            quantiles=quantiles,
+            timestamps=timestamps,
         )
 
         predict_response.additional_properties = d

@@ -30,6 +30,9 @@ class TrainRequest:
         input_length (int | None | Unset): Window length; default: max(3 × horizon, 16).
         validation_fraction (float | Unset): Share of the series (its end) held out. Default: 0.2.
         season_length (int | None | Unset): Period of the seasonal-naive baseline; default: detected.
+        quantiles (list[float] | None | Unset): Quantile levels to forecast too (e.g. [0.1, 0.9]), each in (0, 1): a
+            quantile head trained with the pinball loss, in the same ONNX graph. 0.5 is added when missing (the median is
+            the point forecast); stored sorted.
         hyperparameters (Hyperparameters | Unset): Defaults are a small, fast net that trains in seconds on a CPU.
     """
 
@@ -43,6 +46,7 @@ class TrainRequest:
     input_length: int | None | Unset = UNSET
     validation_fraction: float | Unset = 0.2
     season_length: int | None | Unset = UNSET
+    quantiles: list[float] | None | Unset = UNSET
     hyperparameters: Hyperparameters | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
@@ -100,6 +104,15 @@ class TrainRequest:
         else:
             season_length = self.season_length
 
+        quantiles: list[float] | None | Unset
+        if isinstance(self.quantiles, Unset):
+            quantiles = UNSET
+        elif isinstance(self.quantiles, list):
+            quantiles = self.quantiles
+
+        else:
+            quantiles = self.quantiles
+
         hyperparameters: dict[str, Any] | Unset = UNSET
         if not isinstance(self.hyperparameters, Unset):
             hyperparameters = self.hyperparameters.to_dict()
@@ -127,6 +140,8 @@ class TrainRequest:
             field_dict["validation_fraction"] = validation_fraction
         if season_length is not UNSET:
             field_dict["season_length"] = season_length
+        if quantiles is not UNSET:
+            field_dict["quantiles"] = quantiles
         if hyperparameters is not UNSET:
             field_dict["hyperparameters"] = hyperparameters
 
@@ -224,6 +239,23 @@ class TrainRequest:
 
         season_length = _parse_season_length(d.pop("season_length", UNSET))
 
+        def _parse_quantiles(data: object) -> list[float] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                quantiles_type_0 = cast(list[float], data)
+
+                return quantiles_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[float] | None | Unset, data)
+
+        quantiles = _parse_quantiles(d.pop("quantiles", UNSET))
+
         _hyperparameters = d.pop("hyperparameters", UNSET)
         hyperparameters: Hyperparameters | Unset
         if isinstance(_hyperparameters, Unset):
@@ -242,6 +274,7 @@ class TrainRequest:
             input_length=input_length,
             validation_fraction=validation_fraction,
             season_length=season_length,
+            quantiles=quantiles,
             hyperparameters=hyperparameters,
         )
 

@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
+    from ..models.backtest_brief import BacktestBrief
     from ..models.version_read_hyperparameters import VersionReadHyperparameters
     from ..models.version_read_metrics import VersionReadMetrics
 
@@ -39,6 +42,15 @@ class VersionRead:
         dataset_id (str):
         aliases (list[str]):
         created_at (datetime.datetime):
+        quantiles (list[float] | Unset): Quantile levels /predict returns besides the point forecast (the median),
+            ascending; empty: point forecasts only.
+        normalization (str | Unset): How the graph scales its inputs: `global` (training statistics) or `instance` (each
+            window by its own). Default: 'global'.
+        frequency (None | str | Unset): The training data's time step (e.g. `D`, `h`, `MS`); null: trained without
+            timestamps, so /predict cannot date its forecasts.
+        series_count (int | Unset): Series in the training data (0: one unnamed). Default: 0.
+        series (list[str] | Unset): Series ids /predict accepts as `series_id` (the first 100).
+        backtests (list[BacktestBrief] | Unset): Its backtests, oldest first (see POST /backtest).
     """
 
     model: str
@@ -60,6 +72,12 @@ class VersionRead:
     dataset_id: str
     aliases: list[str]
     created_at: datetime.datetime
+    quantiles: list[float] | Unset = UNSET
+    normalization: str | Unset = "global"
+    frequency: None | str | Unset = UNSET
+    series_count: int | Unset = 0
+    series: list[str] | Unset = UNSET
+    backtests: list[BacktestBrief] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -101,6 +119,31 @@ class VersionRead:
 
         created_at = self.created_at.isoformat()
 
+        quantiles: list[float] | Unset = UNSET
+        if not isinstance(self.quantiles, Unset):
+            quantiles = self.quantiles
+
+        normalization = self.normalization
+
+        frequency: None | str | Unset
+        if isinstance(self.frequency, Unset):
+            frequency = UNSET
+        else:
+            frequency = self.frequency
+
+        series_count = self.series_count
+
+        series: list[str] | Unset = UNSET
+        if not isinstance(self.series, Unset):
+            series = self.series
+
+        backtests: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.backtests, Unset):
+            backtests = []
+            for backtests_item_data in self.backtests:
+                backtests_item = backtests_item_data.to_dict()
+                backtests.append(backtests_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -126,11 +169,24 @@ class VersionRead:
                 "created_at": created_at,
             }
         )
+        if quantiles is not UNSET:
+            field_dict["quantiles"] = quantiles
+        if normalization is not UNSET:
+            field_dict["normalization"] = normalization
+        if frequency is not UNSET:
+            field_dict["frequency"] = frequency
+        if series_count is not UNSET:
+            field_dict["series_count"] = series_count
+        if series is not UNSET:
+            field_dict["series"] = series
+        if backtests is not UNSET:
+            field_dict["backtests"] = backtests
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.backtest_brief import BacktestBrief
         from ..models.version_read_hyperparameters import VersionReadHyperparameters
         from ..models.version_read_metrics import VersionReadMetrics
 
@@ -173,6 +229,32 @@ class VersionRead:
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
+        quantiles = cast(list[float], d.pop("quantiles", UNSET))
+
+        normalization = d.pop("normalization", UNSET)
+
+        def _parse_frequency(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        frequency = _parse_frequency(d.pop("frequency", UNSET))
+
+        series_count = d.pop("series_count", UNSET)
+
+        series = cast(list[str], d.pop("series", UNSET))
+
+        _backtests = d.pop("backtests", UNSET)
+        backtests: list[BacktestBrief] | Unset = UNSET
+        if _backtests is not UNSET:
+            backtests = []
+            for backtests_item_data in _backtests:
+                backtests_item = BacktestBrief.from_dict(backtests_item_data)
+
+                backtests.append(backtests_item)
+
         version_read = cls(
             model=model,
             version=version,
@@ -193,6 +275,12 @@ class VersionRead:
             dataset_id=dataset_id,
             aliases=aliases,
             created_at=created_at,
+            quantiles=quantiles,
+            normalization=normalization,
+            frequency=frequency,
+            series_count=series_count,
+            series=series,
+            backtests=backtests,
         )
 
         version_read.additional_properties = d

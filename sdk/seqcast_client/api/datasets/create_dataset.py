@@ -8,18 +8,32 @@ from ...client import AuthenticatedClient, Client
 from ...models.dataset_create import DatasetCreate
 from ...models.dataset_read import DatasetRead
 from ...models.dataset_upload import DatasetUpload
+from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
 
 def _get_kwargs(
     *,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
+    series_column: None | str | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
+
+    params: dict[str, Any] = {}
+
+    json_series_column: None | str | Unset
+    if isinstance(series_column, Unset):
+        json_series_column = UNSET
+    else:
+        json_series_column = series_column
+    params["series_column"] = json_series_column
+
+    params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
     _kwargs: dict[str, Any] = {
         "method": "post",
         "url": "/datasets",
+        "params": params,
     }
 
     if isinstance(body, DatasetCreate):
@@ -37,11 +51,16 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DatasetRead | None:
+) -> DatasetRead | HTTPValidationError | None:
     if response.status_code == 201:
         response_201 = DatasetRead.from_dict(response.json())
 
         return response_201
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -51,7 +70,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DatasetRead]:
+) -> Response[DatasetRead | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -64,10 +83,17 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
-) -> Response[DatasetRead]:
-    """Upload a series (JSON columns or a CSV file)
+    series_column: None | str | Unset = UNSET,
+) -> Response[DatasetRead | HTTPValidationError]:
+    """Upload one or many series (JSON columns, a CSV or a Parquet file)
+
+     Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
+    frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
+    nulls and NaN are 422s naming the row and column.
 
     Args:
+        series_column (None | str | Unset): File uploads: the column holding series ids (also a
+            form field).
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -76,11 +102,12 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DatasetRead]
+        Response[DatasetRead | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
         body=body,
+        series_column=series_column,
     )
 
     response = client.get_httpx_client().request(
@@ -94,10 +121,17 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
-) -> DatasetRead | None:
-    """Upload a series (JSON columns or a CSV file)
+    series_column: None | str | Unset = UNSET,
+) -> DatasetRead | HTTPValidationError | None:
+    """Upload one or many series (JSON columns, a CSV or a Parquet file)
+
+     Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
+    frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
+    nulls and NaN are 422s naming the row and column.
 
     Args:
+        series_column (None | str | Unset): File uploads: the column holding series ids (also a
+            form field).
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -106,12 +140,13 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DatasetRead
+        DatasetRead | HTTPValidationError
     """
 
     return sync_detailed(
         client=client,
         body=body,
+        series_column=series_column,
     ).parsed
 
 
@@ -119,10 +154,17 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
-) -> Response[DatasetRead]:
-    """Upload a series (JSON columns or a CSV file)
+    series_column: None | str | Unset = UNSET,
+) -> Response[DatasetRead | HTTPValidationError]:
+    """Upload one or many series (JSON columns, a CSV or a Parquet file)
+
+     Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
+    frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
+    nulls and NaN are 422s naming the row and column.
 
     Args:
+        series_column (None | str | Unset): File uploads: the column holding series ids (also a
+            form field).
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -131,11 +173,12 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DatasetRead]
+        Response[DatasetRead | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
         body=body,
+        series_column=series_column,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -147,10 +190,17 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
-) -> DatasetRead | None:
-    """Upload a series (JSON columns or a CSV file)
+    series_column: None | str | Unset = UNSET,
+) -> DatasetRead | HTTPValidationError | None:
+    """Upload one or many series (JSON columns, a CSV or a Parquet file)
+
+     Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
+    frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
+    nulls and NaN are 422s naming the row and column.
 
     Args:
+        series_column (None | str | Unset): File uploads: the column holding series ids (also a
+            form field).
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -159,12 +209,13 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DatasetRead
+        DatasetRead | HTTPValidationError
     """
 
     return (
         await asyncio_detailed(
             client=client,
             body=body,
+            series_column=series_column,
         )
     ).parsed

@@ -1,0 +1,101 @@
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Header, Query, Response
+from sqlalchemy.exc import IntegrityError
+
+from app.auth.deps import require
+from app.auth.service import Scope
+from app.backtests import service
+from app.backtests.schemas import BacktestRead, BacktestRequest
+from app.db import SessionDep, utcnow
+from app.deps import CeleryDep, SettingsDep
+from app.errors import ServiceUnavailable
+from app.names import MAX_OFFSET, ModelName, RecordId, VersionNumber
+from app.queue import enqueue_backtest
+
+router = APIRouter(tags=["backtests"])
+
+
+@router.post(
+    "/backtest",
+    status_code=202,
+    response_model=BacktestRead,
+    operation_id="backtest",
+    dependencies=[require(Scope.train)],
+    summary="Queue a rolling-origin backtest of a version",
+    description="Evaluates the version's ONNX artifact (no retraining) on its dataset: in each "
+    "series, `folds` forecast origins `stride` rows apart, the last one `horizon` rows before "
+    "the end; per fold MAE, RMSE, sMAPE and MASE of the model and of the seasonal-naive "
+    "baseline. A series too short for the folds is a 422 that says how many rows are needed.",
+    responses={503: {"description": "The broker is unreachable; nothing was queued."}},
+)
+def backtest(
+    body: BacktestRequest,
+    response: Response,
+    session: SessionDep,
+    celery: CeleryDep,
+    settings: SettingsDep,
+    idempotency_key: Annotated[
+        str | None,
+        Header(
+            max_length=200,
+            description="Retrying with the same key returns the backtest of the first request.",
+        ),
+    ] = None,
+) -> BacktestRead:
+    if idempotency_key and (earlier := service.by_idempotency_key(session, idempotency_key)):
+        response.headers["Location"] = f"/backtests/{earlier.id}"
+        return service.to_read(earlier)
+    created = service.create(session, body, idempotency_key=idempotency_key)
+    try:
+        session.commit()  # the task must find its row: publish only after the commit
+    except IntegrityError:  # the same Idempotency-Key, raced by a concurrent retry
+        session.rollback()
+        earlier = service.by_idempotency_key(session, idempotency_key or "")
+        if earlier is None:
+            raise
+        response.headers["Location"] = f"/backtests/{earlier.id}"
+        return service.to_read(earlier)
+    try:
+        enqueue_backtest(celery, settings, created.id)
+    except Exception as exc:
+        service.discard(session, created)
+        session.commit()
+        raise ServiceUnavailable(
+            f"the task broker is unreachable ({type(exc).__name__}); nothing was queued or "
+            "stored, retry later"
+        ) from exc
+    created.published_at = utcnow()
+    session.commit()
+    response.headers["Location"] = f"/backtests/{created.id}"
+    return service.to_read(created)
+
+
+@router.get(
+    "/backtests/{backtest_id}",
+    response_model=BacktestRead,
+    operation_id="get_backtest",
+    dependencies=[require(Scope.read)],
+)
+def get_backtest(backtest_id: RecordId, session: SessionDep) -> BacktestRead:
+    return service.to_read(service.get(session, backtest_id))
+
+
+@router.get(
+    "/models/{name}/versions/{version}/backtests",
+    response_model=list[BacktestRead],
+    operation_id="list_version_backtests",
+    dependencies=[require(Scope.read)],
+    summary="A version's backtests, newest first",
+)
+def list_version_backtests(
+    name: ModelName,
+    version: VersionNumber,
+    session: SessionDep,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> list[BacktestRead]:
+    found = service.of_version(session, name, version, limit=limit, offset=offset)
+    return [service.to_read(b) for b in found]

@@ -1,0 +1,67 @@
+"""What serving needs from a version's manifest beyond its tensor shapes (quantile levels, the
+time step of its data, its series), and how a version's outputs travel through the batcher.
+
+The batcher moves one array per request and splits it along the batch axis. A version with
+quantiles therefore packs its two outputs, forecast [B, H, T] and quantiles [B, H, T, Q], into
+one [B, H, T, 1 + Q] array on the executor, and the transports unpack it; a point-forecast
+version's array passes through untouched, so that path costs nothing extra.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from app.contract import OUTPUT_NAME, QUANTILES_NAME, Manifest
+
+
+@dataclass(frozen=True)
+class Forecast:
+    point: np.ndarray
+    """[batch, horizon, n_targets]: the point forecast (the median when there are quantiles)."""
+    quantiles: np.ndarray | None = None
+    """[batch, horizon, n_targets, n_levels], or None for a point-forecast version."""
+
+
+@dataclass(frozen=True)
+class VersionInfo:
+    quantiles: tuple[float, ...] = ()
+    """Levels of the QUANTILES_NAME output, ascending; empty: the graph has no such output."""
+    frequency: str | None = None
+    """The training data's time step (app.datasets.calendar); None: trained without timestamps."""
+    series: Mapping[str, str | None] = field(default_factory=dict)
+    """Series id -> its last training timestamp; empty for a single unnamed series."""
+
+    @classmethod
+    def from_manifest(cls, manifest: Manifest) -> VersionInfo:
+        return cls(
+            quantiles=tuple(float(q) for q in manifest.quantiles),
+            frequency=manifest.frequency,
+            series=dict(manifest.series or {}),
+        )
+
+    @property
+    def output_names(self) -> list[str]:
+        """The graph outputs to run, in packing order."""
+        return [OUTPUT_NAME, QUANTILES_NAME] if self.quantiles else [OUTPUT_NAME]
+
+    @property
+    def named_series(self) -> list[str]:
+        """The ids a request may name ("" stands for an unnamed single series)."""
+        return [s for s in self.series if s]
+
+    @staticmethod
+    def pack(outputs: list[np.ndarray]) -> np.ndarray:
+        """onnxruntime's outputs (in `output_names` order) -> one array split-able by rows."""
+        if len(outputs) == 1:
+            return outputs[0]
+        point, quantiles = outputs
+        return np.concatenate([point[..., None], quantiles], axis=-1)
+
+    def unpack(self, packed: np.ndarray) -> Forecast:
+        """The inverse of `pack`, for one request's rows; contiguous, as orjson needs."""
+        if not self.quantiles:
+            return Forecast(packed)
+        return Forecast(np.ascontiguousarray(packed[..., 0]), np.ascontiguousarray(packed[..., 1:]))

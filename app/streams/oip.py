@@ -1,0 +1,97 @@
+"""The Open Inference Protocol's sequence extension (Triton's `sequence_id`, `sequence_start`,
+`sequence_end` request parameters) on the same streams as /streams.
+
+Sequence `S` of model `M` is the stream `M:S` (sequence ids are per model, as in Triton).
+`sequence_start` creates it (replacing an earlier one of that id), pinned to the version or alias
+in the URL (default: latest); later requests continue it whatever the URL's version says;
+`sequence_end` deletes it after answering. The `inputs` tensor carries the new observations,
+`[1, steps, n_features]`, and the `forecast` output is the stream's forecast `[1, horizon,
+n_targets]`. A sequence id of 0 (or "") means "no sequence", as in Triton.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from dataclasses import dataclass
+
+import orjson
+
+from app.contract import INPUT_NAME
+from app.inference.oip import InferRequest, OIPError
+from app.inference.serving.version_info import Forecast
+from app.streams.service import STREAM_ID_PATTERN, StreamNotFound, StreamService
+
+
+@dataclass(frozen=True)
+class Sequence:
+    id: str
+    start: bool
+    end: bool
+
+
+def sequence_of(body: bytes, header_length: str | None) -> Sequence | None:
+    """The request's sequence parameters, or None (call after app.inference.oip.decode has
+    checked the body; a request without "sequence_id" is not parsed again)."""
+    head = body[: int(header_length)] if header_length else body
+    if b"sequence_id" not in head:
+        return None
+    parameters = orjson.loads(head).get("parameters")
+    if not isinstance(parameters, dict) or parameters.get("sequence_id") in (None, 0, ""):
+        return None
+    raw = parameters["sequence_id"]
+    if isinstance(raw, bool) or not isinstance(raw, int | str) or str(raw).startswith("-"):
+        raise OIPError("parameters.sequence_id must be a non-negative integer or a string")
+    if not re.fullmatch(STREAM_ID_PATTERN, str(raw)) or len(str(raw)) > 100:
+        raise OIPError(
+            "parameters.sequence_id: a string id takes letters, digits, '.', '_', ':' and '-' "
+            "(at most 100)"
+        )
+    flags = {}
+    for name in ("sequence_start", "sequence_end"):
+        flags[name] = parameters.get(name, False)
+        if not isinstance(flags[name], bool):
+            raise OIPError(f"parameters.{name} must be true or false")
+    return Sequence(str(raw), flags["sequence_start"], flags["sequence_end"])
+
+
+async def infer_sequence(
+    streams: StreamService,
+    model: str,
+    version: int | None,
+    alias: str | None,
+    call: InferRequest,
+    sequence: Sequence,
+) -> tuple[int, Forecast, list[tuple[str, bool]]]:
+    """The stream's version, its forecast after the new observations (batch axis of 1) and the
+    outputs to return; the outputs asked for are checked before the stream is written."""
+    inputs = call.inputs
+    if inputs.ndim != 3 or inputs.shape[0] != 1:
+        raise OIPError(
+            f"a sequence request carries one stream's new observations: input shape "
+            f"[1, steps, n_features], got {list(inputs.shape)}"
+        )
+    stream_id = f"{model}:{sequence.id}"
+    if sequence.start:
+        resolved = await streams.plane.resolve(model, version, alias)
+    else:
+        try:
+            resolved = await streams.pinned(await streams.get(stream_id))
+        except StreamNotFound:
+            raise StreamNotFound(
+                f"sequence {sequence.id} of model {model} has not started or has expired: send "
+                "parameters.sequence_start = true first"
+            ) from None
+    wanted = call.select((await streams.plane.load(resolved)).info.output_names)
+    if sequence.start:
+        observed = await streams.create(
+            model, resolved.version, None, inputs[0], stream_id=stream_id, field=INPUT_NAME
+        )
+    else:
+        observed = await streams.observe(stream_id, inputs[0], field=INPUT_NAME)
+    if sequence.end:
+        with contextlib.suppress(StreamNotFound):  # a concurrent end got there first
+            await streams.delete(stream_id)
+    assert observed.forecast is not None
+    quantiles = None if observed.quantiles is None else observed.quantiles[None]
+    return observed.record.version, Forecast(observed.forecast[None], quantiles), wanted

@@ -1,0 +1,86 @@
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from app.names import MAX_VERSION, ResourceName
+
+Rows = list[list[float]] | list[float]
+
+
+class StreamCreate(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid",
+        allow_inf_nan=False,
+        json_schema_extra={
+            "examples": [{"model": "demand", "alias": "production", "history": [[1.0], [2.0]]}]
+        },
+    )
+
+    model: ResourceName = Field(description="Model name.")
+    version: int | None = Field(
+        None, ge=1, le=MAX_VERSION, description="A version number; or give `alias`."
+    )
+    alias: ResourceName | None = Field(
+        None,
+        description="An alias, resolved now: the stream stays on that version when the alias "
+        "moves later. Default: the latest version.",
+    )
+    history: Rows | None = Field(
+        None,
+        description="Warm-up observations, oldest first: [rows][n_features] raw values in the "
+        "model's feature order ([rows] for a single-feature model).",
+    )
+
+    @model_validator(mode="after")
+    def _version_or_alias(self) -> StreamCreate:
+        if self.version is not None and self.alias is not None:
+            raise ValueError("give version or alias, not both")
+        return self
+
+
+class StreamObserve(BaseModel):
+    model_config = ConfigDict(
+        extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{"values": [[3.0]]}]}
+    )
+
+    values: Rows = Field(
+        description="One or more new observations, oldest first: [rows][n_features] raw values "
+        "in the model's feature order ([rows] for a single-feature model)."
+    )
+
+
+class StreamRead(BaseModel):
+    id: str
+    model: str
+    version: int = Field(description="The version the stream is pinned to.")
+    mode: Literal["step", "window"] = Field(
+        description="step: the server keeps the recurrent state and an observation costs one "
+        "step of the model; window: the server keeps the last input_length observations and "
+        "runs the window model on them (Transformers, instance-normalized models)."
+    )
+    observations: int = Field(description="Observations so far, warm-up history included.")
+    sequence: int = Field(
+        description="Observe calls applied so far (0 after create): the order in which "
+        "concurrent observes on the stream were applied."
+    )
+    feature_columns: list[str]
+    target_columns: list[str]
+    created_at: datetime
+    updated_at: datetime
+    expires_at: datetime = Field(description="Dropped then unless observed again before.")
+
+
+class StreamForecast(StreamRead):
+    forecast: list[list[float]] | None = Field(
+        description="[horizon][n_targets] from the updated state, raw units, in the model's "
+        "target order; null before the first observation."
+    )
+    quantiles: list[list[list[float]]] | None = Field(
+        None,
+        description="[horizon][n_targets][n_quantiles], levels in quantile_levels order, when the "
+        "version was trained with quantiles (step mode).",
+    )
+    quantile_levels: list[float] | None = None

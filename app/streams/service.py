@@ -1,0 +1,254 @@
+"""Streams: create, observe, read, delete.
+
+A stream is pinned at creation to the version its name, alias or "latest" meant then. Its mode
+is chosen once: `step` when that version ships a step graph (recurrent, global normalization):
+the state is the recurrent state and an observation costs one step; else `window` (Transformer,
+instance normalization, versions without a step graph): the state is the last `input_length`
+observations and each observe runs the window model on them, through the same data plane as
+/predict. (So a window stream's forecast is /predict on its last input_length observations; a
+step stream's is /predict on its whole history.)
+
+Observes on one stream are serialized twice over: in this process by a per-stream lock (no
+wasted compute while a neighbour's observe runs), and across replicas by the store's
+compare-and-set on the sequence number (a lost race re-reads and recomputes; nothing is lost).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+import uuid
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+from dataclasses import dataclass, replace
+from typing import Any
+
+import numpy as np
+from fastapi.concurrency import run_in_threadpool
+
+from app.errors import InvalidInput, NotFound, ServiceUnavailable
+from app.inference.dataplane import DataPlane
+from app.inference.serving.resolver import Resolved
+from app.streams.state import StreamRecord, StreamStore
+from app.streams.stepper import StepModel, StepModels
+
+MAX_ROWS_PER_CALL = 10_000
+"""Observations in one create or observe call."""
+MAX_ATTEMPTS = 20
+"""Compare-and-set rounds before an observe gives up (only other replicas can make it lose)."""
+STREAM_ID_PATTERN = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,199}$"
+
+
+class StreamNotFound(NotFound):
+    pass
+
+
+@dataclass(frozen=True)
+class Observed:
+    """A stream after a write, and the forecast from its updated state (None before any
+    observation)."""
+
+    record: StreamRecord
+    resolved: Resolved
+    forecast: np.ndarray | None = None
+    """[horizon, n_targets]"""
+    quantiles: np.ndarray | None = None
+    """[horizon, n_targets, n_quantiles]"""
+    quantile_levels: tuple[float, ...] = ()
+
+
+def to_rows(values: Any, n_features: int, field: str | tuple[str | int, ...]) -> np.ndarray:
+    """float32 [rows, n_features] from a request's `[[...], ...]` (or `[...]` when the model reads
+    one feature), or a 422 naming the field."""
+    try:
+        with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused below
+            rows = np.asarray(values, dtype=np.float32)
+    except (ValueError, TypeError):
+        raise InvalidInput(
+            field, "must be rows of numbers, every row the same length (ragged or non-numeric)"
+        ) from None
+    if not rows.size:
+        raise InvalidInput(field, "empty: give at least one observation")
+    if rows.ndim == 1 and n_features == 1:
+        rows = rows[:, None]
+    if rows.ndim != 2 or rows.shape[1] != n_features:
+        got = f"{rows.shape[1]} per row" if rows.ndim == 2 else f"a {rows.ndim}-D array"
+        raise InvalidInput(
+            field, f"expected [rows][{n_features}]: {n_features} features per row, got {got}"
+        )
+    if len(rows) > MAX_ROWS_PER_CALL:
+        raise InvalidInput(
+            field, f"{len(rows)} observations exceed the limit of {MAX_ROWS_PER_CALL} per call"
+        )
+    if not np.isfinite(rows).all():
+        raise InvalidInput(field, "contains NaN, infinity or a value beyond float32 range")
+    return rows
+
+
+class KeyedLocks:
+    """One asyncio lock per key, dropped when nobody holds or waits for it."""
+
+    def __init__(self) -> None:
+        self._locks: dict[str, tuple[asyncio.Lock, int]] = {}
+
+    @asynccontextmanager
+    async def hold(self, key: str) -> AsyncIterator[None]:
+        lock, users = self._locks.get(key, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._locks[key] = (lock, users + 1)
+        try:
+            async with lock:
+                yield
+        finally:
+            lock, users = self._locks[key]
+            if users == 1:
+                del self._locks[key]
+            else:
+                self._locks[key] = (lock, users - 1)
+
+
+class StreamService:
+    def __init__(
+        self, plane: DataPlane, steps: StepModels, store: StreamStore, *, local_lock: bool = True
+    ) -> None:
+        self.plane = plane
+        self.steps = steps
+        self.store = store
+        self.local_lock = local_lock
+        """False leaves serialization to the compare-and-set alone (the benchmark compares)."""
+        self.conflicts = 0
+        """Compare-and-set writes refused so far (each one cost a recompute)."""
+        self._locks = KeyedLocks()
+
+    async def create(
+        self,
+        model: str,
+        version: int | None,
+        alias: str | None,
+        history: Any = None,
+        *,
+        stream_id: str | None = None,
+        field: str | tuple[str | int, ...] = "history",
+    ) -> Observed:
+        """A new stream pinned to the version resolved now; `stream_id` replaces any stream of
+        that id (the OIP sequence extension's sequence_start)."""
+        resolved = await self.plane.resolve(model, version, alias)
+        rows = None
+        if history is not None:
+            rows = to_rows(history, len(resolved.feature_columns), field)
+        step = await self._step_model(resolved)
+        now = time.time()
+        record = StreamRecord(
+            id=stream_id or uuid.uuid4().hex,
+            incarnation=uuid.uuid4().hex[:12],
+            model=resolved.model,
+            version=resolved.version,
+            version_id=resolved.key.id,
+            mode="step" if step else "window",
+            observations=0,
+            sequence=0,
+            state=step.zero_state()
+            if step
+            else np.zeros((0, len(resolved.feature_columns)), np.float32),
+            created_at=now,
+            updated_at=now,
+        )
+        observed = Observed(record, resolved)
+        if rows is not None:  # the warm-up is part of the creation: sequence stays 0
+            observed = await self._advance(record, resolved, step, rows)
+            observed = replace(observed, record=replace(observed.record, sequence=0))
+        await self.store.create(observed.record)
+        return observed
+
+    async def observe(
+        self, stream_id: str, values: Any, field: str | tuple[str | int, ...] = "values"
+    ) -> Observed:
+        """Append observations and forecast from the updated state; retried on a lost race."""
+        if not self.local_lock:
+            return await self._observe(stream_id, values, field)
+        async with self._locks.hold(stream_id):
+            return await self._observe(stream_id, values, field)
+
+    async def _observe(
+        self, stream_id: str, values: Any, field: str | tuple[str | int, ...]
+    ) -> Observed:
+        for _ in range(MAX_ATTEMPTS):
+            record = await self.get(stream_id)
+            resolved = await self.pinned(record)
+            rows = to_rows(values, len(resolved.feature_columns), field)
+            step = await self._step_model(resolved) if record.mode == "step" else None
+            observed = await self._advance(record, resolved, step, rows)
+            written = await self.store.replace(observed.record, record)
+            if written is None:
+                raise self._gone(stream_id)
+            if written:
+                return observed
+            self.conflicts += 1
+        raise ServiceUnavailable(
+            f"stream {stream_id} is being observed by other API replicas at once; retry"
+        )
+
+    async def get(self, stream_id: str) -> StreamRecord:
+        record = await self.store.get(stream_id)
+        if record is None:
+            raise self._gone(stream_id)
+        return record
+
+    async def delete(self, stream_id: str) -> None:
+        if not await self.store.delete(stream_id):
+            raise self._gone(stream_id)
+
+    def expires_at(self, record: StreamRecord) -> float:
+        return record.updated_at + self.store.ttl_seconds
+
+    def _gone(self, stream_id: str) -> StreamNotFound:
+        return StreamNotFound(
+            f"stream {stream_id} has expired (streams idle for {self.store.ttl_seconds:g} s are "
+            "dropped), was deleted, or never existed"
+        )
+
+    async def pinned(self, record: StreamRecord) -> Resolved:
+        """The stream's own version, whatever its aliases point at now."""
+        missing = NotFound(
+            f"stream {record.id} is pinned to {record.model} v{record.version}, which no longer "
+            "exists; create a new stream"
+        )
+        try:
+            resolved = await self.plane.resolve(record.model, record.version, None)
+        except NotFound:
+            raise missing from None
+        if resolved.key.id != record.version_id:  # deleted, and the number given again
+            raise missing
+        return resolved
+
+    async def _step_model(self, resolved: Resolved) -> StepModel | None:
+        step = self.steps.peek(resolved.key.id)
+        if step is False:
+            step = await run_in_threadpool(self.steps.get, resolved)
+        assert step is not True
+        if step is not None and step.batcher.config != resolved.batch_config:
+            step.batcher.config = resolved.batch_config
+        return step
+
+    async def _advance(
+        self, record: StreamRecord, resolved: Resolved, step: StepModel | None, rows: np.ndarray
+    ) -> Observed:
+        if step is not None:
+            result = await step.advance(record.state, rows)
+            state, forecast, quantiles = result.state, result.forecast, result.quantiles
+            levels = tuple(step.quantile_levels)
+        else:
+            state = np.concatenate([record.state, rows])[-resolved.input_length :]
+            served = await self.plane.load(resolved)
+            window = await self.plane.infer(served, state[None])
+            forecast = window.point[0]
+            quantiles = None if window.quantiles is None else window.quantiles[0]
+            levels = served.info.quantiles
+        updated = replace(
+            record,
+            observations=record.observations + len(rows),
+            sequence=record.sequence + 1,
+            state=state,
+            updated_at=time.time(),
+        )
+        return Observed(updated, resolved, forecast, quantiles, levels)

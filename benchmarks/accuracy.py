@@ -1,0 +1,191 @@
+"""Accuracy with the default hyperparameters on the development series (issue 6, item 4).
+
+Goes through seqcast's own training path -- prepare -> build_net -> fit, with the defaults of
+`Hyperparameters`, the gateway's default input_length and validation_fraction -- on the series
+minus its holdout, then forecasts the holdout from the last window before it and scores it with
+devdata.score (MASE scaled by the in-sample seasonal-naive MAE). Several seeds per cell; the
+table shows the median MASE and its range. In-process and single-threaded (the CPU is shared).
+
+    .venv/bin/python benchmarks/accuracy.py --seeds 5
+    .venv/bin/python benchmarks/accuracy.py --seeds 3 --set normalization=global --out global
+    .venv/bin/python benchmarks/accuracy.py --input-length 2h --set hidden_size=32
+
+Writes benchmarks/results/accuracy[-OUT].json.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import statistics
+import time
+from concurrent.futures import ProcessPoolExecutor
+from typing import Any
+
+import numpy as np
+import torch
+from _common import RESULTS_DIR, machine
+from devdata import NAMES, load, score, seasonal_naive_forecast
+
+from app.contract import MAX_LENGTH_FACTOR, split_plan
+from app.training.schemas import Hyperparameters, TrainRequest
+from app.training.service import default_input_length
+from workers.training.data import prepare
+from workers.training.loop import fit, seed_everything
+from workers.training.nets import build_net, net_config
+
+TARGETS = {"airpassengers": 0.7, "sunspots": None}  # None: below seasonal naive
+VALIDATION_FRACTION = TrainRequest.model_fields["validation_fraction"].default
+
+
+def input_length_for(rule: str, horizon: int, season: int) -> int:
+    """'default' (the gateway's rule), a number, or '<k>h' / '<k>s' (k horizons / seasons)."""
+    if rule == "default":
+        return default_input_length(horizon)
+    if rule.endswith("h"):
+        return round(float(rule[:-1]) * horizon)
+    if rule.endswith("s"):
+        return round(float(rule[:-1]) * season)
+    return int(rule)
+
+
+def run_one(
+    dataset: str, architecture: str, overrides: dict, rule: str, seed: int
+) -> dict[str, Any]:
+    """Train one model on the series minus its holdout; score its holdout forecast."""
+    torch.set_num_threads(1)
+    series = load(dataset)  # type: ignore[arg-type]
+    hp = Hyperparameters(**{**overrides, "seed": seed})
+    train, horizon = series.train, series.holdout
+    input_length = input_length_for(rule, horizon, series.season)
+    plan = split_plan(len(train), input_length, horizon, VALIDATION_FRACTION)
+    max_length = MAX_LENGTH_FACTOR * input_length if hp.window_lengths == "varied" else None
+    data = prepare(
+        train[:, None], ["y"], ["y"], ["y"], plan, torch.device("cpu"), max_length=max_length
+    )
+    seed_everything(hp.seed)
+    net = build_net(net_config(architecture, hp, data, horizon=horizon))
+    start = time.perf_counter()
+    result = fit(
+        net,
+        data,
+        epochs=hp.epochs,
+        batch_size=hp.batch_size,
+        learning_rate=hp.learning_rate,
+        early_stopping_patience=hp.early_stopping_patience,
+        seed=hp.seed,
+        gradient_clip=hp.gradient_clip,
+        mixed_precision=hp.mixed_precision,
+    )
+    seconds = time.perf_counter() - start
+    window = torch.tensor(train[-input_length:], dtype=torch.float32)[None, :, None]
+    with torch.no_grad():
+        outputs = net(window)
+    median = outputs[0] if isinstance(outputs, tuple) else outputs
+    forecast = median[0, :, 0].numpy().astype(np.float64)
+    return {
+        "dataset": dataset,
+        "architecture": architecture,
+        "seed": seed,
+        "input_length": input_length,
+        **score(forecast, series.actual, train, series.season),
+        "epochs_run": len(result.history),
+        "best_epoch": result.best_epoch,
+        "seconds": seconds,
+        "windows_per_second": result.windows_per_second,
+    }
+
+
+def summarize(runs: list[dict], dataset: str, architecture: str) -> dict[str, Any]:
+    cell = [r for r in runs if r["dataset"] == dataset and r["architecture"] == architecture]
+    mase = [r["mase"] for r in cell]
+    return {
+        "dataset": dataset,
+        "architecture": architecture,
+        "mase_median": statistics.median(mase),
+        "mase_min": min(mase),
+        "mase_max": max(mase),
+        "smape_median": statistics.median(r["smape"] for r in cell),
+        "mae_median": statistics.median(r["mae"] for r in cell),
+        "epochs_median": statistics.median(r["epochs_run"] for r in cell),
+        "seconds_median": statistics.median(r["seconds"] for r in cell),
+    }
+
+
+def parse_overrides(pairs: list[str]) -> dict[str, Any]:
+    """key=value pairs, values read as JSON when they parse (numbers, null, true), else strings."""
+    overrides = {}
+    for pair in pairs:
+        key, _, value = pair.partition("=")
+        try:
+            overrides[key] = json.loads(value)
+        except json.JSONDecodeError:
+            overrides[key] = value
+    Hyperparameters(**overrides)  # refuse a bad override before any training starts
+    return overrides
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seeds", type=int, default=5)
+    parser.add_argument("--architectures", nargs="+", default=["lstm", "gru"])
+    parser.add_argument("--datasets", nargs="+", default=list(NAMES), choices=NAMES)
+    parser.add_argument("--set", nargs="*", default=[], help="Hyperparameters overrides k=v")
+    parser.add_argument("--input-length", default="default", help="default, N, <k>h or <k>s")
+    parser.add_argument("--jobs", type=int, default=1, help="processes (the CPU is shared)")
+    parser.add_argument("--out", default="", help="suffix of the results file name")
+    args = parser.parse_args()
+    overrides = parse_overrides(args.set)
+
+    tasks = [
+        (dataset, architecture, overrides, args.input_length, seed)
+        for dataset in args.datasets
+        for architecture in args.architectures
+        for seed in range(args.seeds)
+    ]
+    with ProcessPoolExecutor(max_workers=args.jobs) as pool:
+        runs = list(pool.map(run_one, *zip(*tasks, strict=True)))
+
+    baselines = {}
+    for dataset in args.datasets:
+        series = load(dataset)
+        naive = seasonal_naive_forecast(series.train, series.season, series.holdout)
+        baselines[dataset] = score(naive, series.actual, series.train, series.season)
+    cells = [summarize(runs, d, a) for d in args.datasets for a in args.architectures]
+
+    print(f"hyperparameters: {Hyperparameters(**overrides).model_dump()}")
+    print(f"input_length: {args.input_length}; seeds 0..{args.seeds - 1}")
+    print(
+        f"{'dataset':<14} {'arch':<12} {'MASE median':>11} {'range':>15} {'naive':>7} "
+        f"{'sMAPE':>7} {'epochs':>6} {'s/run':>6}"
+    )
+    for cell in cells:
+        naive = baselines[cell["dataset"]]["mase"]
+        print(
+            f"{cell['dataset']:<14} {cell['architecture']:<12} {cell['mase_median']:>11.3f} "
+            f"{cell['mase_min']:>7.3f}-{cell['mase_max']:<7.3f} {naive:>7.3f} "
+            f"{cell['smape_median']:>7.2f} {cell['epochs_median']:>6.0f} "
+            f"{cell['seconds_median']:>6.1f}"
+        )
+    name = f"accuracy-{args.out}.json" if args.out else "accuracy.json"
+    RESULTS_DIR.mkdir(parents=True, exist_ok=True)
+    (RESULTS_DIR / name).write_text(
+        json.dumps(
+            {
+                "machine": machine(),
+                "hyperparameters": Hyperparameters(**overrides).model_dump(),
+                "input_length": args.input_length,
+                "seeds": args.seeds,
+                "seasonal_naive": baselines,
+                "targets": TARGETS,
+                "cells": cells,
+                "runs": runs,
+            },
+            indent=2,
+        )
+    )
+    print(f"wrote {RESULTS_DIR / name}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,508 @@
+"""Training speed (issue 6): seqcast against a plain PyTorch loop and Darts, same data and config.
+
+On each development series (benchmarks/devdata.py: sunspots, airpassengers; the model sees the
+series minus its holdout, forecasts the holdout from the last window before it) every system
+trains an LSTM 2 × 64, batch 32, lr 1e-3, for the same number of epochs without early stopping,
+window = the gateway's default input_length (3 × horizon), horizon = the holdout:
+
+- seqcast: the worker's own code path in-process (prepare -> build_net(net_config) -> fit, the
+  default Hyperparameters otherwise: instance normalization, gradient clipping), with an
+  on_checkpoint that serializes each epoch's checkpoint as the worker does (no store write);
+- seqcast-bare: the same with normalization=global and no gradient clipping (what the plain loop
+  does), to tell the loop's own cost from what the defaults add;
+- service: `seqcast serve` (embedded default) in a temporary folder, over HTTP: wall time from
+  POST /train to a succeeded job with a registered, exported, parity-gated version; the worker's
+  reported windows_per_second; the forecast from POST /predict (onnxruntime);
+- plain: plain_loop.py (the speed limit: tensors of windows, randperm slices, Adam, MSE);
+- darts-rnn, darts-block, plain-darts-venv: darts_runner.py in .venv-darts (darts_env.sh).
+
+Systems run interleaved (their order rotates every repetition) and the tables show medians;
+repetition r uses seed r for every system, so accuracy is reported over several seeds. Every
+system gets the same torch thread count (--threads; the service's worker via OMP_NUM_THREADS).
+windows/s counts training windows per second of training (validation and checkpoints excluded);
+ms/epoch is a whole epoch as each system runs it (seqcast: with its validation pass).
+
+    bash benchmarks/darts_env.sh                       # once: Darts in its own venv
+    .venv/bin/python benchmarks/train_speed.py --repeats 5 --epochs 100
+
+Writes benchmarks/results/train_speed.json (--out) and prints markdown tables.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import httpx
+import onnxruntime
+import torch
+from _common import BENCH_DIR, RESULTS_DIR, ROOT, machine, start_server, stop
+from devdata import NAMES, DevSeries, load, score, seasonal_naive_forecast
+from plain_loop import train_plain
+
+from app.contract import split_plan
+from app.training.schemas import Hyperparameters, TrainRequest
+from app.training.service import default_input_length
+from workers.training.data import prepare
+from workers.training.loop import fit, seed_everything
+from workers.training.nets import build_net, net_config
+
+CONFIG = {"hidden_size": 64, "num_layers": 2, "batch_size": 32, "learning_rate": 1e-3}
+BARE = {"normalization": "global", "gradient_clip": None}
+VALIDATION_FRACTION = TrainRequest.model_fields["validation_fraction"].default
+IN_PROCESS = ("seqcast", "seqcast-bare", "plain")
+DARTS_SYSTEMS = {"darts-rnn": "rnn", "darts-block": "block", "plain-darts-venv": "plain"}
+SYSTEMS = (*IN_PROCESS, "service", *DARTS_SYSTEMS)
+DARTS_PYTHON = ROOT / ".venv-darts" / "bin" / "python"
+CPU = torch.device("cpu")
+
+
+def hyperparameters(epochs: int, seed: int, bare: bool = False) -> Hyperparameters:
+    """The benchmark's configuration; early stopping cannot trigger (patience = epochs)."""
+    extra = BARE if bare else {}
+    return Hyperparameters(
+        **CONFIG, **extra, epochs=epochs, early_stopping_patience=epochs, seed=seed
+    )
+
+
+def run_seqcast(series: DevSeries, hp: Hyperparameters) -> dict[str, Any]:
+    """The worker's training path, timed piece by piece."""
+    train, horizon = series.train, series.holdout
+    input_length = default_input_length(horizon)
+    plan = split_plan(len(train), input_length, horizon, VALIDATION_FRACTION)
+    start = time.perf_counter()
+    data = prepare(train[:, None], ["y"], ["y"], ["y"], plan, CPU)
+    prepare_seconds = time.perf_counter() - start
+    seed_everything(hp.seed)
+    net = build_net(net_config("lstm", hp, data, horizon=horizon))
+    serialize: list[float] = []
+
+    def on_checkpoint(state: dict) -> None:
+        t0 = time.perf_counter()
+        torch.save(state, io.BytesIO())
+        serialize.append(time.perf_counter() - t0)
+
+    start = time.perf_counter()
+    result = fit(
+        net,
+        data,
+        epochs=hp.epochs,
+        batch_size=hp.batch_size,
+        learning_rate=hp.learning_rate,
+        early_stopping_patience=hp.early_stopping_patience,
+        seed=hp.seed,
+        on_checkpoint=on_checkpoint,
+        gradient_clip=hp.gradient_clip,
+        mixed_precision=hp.mixed_precision,
+    )
+    fit_seconds = time.perf_counter() - start
+    windows = data.x_train.shape[0]
+    train_seconds = windows * len(result.history) / result.windows_per_second
+    epochs_seconds = sum(h.seconds for h in result.history)
+    with torch.no_grad():
+        outputs = net(torch.tensor(train[-input_length:], dtype=torch.float32)[None, :, None])
+    median = outputs[0] if isinstance(outputs, tuple) else outputs
+    return {
+        "windows": windows,
+        "epochs": len(result.history),
+        "train_seconds": train_seconds,
+        "epoch_seconds": [h.seconds for h in result.history],
+        "total_seconds": fit_seconds,
+        "forecast": median[0, :, 0].double().numpy().tolist(),
+        "breakdown_seconds": {
+            "prepare": prepare_seconds,
+            "train": train_seconds,
+            "validation": epochs_seconds - train_seconds,
+            "checkpoint_serialize": sum(serialize),
+            "checkpoint_state_and_rest": fit_seconds - epochs_seconds - sum(serialize),
+        },
+    }
+
+
+def run_plain(series: DevSeries, hp: Hyperparameters) -> dict[str, Any]:
+    out = train_plain(
+        series.train,
+        input_length=default_input_length(series.holdout),
+        horizon=series.holdout,
+        epochs=hp.epochs,
+        batch_size=hp.batch_size,
+        learning_rate=hp.learning_rate,
+        seed=hp.seed,
+    )
+    return {**out, "epochs": hp.epochs, "total_seconds": out["train_seconds"]}
+
+
+def run_darts(series: DevSeries, hp: Hyperparameters, threads: int, python: Path) -> dict:
+    """Darts' two LSTM models and the plain loop under .venv-darts, in one child process."""
+    job = {
+        "train": series.train.tolist(),
+        "input_length": default_input_length(series.holdout),
+        "horizon": series.holdout,
+        "epochs": hp.epochs,
+        "batch_size": hp.batch_size,
+        "learning_rate": hp.learning_rate,
+        "seed": hp.seed,
+        "threads": threads,
+        "models": list(DARTS_SYSTEMS.values()),
+    }
+    with tempfile.TemporaryDirectory(prefix="seqcast-darts-") as tmp:  # darts_logs/ lands here
+        proc = subprocess.run(
+            [str(python), str(BENCH_DIR / "darts_runner.py")],
+            input=json.dumps(job),
+            capture_output=True,
+            text=True,
+            cwd=tmp,
+            env={**os.environ, "PYTHONPATH": str(BENCH_DIR)},
+            timeout=3600,
+            check=False,
+        )
+    if proc.returncode != 0:
+        raise SystemExit(f"darts_runner failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    results = {}
+    for system, kind in DARTS_SYSTEMS.items():
+        r = out[kind]
+        total = r.get("fit_seconds", r["train_seconds"])
+        results[system] = {**r, "epochs": len(r["epoch_seconds"]), "total_seconds": total}
+        results[system]["versions"] = out["versions"]
+    return results
+
+
+class Service:
+    """`seqcast serve` on the embedded default in a temporary folder, one dataset per series."""
+
+    def __init__(self, stack: contextlib.ExitStack, threads: int) -> None:
+        tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seqcast-speed-")))
+        os.environ["OMP_NUM_THREADS"] = str(threads)  # inherited by serve's worker
+        self.proc, url = start_server(tmp)
+        stack.callback(stop, self.proc)
+        self.client = stack.enter_context(httpx.Client(base_url=url, timeout=120))
+        self.datasets: dict[str, str] = {}
+
+    def run(self, series: DevSeries, hp: Hyperparameters) -> dict[str, Any]:
+        if series.name not in self.datasets:
+            body = {"name": f"speed-{series.name}", "columns": {"y": series.train.tolist()}}
+            created = self.client.post("/datasets", json=body).raise_for_status().json()
+            self.datasets[series.name] = created["id"]
+        input_length = default_input_length(series.holdout)
+        name = f"speed-{series.name}-lstm"
+        body = {
+            "model_name": name,
+            "architecture": "lstm",
+            "dataset_id": self.datasets[series.name],
+            "target_columns": ["y"],
+            "input_length": input_length,
+            "horizon": series.holdout,
+            "season_length": series.season,
+            "hyperparameters": hp.model_dump(),
+        }
+        start = time.perf_counter()
+        job = self.client.post("/train", json=body).raise_for_status().json()
+        while job["status"] in ("queued", "running"):
+            time.sleep(0.1)
+            job = self.client.get(f"/jobs/{job['id']}").raise_for_status().json()
+        wall = time.perf_counter() - start
+        if job["status"] != "succeeded":
+            raise SystemExit(f"service: job {job['status']}: {job['error']}")
+        number = job["model_version"]["version"]
+        version = self.client.get(f"/models/{name}/versions/{number}").raise_for_status().json()
+        window = series.train[-input_length:].tolist()
+        body = {"model": name, "version": number, "inputs": [window]}
+        predicted = self.client.post("/predict", json=body).raise_for_status().json()
+        wps = version["metrics"]["windows_per_second"]
+        epoch_seconds = [h["seconds"] for h in job["history"]]
+        plan = split_plan(len(series.train), input_length, series.holdout, VALIDATION_FRACTION)
+        windows = plan.n_train_windows
+        timings = job["timings"]
+        return {
+            "windows": windows,
+            "epochs": job["progress"]["epoch"],
+            "train_seconds": windows * len(epoch_seconds) / wps,
+            "epoch_seconds": epoch_seconds,
+            "total_seconds": wall,
+            "worker_windows_per_second": wps,
+            "timings": timings,
+            "callbacks_seconds": timings["training"] - sum(epoch_seconds),
+            "parity_error": version["parity_error"],
+            "forecast": [step[0] for step in predicted["predictions"][0]],
+        }
+
+
+def runs_for(
+    systems: list[str],
+    series: DevSeries,
+    hp: Hyperparameters,
+    args: argparse.Namespace,
+    service: Service | None,
+) -> dict[str, Callable[[], dict]]:
+    """One callable per system, each training once on `series` with `hp`."""
+    bare = hp.model_copy(update=BARE)
+    calls: dict[str, Callable[[], dict]] = {
+        "seqcast": lambda: run_seqcast(series, hp),
+        "seqcast-bare": lambda: run_seqcast(series, bare),
+        "plain": lambda: run_plain(series, hp),
+    }
+    if service is not None:
+        calls["service"] = lambda: service.run(series, hp)
+    if any(s in DARTS_SYSTEMS for s in systems):
+        calls["darts"] = lambda: run_darts(series, hp, args.threads, args.darts_python)
+    return {k: v for k, v in calls.items() if k in systems or k == "darts"}
+
+
+def warm_up(args: argparse.Namespace, service: Service | None) -> None:
+    """One untimed epoch of every in-process system and one service job per series: the first
+    use in a process pays one-off costs (the first torch.optim.Adam imports torch._dynamo, several
+    seconds; the worker's first task) that are not training speed. Darts runs in a fresh process
+    each time, so its start-up lands in its total time, never in its epochs."""
+    hp = hyperparameters(epochs=1, seed=0)
+    for name in args.datasets:
+        calls = runs_for(args.systems, load(name), hp, args, service)
+        for key, call in calls.items():
+            if key != "darts":
+                call()
+
+
+def measure(args: argparse.Namespace, service: Service | None) -> list[dict]:
+    warm_up(args, service)
+    records = []
+    for rep in range(args.repeats):
+        hp = hyperparameters(args.epochs, seed=rep)
+        for name in args.datasets:
+            series = load(name)
+            calls = list(runs_for(args.systems, series, hp, args, service).items())
+            shift = rep % len(calls)  # rotate: no system always runs first or last
+            for key, call in calls[shift:] + calls[:shift]:
+                load_before = os.getloadavg()[0]
+                out = call()
+                results = out if key == "darts" else {key: out}
+                for system, r in results.items():
+                    if system not in args.systems:
+                        continue
+                    r.update(
+                        system=system,
+                        dataset=name,
+                        rep=rep,
+                        seed=rep,
+                        load_before=load_before,
+                        windows_per_second=r["windows"] * r["epochs"] / r["train_seconds"],
+                        epoch_ms=1000 * statistics.median(r["epoch_seconds"]),
+                        **score(r["forecast"], series.actual, series.train, series.season),
+                    )
+                    records.append(r)
+                    print(
+                        f"rep {rep} {name:<13} {system:<16} {r['windows_per_second']:7.0f} win/s"
+                        f" {r['epoch_ms']:8.1f} ms/epoch  MASE {r['mase']:.3f}"
+                        f"  (load {load_before:.1f})",
+                        flush=True,
+                    )
+    return records
+
+
+def summarize(records: list[dict], datasets: list[str], systems: list[str]) -> list[dict]:
+    cells = []
+    for dataset in datasets:
+        for system in systems:
+            cell = [r for r in records if r["dataset"] == dataset and r["system"] == system]
+            if not cell:
+                continue
+
+            def med(key: str, cell: list[dict] = cell) -> float:
+                return statistics.median(r[key] for r in cell)
+
+            cells.append(
+                {
+                    "dataset": dataset,
+                    "system": system,
+                    "runs": len(cell),
+                    "windows": cell[0]["windows"],
+                    "windows_per_second": med("windows_per_second"),
+                    "epoch_ms": med("epoch_ms"),
+                    "epoch_ms_per_1k_windows": med("epoch_ms") * 1000 / cell[0]["windows"],
+                    "total_seconds": med("total_seconds"),
+                    "mae": med("mae"),
+                    "smape": med("smape"),
+                    "mase": med("mase"),
+                    "mase_min": min(r["mase"] for r in cell),
+                    "mase_max": max(r["mase"] for r in cell),
+                }
+            )
+    return cells
+
+
+def targets(cells: list[dict]) -> list[dict]:
+    """The issue's two speed targets, per dataset, from the medians."""
+    by = {(c["dataset"], c["system"]): c for c in cells}
+    rows = []
+    for dataset in {c["dataset"] for c in cells}:
+        for system in ("seqcast", "service"):
+            mine, plain = by.get((dataset, system)), by.get((dataset, "plain"))
+            if mine and plain:
+                key = "windows_per_second"
+                ratio = mine[key] / plain[key]
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "target": f"{system} windows/s >= 0.95 x plain",
+                        "ratio": ratio,
+                        "pass": ratio >= 0.95,
+                    }
+                )
+        for darts in ("darts-rnn", "darts-block"):
+            mine, other = by.get((dataset, "seqcast")), by.get((dataset, darts))
+            if mine and other:
+                key = "epoch_ms_per_1k_windows"
+                ratio = other[key] / mine[key]
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "target": f"seqcast epoch >= 1.5 x faster than {darts}",
+                        "ratio": ratio,
+                        "pass": ratio >= 1.5,
+                    }
+                )
+    return sorted(rows, key=lambda r: (r["dataset"], r["target"]))
+
+
+def breakdown(records: list[dict]) -> list[dict]:
+    """Median per-epoch cost of each part of seqcast's epoch (in-process) and the service's
+    per-epoch callbacks (job-row write + checkpoint to the store)."""
+    rows = []
+    for dataset in sorted({r["dataset"] for r in records}):
+        for system in ("seqcast", "seqcast-bare"):
+            cell = [r for r in records if r["dataset"] == dataset and r["system"] == system]
+            if cell:
+                parts = cell[0]["breakdown_seconds"].keys()
+                rows.append(
+                    {
+                        "dataset": dataset,
+                        "system": system,
+                        **{
+                            p: 1000
+                            * statistics.median(
+                                r["breakdown_seconds"][p] / r["epochs"] for r in cell
+                            )
+                            for p in parts
+                            if p != "prepare"
+                        },
+                    }
+                )
+        cell = [r for r in records if r["dataset"] == dataset and r["system"] == "service"]
+        if cell:
+            rows.append(
+                {
+                    "dataset": dataset,
+                    "system": "service",
+                    "callbacks": 1000
+                    * statistics.median(r["callbacks_seconds"] / r["epochs"] for r in cell),
+                }
+            )
+    return rows
+
+
+def print_tables(result: dict) -> None:
+    print("\n| dataset | system | windows/epoch | ms/epoch | windows/s | total s | runs |")
+    print("|---|---|---|---|---|---|---|")
+    for c in result["cells"]:
+        print(
+            f"| {c['dataset']} | {c['system']} | {c['windows']} | {c['epoch_ms']:.1f} "
+            f"| {c['windows_per_second']:,.0f} | {c['total_seconds']:.1f} | {c['runs']} |"
+        )
+    print("\n| dataset | target | ratio | |\n|---|---|---|---|")
+    for t in result["targets"]:
+        print(
+            f"| {t['dataset']} | {t['target']} | {t['ratio']:.2f} | "
+            f"{'PASS' if t['pass'] else 'FAIL'} |"
+        )
+    print("\n| dataset | system | MAE | sMAPE % | MASE (median) | MASE range | seeds |")
+    print("|---|---|---|---|---|---|---|")
+    for c in result["cells"]:
+        print(
+            f"| {c['dataset']} | {c['system']} | {c['mae']:.2f} | {c['smape']:.2f} "
+            f"| {c['mase']:.3f} | {c['mase_min']:.3f}-{c['mase_max']:.3f} | {c['runs']} |"
+        )
+    for name, naive in result["seasonal_naive"].items():
+        print(
+            f"| {name} | seasonal naive | {naive['mae']:.2f} | {naive['smape']:.2f} "
+            f"| {naive['mase']:.3f} | | |"
+        )
+    if result["breakdown_ms_per_epoch"]:
+        print("\nper-epoch cost, ms (median over runs):")
+        for row in result["breakdown_ms_per_epoch"]:
+            parts = ", ".join(
+                f"{k} {v:.2f}" for k, v in row.items() if k not in ("dataset", "system")
+            )
+            print(f"- {row['dataset']} {row['system']}: {parts}")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeats", type=int, default=5)
+    parser.add_argument("--epochs", type=int, default=100)
+    parser.add_argument("--threads", type=int, default=2, help="torch threads, every system")
+    parser.add_argument("--datasets", nargs="+", default=list(NAMES), choices=NAMES)
+    parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
+    parser.add_argument("--darts-python", type=Path, default=DARTS_PYTHON)
+    parser.add_argument("--out", type=Path, default=RESULTS_DIR / "train_speed.json")
+    args = parser.parse_args()
+    if any(s in DARTS_SYSTEMS for s in args.systems) and not args.darts_python.exists():
+        print(f"{args.darts_python} missing (bash benchmarks/darts_env.sh): Darts skipped")
+        args.systems = [s for s in args.systems if s not in DARTS_SYSTEMS]
+    torch.set_num_threads(args.threads)
+
+    started = time.strftime("%Y-%m-%d %H:%M")
+    load_start = os.getloadavg()
+    with contextlib.ExitStack() as stack:
+        service = Service(stack, args.threads) if "service" in args.systems else None
+        records = measure(args, service)
+    naive = {}
+    for name in args.datasets:
+        series = load(name)
+        forecast = seasonal_naive_forecast(series.train, series.season, series.holdout)
+        naive[name] = score(forecast, series.actual, series.train, series.season)
+    cells = summarize(records, args.datasets, args.systems)
+    darts_versions = next((r["versions"] for r in records if "versions" in r), None)
+    result = {
+        "machine": machine(),
+        "started": started,
+        "load_average_at_start": load_start,
+        "load_average_at_end": os.getloadavg(),
+        "versions": {
+            "torch": torch.__version__,
+            "onnxruntime": onnxruntime.__version__,
+            "darts_venv": darts_versions,
+        },
+        "config": {
+            **CONFIG,
+            "architecture": "lstm",
+            "epochs": args.epochs,
+            "repeats": args.repeats,
+            "threads": args.threads,
+            "input_length": "3 x horizon (the gateway's default)",
+            "horizon": "the holdout",
+            "validation_fraction (seqcast)": VALIDATION_FRACTION,
+        },
+        "seasonal_naive": naive,
+        "cells": cells,
+        "targets": targets(cells),
+        "breakdown_ms_per_epoch": breakdown(records),
+        "runs": records,
+    }
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(result, indent=2) + "\n")
+    print_tables(result)
+    print(f"\nwrote {args.out}", file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

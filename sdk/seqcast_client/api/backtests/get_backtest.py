@@ -1,0 +1,161 @@
+from http import HTTPStatus
+from typing import Any
+from urllib.parse import quote
+
+import httpx
+
+from ... import errors
+from ...client import AuthenticatedClient, Client
+from ...models.backtest_read import BacktestRead
+from ...models.http_validation_error import HTTPValidationError
+from ...types import Response
+
+
+def _get_kwargs(
+    backtest_id: str,
+) -> dict[str, Any]:
+
+    _kwargs: dict[str, Any] = {
+        "method": "get",
+        "url": "/backtests/{backtest_id}".format(
+            backtest_id=quote(str(backtest_id), safe=""),
+        ),
+    }
+
+    return _kwargs
+
+
+def _parse_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> BacktestRead | HTTPValidationError | None:
+    if response.status_code == 200:
+        response_200 = BacktestRead.from_dict(response.json())
+
+        return response_200
+
+    if response.status_code == 422:
+        response_422 = HTTPValidationError.from_dict(response.json())
+
+        return response_422
+
+    if client.raise_on_unexpected_status:
+        raise errors.UnexpectedStatus(response.status_code, response.content)
+    else:
+        return None
+
+
+def _build_response(
+    *, client: AuthenticatedClient | Client, response: httpx.Response
+) -> Response[BacktestRead | HTTPValidationError]:
+    return Response(
+        status_code=HTTPStatus(response.status_code),
+        content=response.content,
+        headers=response.headers,
+        parsed=_parse_response(client=client, response=response),
+    )
+
+
+def sync_detailed(
+    backtest_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[BacktestRead | HTTPValidationError]:
+    """Get Backtest
+
+    Args:
+        backtest_id (str): A dataset or job id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BacktestRead | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        backtest_id=backtest_id,
+    )
+
+    response = client.get_httpx_client().request(
+        **kwargs,
+    )
+
+    return _build_response(client=client, response=response)
+
+
+def sync(
+    backtest_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> BacktestRead | HTTPValidationError | None:
+    """Get Backtest
+
+    Args:
+        backtest_id (str): A dataset or job id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BacktestRead | HTTPValidationError
+    """
+
+    return sync_detailed(
+        backtest_id=backtest_id,
+        client=client,
+    ).parsed
+
+
+async def asyncio_detailed(
+    backtest_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> Response[BacktestRead | HTTPValidationError]:
+    """Get Backtest
+
+    Args:
+        backtest_id (str): A dataset or job id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        Response[BacktestRead | HTTPValidationError]
+    """
+
+    kwargs = _get_kwargs(
+        backtest_id=backtest_id,
+    )
+
+    response = await client.get_async_httpx_client().request(**kwargs)
+
+    return _build_response(client=client, response=response)
+
+
+async def asyncio(
+    backtest_id: str,
+    *,
+    client: AuthenticatedClient,
+) -> BacktestRead | HTTPValidationError | None:
+    """Get Backtest
+
+    Args:
+        backtest_id (str): A dataset or job id.
+
+    Raises:
+        errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
+        httpx.TimeoutException: If the request takes longer than Client.timeout.
+
+    Returns:
+        BacktestRead | HTTPValidationError
+    """
+
+    return (
+        await asyncio_detailed(
+            backtest_id=backtest_id,
+            client=client,
+        )
+    ).parsed

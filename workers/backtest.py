@@ -1,0 +1,192 @@
+"""One backtest: run a version's ONNX artifact (what /predict serves, no retraining) at rolling
+origins over its dataset and score it against the seasonal-naive baseline.
+
+No torch here: the artifact runs in onnxruntime. The row is the source of truth: the task
+re-reads it, leaves a finished one alone, and writes every result in one commit at the end, so a
+redelivered task (its worker died) simply evaluates again and overwrites nothing half-written.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import time
+from collections.abc import Callable
+from functools import cache
+
+import numpy as np
+import onnxruntime as ort
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.artifacts import ArtifactStore, make_store
+from app.backtests import service as backtests
+from app.backtests.plan import FoldPlan
+from app.config import Settings
+from app.contract import Manifest, Segment, manifest_uri_for, segment_plans, sha256_bytes
+from app.datasets import service as datasets
+from app.datasets.storage import SeriesTable
+from app.db import make_engine, make_sessionmaker, utcnow
+from app.logs import job_context
+from app.models import Backtest, JobStatus, ModelVersion, TrainingJob
+from workers.training.metrics import mase_scale, scaled_metrics, seasonal_naive
+
+log = logging.getLogger("seqcast.worker")
+
+HOST = socket.gethostname()
+RUN_BATCH = 4096
+"""Windows per onnxruntime run: bounds memory for datasets with many series."""
+
+
+@cache
+def _sessions(database_url: str) -> sessionmaker[Session]:
+    """One engine per worker process (created after the fork, never inherited)."""
+    return make_sessionmaker(make_engine(database_url))
+
+
+def run_backtest_job(backtest_id: str, settings: Settings) -> None:
+    with job_context(backtest_id), _sessions(settings.database_url)() as session:
+        backtest = session.get(Backtest, backtest_id)
+        if backtest is None:
+            log.error("backtest %s not found; dropping the message", backtest_id)
+            return
+        if backtest.status.terminal:
+            log.info("backtest %s already %s", backtest_id, backtest.status.value)
+            return
+        backtest.status = JobStatus.running
+        backtest.attempts += 1
+        backtest.worker = f"{HOST}:{os.getpid()}"
+        backtest.started_at = backtest.started_at or utcnow()
+        backtest.error = None
+        session.commit()
+        try:
+            fold_metrics, summary = evaluate_version(
+                make_store(settings), session, backtest, settings.ort_intra_op_threads
+            )
+        except Exception as exc:  # recorded on the row: the client reads why it failed
+            log.exception("backtest %s failed", backtest_id)
+            session.rollback()
+            backtest.status = JobStatus.failed
+            backtest.error = f"{type(exc).__name__}: {exc}"
+        else:
+            backtest.status = JobStatus.succeeded
+            backtest.fold_metrics = fold_metrics
+            backtest.metrics = summary
+            backtest.beats_seasonal_naive = summary["beats_seasonal_naive"]
+        backtest.finished_at = utcnow()
+        session.commit()
+
+
+def evaluate_version(
+    store: ArtifactStore, session: Session, backtest: Backtest, threads: int
+) -> tuple[list[dict], dict]:
+    """Load the artifact (sha256-checked) and the data, then evaluate every fold."""
+    started = time.perf_counter()
+    version: ModelVersion = backtest.version
+    onnx_bytes = store.get(version.artifact_uri)
+    if sha256_bytes(onnx_bytes) != version.sha256:
+        raise RuntimeError(
+            f"artifact {version.artifact_uri} does not match the registry's sha256; not run"
+        )
+    manifest = Manifest.from_json(store.get(manifest_uri_for(version.artifact_uri)))
+    table = datasets.load_table(store, datasets.get(session, version.dataset_id))
+    plan = backtests.fold_plan(version, backtest.folds, backtest.stride)
+    job = session.get(TrainingJob, version.job_id)
+    assert job is not None  # a version's job is a foreign key
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    onnx = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
+
+    def predict(windows: np.ndarray) -> np.ndarray:
+        chunks = (windows[i : i + RUN_BATCH] for i in range(0, len(windows), RUN_BATCH))
+        outputs = [onnx.run([manifest.output_name], {manifest.input_name: c})[0] for c in chunks]
+        return np.concatenate(outputs)
+
+    validation_fraction = float(job.spec["validation_fraction"])
+    fold_metrics, summary = rolling_origin(table, manifest, plan, validation_fraction, predict)
+    summary["seconds"] = time.perf_counter() - started
+    return fold_metrics, summary
+
+
+def rolling_origin(
+    table: SeriesTable,
+    manifest: Manifest,
+    plan: FoldPlan,
+    validation_fraction: float,
+    predict: Callable[[np.ndarray], np.ndarray],
+) -> tuple[list[dict], dict]:
+    """Per fold (over every series) and overall metrics of the model and the baseline.
+
+    `predict` maps float32 windows [n, input_length, n_features] to [n, horizon, n_targets].
+    MASE scales each forecast by its series' in-sample seasonal-naive MAE over the rows before
+    its origin: all that a forecaster standing at that origin could have known.
+    """
+    rows = table.series_rows()
+    backtests.check_fits(plan, rows)  # the values, not just the request, must hold every fold
+    features = table.values[:, [table.columns.index(c) for c in manifest.feature_columns]]
+    targets = table.values[:, [table.columns.index(c) for c in manifest.target_columns]]
+    segments = segment_plans(rows, plan.input_length, plan.horizon, validation_fraction)
+
+    windows, actual, naive, scale = [], [], [], []  # series-major, then fold
+    for segment in segments:
+        series = slice(segment.start, segment.start + segment.plan.n_rows)
+        own_features, own_targets = features[series], targets[series]
+        origins = plan.origins(segment.plan.n_rows)
+        windows += [own_features[t - plan.input_length : t] for t in origins]
+        actual += [own_targets[t : t + plan.horizon] for t in origins]
+        naive.append(seasonal_naive(own_targets, origins, plan.horizon, plan.season))
+        scale += [mase_scale(own_targets[:t], plan.season)[None] for t in origins]
+    forecast = predict(np.asarray(windows, dtype=np.float32)).astype(np.float64)
+    if not np.isfinite(forecast).all():
+        raise ValueError("the model produced NaN or infinite forecasts")
+
+    shape = (len(segments), plan.folds, plan.horizon, len(manifest.target_columns))
+    scored = {
+        "model": forecast.reshape(shape),
+        "seasonal_naive": np.concatenate(naive).reshape(shape),
+    }
+    truth = np.asarray(actual).reshape(shape)
+    scales = np.asarray(scale).reshape((*shape[:2], 1, shape[3]))
+
+    def metrics(k: int | slice) -> dict:
+        """Both forecasters on fold k (every fold: a slice), and whether the model wins."""
+        flat = (-1, *shape[2:])
+        found = {
+            name: scaled_metrics(
+                pred[:, k].reshape(flat),
+                truth[:, k].reshape(flat),
+                scales[:, k].reshape(-1, 1, shape[3]),
+            )
+            for name, pred in scored.items()
+        }
+        found["beats_seasonal_naive"] = found["model"]["mase"] < found["seasonal_naive"]["mase"]
+        return found
+
+    fold_metrics = []
+    for k in range(plan.folds):
+        origins = {seg.series_id: plan.origins(seg.plan.n_rows)[k] for seg in segments}
+        fold_metrics.append(
+            {
+                "fold": k + 1,
+                "origins": origins,
+                "origin_timestamps": _timestamps(table, segments, origins),
+                "held_out": all(origins[seg.series_id] >= seg.plan.cut for seg in segments),
+                **metrics(k),
+            }
+        )
+    summary = {
+        **metrics(slice(None)),
+        "folds_won": sum(f["beats_seasonal_naive"] for f in fold_metrics),
+        "season_length": plan.season,
+        "series": len(segments),
+    }
+    return fold_metrics, summary
+
+
+def _timestamps(
+    table: SeriesTable, segments: list[Segment], origins: dict[str, int]
+) -> dict[str, str] | None:
+    if table.timestamps is None:
+        return None
+    return {seg.series_id: table.timestamps[seg.start + origins[seg.series_id]] for seg in segments}
