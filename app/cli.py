@@ -2,8 +2,8 @@
 
 Server: `serve` (migrate, then the API with a worker process), `api`, `worker`, `migrate`.
 Client, over HTTP with the generated SDK (sdk/, package `seqcast_client`): `train`, `jobs`,
-`models`, `predict`. They talk to `--url` (env SEQCAST_URL, default http://127.0.0.1:8000) and send
-`--api-key` (env SEQCAST_API_KEY) when the server requires keys.
+`models`, `backtest`, `predict`. They talk to `--url` (env SEQCAST_URL, default
+http://127.0.0.1:8000) and send `--api-key` (env SEQCAST_API_KEY) when the server requires keys.
 
 Exit codes: 0 done; 1 the server refused (its message is printed), a job failed, or a local file is
 wrong; 2 the server cannot be reached, or the command line is wrong.
@@ -21,7 +21,8 @@ import signal
 import subprocess
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
@@ -263,6 +264,11 @@ class Architecture(StrEnum):
     transformer = "transformer"
 
 
+class Normalization(StrEnum):
+    global_ = "global"
+    instance = "instance"
+
+
 class JobState(StrEnum):
     queued = "queued"
     running = "running"
@@ -272,6 +278,50 @@ class JobState(StrEnum):
 
 
 Hyper = Annotated[int | None, typer.Option(min=1, rich_help_panel="Hyperparameters")]
+VersionOption = Annotated[int | None, typer.Option(min=1, help="A version number.")]
+AliasOption = Annotated[str | None, typer.Option(help="An alias [default: the latest]")]
+PARQUET_MAGIC = b"PAR1"
+
+
+def version_or_alias(version: int | None, alias: str | None) -> None:
+    if version is not None and alias is not None:
+        fail("give --version or --alias, not both", 2)
+
+
+@contextmanager
+def interruptible(what: str, hint: str) -> Iterator[None]:
+    """Ctrl-C while waiting stops the waiting, not the server's work: say so, exit 130."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        typer.echo(f"\nstopped waiting; {what} goes on ({hint})", err=True)
+        raise typer.Exit(130) from None
+
+
+def upload(client: Api, path: Path, series_column: str | None) -> Any:
+    """POST a CSV or Parquet file (told apart by Parquet's magic bytes, as the server does)."""
+    from seqcast_client.api.datasets import create_dataset
+    from seqcast_client.models import DatasetUpload
+    from seqcast_client.types import UNSET, File
+
+    with path.open("rb") as handle:
+        parquet = handle.read(4) == PARQUET_MAGIC
+        handle.seek(0)
+        kind = "application/vnd.apache.parquet" if parquet else "text/csv"
+        body = DatasetUpload(
+            file=File(handle, path.name, kind),
+            series_column=UNSET if series_column is None else series_column,
+        )
+        dataset = client(create_dataset, body=body)
+    shape = f"{dataset.n_rows} rows"
+    if dataset.n_series > 1:
+        shape += f" in {dataset.n_series} series"
+    frequency = unset_to_none(dataset.frequency)
+    typer.echo(
+        f"uploaded {path.name}: dataset {dataset.id} ({shape}; columns "
+        f"{', '.join(dataset.columns)}{f'; frequency {frequency}' if frequency else ''})"
+    )
+    return dataset
 
 
 @app.command(rich_help_panel=CLIENT)
@@ -279,12 +329,24 @@ def train(
     model_name: Annotated[str, typer.Argument(help="Model name; trains a new version if taken.")],
     architecture: Annotated[Architecture, typer.Argument(case_sensitive=False)],
     dataset_id: Annotated[
-        str | None, typer.Argument(help="An uploaded dataset's id; or give --csv.")
+        str | None, typer.Argument(help="An uploaded dataset's id; or give --file.")
     ] = None,
-    csv_file: Annotated[
+    data_file: Annotated[
         Path | None,
         typer.Option(
-            "--csv", exists=True, dir_okay=False, help="Upload this CSV first, then train on it."
+            "--file",
+            "--csv",
+            exists=True,
+            dir_okay=False,
+            help="Upload this CSV or Parquet file first (long format for many series), then "
+            "train on it.",
+        ),
+    ] = None,
+    series_column: Annotated[
+        str | None,
+        typer.Option(
+            help="With --file: the column of series ids [default: unique_id, series_id, series, "
+            "item_id or id]"
         ),
     ] = None,
     horizon: Annotated[int, typer.Option(min=1, help="Steps forecast at once.")] = ...,  # type: ignore[assignment]
@@ -302,6 +364,21 @@ def train(
     ] = None,
     season_length: Annotated[
         int | None, typer.Option(min=1, help="Baseline period [default: detected]")
+    ] = None,
+    quantile: Annotated[
+        list[float] | None,
+        typer.Option(
+            help="Also forecast this quantile level, in (0, 1) (repeat; 0.5 is always added)"
+        ),
+    ] = None,
+    normalization: Annotated[
+        Normalization | None,
+        typer.Option(
+            case_sensitive=False,
+            help="Scale by the training rows' statistics (global) or each window's own "
+            "(instance) [default: the server's]",
+            rich_help_panel="Hyperparameters",
+        ),
     ] = None,
     epochs: Hyper = None,
     hidden_size: Hyper = None,
@@ -327,27 +404,20 @@ def train(
     url: Url = DEFAULT_URL,
     api_key: ApiKey = None,
 ) -> None:
-    """Queue a training job (uploading --csv first); with --wait, follow it to the end.
+    """Queue a training job (uploading --file first); with --wait, follow it to the end.
 
     Unset options keep the server's defaults (see README: /train fields and defaults).
     """
-    from seqcast_client.api.datasets import create_dataset
     from seqcast_client.api.training import train as train_op
-    from seqcast_client.models import DatasetUpload, TrainRequest
-    from seqcast_client.types import File
+    from seqcast_client.models import TrainRequest
 
-    if (dataset_id is None) == (csv_file is None):
-        fail("give exactly one of DATASET_ID or --csv", 2)
+    if (dataset_id is None) == (data_file is None):
+        fail("give exactly one of DATASET_ID or --file", 2)
+    if series_column is not None and data_file is None:
+        fail("--series-column applies to an uploaded --file; DATASET_ID is already split", 2)
     client = Api(url, api_key)
-    if csv_file is not None:
-        with csv_file.open("rb") as handle:
-            upload = DatasetUpload(file=File(handle, csv_file.name, "text/csv"))
-            dataset = client(create_dataset, body=upload)
-        dataset_id = dataset.id
-        typer.echo(
-            f"uploaded {csv_file.name}: dataset {dataset.id} "
-            f"({dataset.n_rows} rows; columns {', '.join(dataset.columns)})"
-        )
+    if data_file is not None:
+        dataset_id = upload(client, data_file, series_column).id
     hyperparameters = {
         "epochs": epochs,
         "hidden_size": hidden_size,
@@ -360,6 +430,7 @@ def train(
         "d_model": d_model,
         "nhead": nhead,
         "dim_feedforward": dim_feedforward,
+        "normalization": normalization.value if normalization else None,
     }
     body = {
         "model_name": model_name,
@@ -371,6 +442,7 @@ def train(
         "feature_columns": feature or None,
         "validation_fraction": validation_fraction,
         "season_length": season_length,
+        "quantiles": quantile or None,
         "hyperparameters": {k: v for k, v in hyperparameters.items() if v is not None},
     }
     request = TrainRequest.from_dict({k: v for k, v in body.items() if v is not None})
@@ -378,11 +450,8 @@ def train(
     typer.echo(f"job {job.id} {job.status}: {job.model_name} ({job.architecture})")
     if not wait:
         return
-    try:
+    with interruptible(f"job {job.id}", "seqcast jobs"):
         job = follow(client, job)
-    except KeyboardInterrupt:
-        typer.echo(f"\nstopped waiting; job {job.id} goes on (seqcast jobs)", err=True)
-        raise typer.Exit(130) from None
     report(client, job)
 
 

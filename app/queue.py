@@ -50,16 +50,17 @@ def make_celery(settings: Settings) -> Celery:
     return celery
 
 
+def enqueue(celery: Celery, settings: Settings, task: str, row_id: str) -> None:
+    """Publish after the row is committed; the task id is the row's id, its only argument."""
+    celery.send_task(task, args=[row_id], task_id=row_id, queue=settings.task_queue)
+
+
 def enqueue_training(celery: Celery, settings: Settings, job_id: str) -> None:
-    """Publish after the job row is committed; the task id is the job id."""
-    celery.send_task(TRAIN_TASK, args=[job_id], task_id=job_id, queue=settings.task_queue)
+    enqueue(celery, settings, TRAIN_TASK, job_id)
 
 
 def enqueue_backtest(celery: Celery, settings: Settings, backtest_id: str) -> None:
-    """Publish after the backtest row is committed; the task id is the backtest id."""
-    celery.send_task(
-        BACKTEST_TASK, args=[backtest_id], task_id=backtest_id, queue=settings.task_queue
-    )
+    enqueue(celery, settings, BACKTEST_TASK, backtest_id)
 
 
 def broker_reachable(celery: Celery, timeout: float) -> str | None:

@@ -28,9 +28,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
-import onnxruntime
 import torch
-from _common import RESULTS_DIR, machine, series
+from _common import RESULTS_DIR, machine
 
 from app.contract import MAX_LENGTH_FACTOR, segment_plans
 from app.training.schemas import Hyperparameters
@@ -42,8 +41,23 @@ INPUT_LENGTH, HORIZON = 24, 12
 TRAIN_ROWS, HELD_OUT_ROWS = 3000, 600
 VALIDATION_FRACTION = 0.2
 HISTORY_FACTORS = (1, 2, 4, 8, 16, 32)
-NOISE_STD = 0.3  # of y1 in benchmarks._common.series: the error floor a perfect model leaves
-COLUMNS = ["y1"]
+NOISE_STD = 0.3
+COLUMNS = ["y"]
+SERIES = {
+    "daily": ("10 + 3 sin(2 pi t / 24) + N(0, 0.3)", 24),
+    "daily+weekly": ("10 + 3 sin(2 pi t / 24) + 2 sin(2 pi t / 168) + N(0, 0.3)", 168),
+}
+"""name -> (formula, season of the seasonal-naive baseline). Hourly-like data: a window of 24
+sees one day; only a longer history shows where in the week it is."""
+
+
+def make_series(name: str, n: int, seed: int = 0) -> np.ndarray:
+    """[n, 1] float64, the formula in SERIES."""
+    t = np.arange(n)
+    y = 10 + 3 * np.sin(2 * np.pi * t / 24) + np.random.default_rng(seed).normal(0, NOISE_STD, n)
+    if name == "daily+weekly":
+        y += 2 * np.sin(2 * np.pi * t / 168)
+    return y[:, None]
 
 
 def train(
@@ -120,7 +134,7 @@ def errors_by_history(net: Forecaster, values: np.ndarray, origins: np.ndarray) 
     return rows
 
 
-def seasonal_naive_mae(values: np.ndarray, origins: np.ndarray, season: int = 24) -> float:
+def seasonal_naive_mae(values: np.ndarray, origins: np.ndarray, season: int) -> float:
     """The baseline the registry reports: repeat the last season."""
     errors = [
         values[t + h] - values[t - season + h % season] for t in origins for h in range(HORIZON)
@@ -129,18 +143,21 @@ def seasonal_naive_mae(values: np.ndarray, origins: np.ndarray, season: int = 24
 
 
 def summarize(runs: list[dict]) -> list[dict]:
-    """Mean over seeds per (architecture, window_lengths, history), with the ratio to history L."""
+    """Mean over seeds per (series, architecture, window_lengths, history), with the ratio of
+    each MAE to the same models' MAE from a history of L."""
     table = []
-    for key in sorted({(r["architecture"], r["window_lengths"]) for r in runs}):
-        group = [r for r in runs if (r["architecture"], r["window_lengths"]) == key]
+    keys = {(r["series"], r["architecture"], r["window_lengths"]) for r in runs}
+    for key in sorted(keys):
+        group = [r for r in runs if (r["series"], r["architecture"], r["window_lengths"]) == key]
         base = np.mean([r["errors"][0]["mae"] for r in group])
         for i, factor in enumerate(HISTORY_FACTORS):
             mae = float(np.mean([r["errors"][i]["mae"] for r in group]))
             rmse = float(np.mean([r["errors"][i]["rmse"] for r in group]))
             table.append(
                 {
-                    "architecture": key[0],
-                    "window_lengths": key[1],
+                    "series": key[0],
+                    "architecture": key[1],
+                    "window_lengths": key[2],
                     "factor": factor,
                     "mae": round(mae, 4),
                     "rmse": round(rmse, 4),
@@ -153,62 +170,69 @@ def summarize(runs: list[dict]) -> list[dict]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--series", nargs="+", default=list(SERIES), choices=list(SERIES))
     parser.add_argument("--architectures", nargs="+", default=["lstm", "gru"])
     parser.add_argument("--seeds", type=int, default=2)
     parser.add_argument("--epochs", type=int, default=Hyperparameters().epochs)
-    parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--threads", type=int, default=1)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "stream_drift.json")
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
 
-    full = np.asarray(series(TRAIN_ROWS + HELD_OUT_ROWS, seed=0)["y1"])[:, None]
-    training = full[:TRAIN_ROWS]
-    origins = np.arange(TRAIN_ROWS, len(full) - HORIZON + 1)
+    origins = np.arange(TRAIN_ROWS, TRAIN_ROWS + HELD_OUT_ROWS - HORIZON + 1)
     assert origins[0] >= max(HISTORY_FACTORS) * INPUT_LENGTH
-    naive = seasonal_naive_mae(full, origins)
-    runs = []
-    for architecture in args.architectures:
-        for window_lengths in ("fixed", "varied"):
-            for seed in range(args.seeds):
-                net, info = train(architecture, window_lengths, seed, training, args.epochs)
-                errors = errors_by_history(net, full, origins)
-                runs.append(
-                    {
-                        "architecture": architecture,
-                        "window_lengths": window_lengths,
-                        "seed": seed,
-                        **info,
-                        "errors": errors,
-                    }
-                )
-                maes = " ".join(f"{e['factor']}L={e['mae']:.3f}" for e in errors)
-                print(
-                    f"{architecture} {window_lengths} seed {seed}: {info['epochs_run']} epochs, "
-                    f"{info['train_seconds']} s; MAE {maes}",
-                    flush=True,
-                )
-    summary = summarize(runs)
+    baselines, runs = {}, []
+    started = time.perf_counter()
+    for name in args.series:
+        full = make_series(name, TRAIN_ROWS + HELD_OUT_ROWS)
+        baselines[name] = {
+            "formula": SERIES[name][0],
+            "seasonal_naive_season": SERIES[name][1],
+            "seasonal_naive_mae": seasonal_naive_mae(full, origins, SERIES[name][1]),
+        }
+        for architecture in args.architectures:
+            for window_lengths in ("fixed", "varied"):
+                for seed in range(args.seeds):
+                    net, info = train(
+                        architecture, window_lengths, seed, full[:TRAIN_ROWS], args.epochs
+                    )
+                    errors = errors_by_history(net, full, origins)
+                    runs.append(
+                        {
+                            "series": name,
+                            "architecture": architecture,
+                            "window_lengths": window_lengths,
+                            "seed": seed,
+                            **info,
+                            "errors": errors,
+                        }
+                    )
+                    maes = " ".join(f"{e['factor']}L={e['mae']:.3f}" for e in errors)
+                    print(
+                        f"{name} {architecture} {window_lengths} seed {seed}: "
+                        f"{info['epochs_run']} epochs, {info['train_seconds']} s; MAE {maes}",
+                        flush=True,
+                    )
     doc = {
         "date": datetime.now(UTC).isoformat(timespec="seconds"),
         "machine": machine(),
         "python": platform.python_version(),
         "torch": torch.__version__,
-        "onnxruntime": onnxruntime.__version__,
         "torch_threads": args.threads,
-        "series": "benchmarks._common.series(y1): 10 + 3 sin(2 pi t / 24) + N(0, 0.3)",
+        "wall_seconds": round(time.perf_counter() - started),
         "input_length": INPUT_LENGTH,
         "horizon": HORIZON,
         "train_rows": TRAIN_ROWS,
         "held_out_origins": len(origins),
         "noise_floor_mae": NOISE_STD * np.sqrt(2 / np.pi),
-        "seasonal_naive_mae": naive,
-        "summary": summary,
+        "series": baselines,
+        "summary": summarize(runs),
         "runs": runs,
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(doc, indent=2) + "\n")
-    print(f"seasonal naive MAE {naive:.3f}, noise floor {doc['noise_floor_mae']:.3f}")
-    for row in summary:
+    print(json.dumps(baselines, indent=2), f"noise floor MAE {doc['noise_floor_mae']:.3f}")
+    for row in doc["summary"]:
         print(row)
 
 

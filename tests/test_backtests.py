@@ -6,8 +6,10 @@ from __future__ import annotations
 
 import time
 import uuid
+from concurrent.futures import ThreadPoolExecutor
 from datetime import date, timedelta
 
+import httpx
 import numpy as np
 import onnxruntime as ort
 import pytest
@@ -138,6 +140,25 @@ def test_idempotency_key_returns_the_first_backtest(client, lstm_version):
     again = client.post("/backtest", json=body, headers=headers)
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
+
+
+def test_concurrent_retries_with_one_key_make_one_backtest(
+    client, live_url, auth_headers, lstm_version
+):
+    """Retries racing the first request: their INSERTs wait on the unique key and then fail at
+    the flush; each must still get the first backtest (202), not a 500."""
+    headers = {**auth_headers, "Idempotency-Key": f"race-{uuid.uuid4()}"}
+    body = {"model": lstm_version["model"], "folds": 1}
+    with (
+        httpx.Client(base_url=live_url, headers=headers, timeout=30) as http,
+        ThreadPoolExecutor(8) as pool,
+    ):
+        answers = list(pool.map(lambda _: http.post("/backtest", json=body), range(8)))
+    assert [a.status_code for a in answers] == [202] * 8, [a.text for a in answers]
+    assert len({a.json()["id"] for a in answers}) == 1
+    assert {a.headers["location"] for a in answers} == {f"/backtests/{answers[0].json()['id']}"}
+    done = wait_for_backtest(client, answers[0].json()["id"])
+    assert done["status"] == "succeeded" and done["attempts"] == 1, done
 
 
 @pytest.mark.parametrize(

@@ -15,6 +15,8 @@ from tritonclient.utils import InferenceServerException
 
 from app.artifacts import make_store
 from app.contract import NORMALIZATIONS, Manifest, manifest_uri_for
+from app.inference.fastpath import FIELDS
+from app.inference.schemas import PredictRequest, PredictResponse, QuantileForecast
 from app.inference.serving.batcher import BatchConfig
 from app.inference.serving.sessions import SessionCache, VersionKey
 from app.registry.schemas import VersionRead, manifest_fields
@@ -95,6 +97,15 @@ def test_quantiles_come_with_the_forecast(client, quantile_model):
     assert (values[..., 0] < values[..., 2]).all(), "an interval of zero width"
     np.testing.assert_allclose(values[..., LEVELS.index(0.5)], point, rtol=1e-6, atol=1e-5)
     assert got["timestamps"] is None  # nothing says when the windows end
+
+
+def test_the_documented_schemas_match_the_fast_path(client, quantile_model):
+    """The ASGI fast path answers /predict; the OpenAPI schemas (and the SDK) must say the same."""
+    assert set(PredictRequest.model_fields) == FIELDS
+    got = _predict(client, inputs=_windows(batch=1), series_id="north")
+    assert set(got) == set(PredictResponse.model_fields)
+    assert set(got["quantiles"]) == set(QuantileForecast.model_fields)
+    PredictResponse.model_validate(got)
 
 
 def test_the_version_read_lists_quantiles_and_the_manifest_fields(quantile_model, pg_settings):

@@ -8,6 +8,7 @@ import time
 import numpy as np
 import pytest
 
+from app.contract import NORMALIZATIONS
 from tests.conftest import seasonal_series, train_and_wait, wait_for_job
 
 
@@ -22,6 +23,13 @@ def test_models_listing(client, trained_lstm):
     assert models[ref["model"]]["latest_version"] == ref["version"]
     one = client.get(f"/models/{ref['model']}").json()
     assert [v["version"] for v in one["versions"]] == [ref["version"]]
+
+
+def test_version_read_of_a_point_version(client, trained_lstm):
+    ref = trained_lstm["model_version"]
+    v = client.get(f"/models/{ref['model']}/versions/{ref['version']}").json()
+    assert v["quantiles"] == [] and v["normalization"] in NORMALIZATIONS
+    assert v["series"] == [] and v["series_count"] == 0 and v["frequency"] is None
 
 
 def test_alias_moves_and_guards_delete(client, trained_lstm):

@@ -79,38 +79,26 @@ def train(client, dataset: dict, name: str, architecture: str, **hyperparameters
     return job["model_version"]
 
 
+LSTM = {"hidden_size": 16, "num_layers": 2, "epochs": 4, "normalization": "global"}
+
+
 @pytest.fixture(scope="module")
 def lstm(client, pg_worker, dataset) -> tuple[str, int]:
     """A 2-layer LSTM with global normalization: it ships a step graph (state [4, 16])."""
-    name = f"streams-lstm-{uuid.uuid4().hex[:6]}"
-    ref = train(
-        client,
-        dataset,
-        name,
-        "lstm",
-        hidden_size=16,
-        num_layers=2,
-        epochs=4,
-        normalization="global",
-    )
+    ref = train(client, dataset, f"streams-lstm-{uuid.uuid4().hex[:6]}", "lstm", seed=1, **LSTM)
     return ref["model"], ref["version"]
 
 
 @pytest.fixture(scope="module")
-def pinned_rnn(client, pg_worker, dataset) -> str:
-    """A model with two versions (different seeds): the alias test moves an alias between them."""
-    name = f"streams-rnn-{uuid.uuid4().hex[:6]}"
-    for seed in (1, 2):
-        train(
-            client, dataset, name, "rnn", hidden_size=8, epochs=3, seed=seed, normalization="global"
-        )
-    return name
+def lstm_v2(client, dataset, lstm) -> int:
+    """A second version of the same model (another seed): the alias test moves between them."""
+    return train(client, dataset, lstm[0], "lstm", seed=2, **LSTM)["version"]
 
 
 @pytest.fixture(scope="module")
 def transformer(client, pg_worker, dataset) -> str:
     name = f"streams-transformer-{uuid.uuid4().hex[:6]}"
-    train(client, dataset, name, "transformer", d_model=16, nhead=2, dim_feedforward=32, epochs=2)
+    train(client, dataset, name, "transformer", d_model=16, nhead=2, dim_feedforward=32, epochs=1)
     return name
 
 
@@ -144,9 +132,10 @@ def test_step_stream_equals_predict_on_the_whole_history(client, lstm, data):
 
 
 def test_stream_reads_and_deletes(client, lstm):
-    name, version = lstm
+    name = lstm[0]
+    latest = max(v["version"] for v in client.get(f"/models/{name}").json()["versions"])
     stream = create(client, name, history=HISTORY[:5].tolist())
-    assert stream["version"] == version  # "latest" at creation
+    assert stream["version"] == latest  # no version or alias: the latest at creation
     assert stream["feature_columns"] == ["y", "x"] and stream["target_columns"] == ["y"]
     assert len(stream["forecast"]) == 6 and stream["sequence"] == 0
     observe(client, stream["id"], HISTORY[5:7])
@@ -246,18 +235,19 @@ def test_window_mode_runs_the_window_model_on_the_last_input_length_rows(request
     assert_matches(reply["forecast"], predict(client, name, version, HISTORY[9:33]))
 
 
-def test_stream_stays_pinned_when_its_alias_moves(client, pinned_rnn):
+def test_stream_stays_pinned_when_its_alias_moves(client, lstm, lstm_v2):
+    name, v1 = lstm
     alias = "streaming"
-    assert client.put(f"/models/{pinned_rnn}/aliases/{alias}", json={"version": 1}).is_success
-    stream = create(client, pinned_rnn, alias=alias, history=HISTORY[:10].tolist())
-    assert stream["version"] == 1 and stream["mode"] == "step"
-    assert client.put(f"/models/{pinned_rnn}/aliases/{alias}", json={"version": 2}).is_success
+    assert client.put(f"/models/{name}/aliases/{alias}", json={"version": v1}).is_success
+    stream = create(client, name, alias=alias, history=HISTORY[:10].tolist())
+    assert stream["version"] == v1 and stream["mode"] == "step"
+    assert client.put(f"/models/{name}/aliases/{alias}", json={"version": lstm_v2}).is_success
     reply = observe(client, stream["id"], HISTORY[10:12])
-    assert reply["version"] == 1
-    assert_matches(reply["forecast"], predict(client, pinned_rnn, 1, HISTORY[:12]))
-    other = predict(client, pinned_rnn, 2, HISTORY[:12])
+    assert reply["version"] == v1
+    assert_matches(reply["forecast"], predict(client, name, v1, HISTORY[:12]))
+    other = predict(client, name, lstm_v2, HISTORY[:12])
     assert np.max(np.abs(other - np.asarray(reply["forecast"]))) > 1e-3  # v2 really differs
-    assert create(client, pinned_rnn, alias=alias)["version"] == 2  # new streams follow the alias
+    assert create(client, name, alias=alias)["version"] == lstm_v2  # new streams follow it
 
 
 def test_api_restart_loses_nothing(pg_settings, auth_headers, lstm):

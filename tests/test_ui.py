@@ -50,6 +50,7 @@ CHART = "id => { const c = window.seqcastCharts[id]; return {labels: c.labels, d
 
 @pytest.fixture(scope="module")
 def browser() -> Iterator[Browser]:
+    expect.set_options(timeout=30_000)  # on a busy machine, give assertions time to retry
     with sync_playwright() as playwright:
         browser = playwright.chromium.launch(executable_path=str(CHROMIUM), headless=True)
         yield browser
@@ -401,9 +402,14 @@ def test_screenshots(
     page.goto(f"{live_url}/ui/jobs#job={job['id']}")
     chart_data(page, "loss")
     page.screenshot(path=out / "jobs.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 260})
     page.goto(f"{live_url}/ui/models")
     expect(page.locator('#models-table tr[data-model="demand"]')).to_be_visible()
     page.screenshot(path=out / "models.png", full_page=True)
+    page.goto(f"{live_url}/ui/datasets")
+    expect(page.locator(f'#datasets-table tr[data-dataset="{stores["id"]}"]')).to_be_visible()
+    page.screenshot(path=out / "datasets.png", full_page=True)
+    page.set_viewport_size({"width": 1280, "height": 900})
     page.goto(f"{live_url}/ui/models/demand?version={version}")
     chart_data(page, "forecast")
     page.screenshot(path=out / "model.png", full_page=True)

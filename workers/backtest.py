@@ -13,11 +13,10 @@ import os
 import socket
 import time
 from collections.abc import Callable
-from functools import cache
 
 import numpy as np
 import onnxruntime as ort
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.artifacts import ArtifactStore, make_store
 from app.backtests import service as backtests
@@ -26,9 +25,10 @@ from app.config import Settings
 from app.contract import Manifest, Segment, manifest_uri_for, segment_plans, sha256_bytes
 from app.datasets import service as datasets
 from app.datasets.storage import SeriesTable
-from app.db import make_engine, make_sessionmaker, utcnow
+from app.db import utcnow
 from app.logs import job_context
 from app.models import Backtest, JobStatus, ModelVersion, TrainingJob
+from workers.db import worker_sessions
 from workers.training.metrics import mase_scale, scaled_metrics, seasonal_naive
 
 log = logging.getLogger("seqcast.worker")
@@ -38,14 +38,8 @@ RUN_BATCH = 4096
 """Windows per onnxruntime run: bounds memory for datasets with many series."""
 
 
-@cache
-def _sessions(database_url: str) -> sessionmaker[Session]:
-    """One engine per worker process (created after the fork, never inherited)."""
-    return make_sessionmaker(make_engine(database_url))
-
-
 def run_backtest_job(backtest_id: str, settings: Settings) -> None:
-    with job_context(backtest_id), _sessions(settings.database_url)() as session:
+    with job_context(backtest_id), worker_sessions(settings)() as session:
         backtest = session.get(Backtest, backtest_id)
         if backtest is None:
             log.error("backtest %s not found; dropping the message", backtest_id)

@@ -20,7 +20,7 @@ from pathlib import Path
 import torch
 from celery.exceptions import SoftTimeLimitExceeded
 from sqlalchemy.exc import IntegrityError
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.artifacts import ArtifactStore, make_store
 from app.config import Settings
@@ -36,11 +36,12 @@ from app.contract import (
 )
 from app.datasets import service as datasets
 from app.datasets.storage import SeriesTable
-from app.db import make_engine, make_sessionmaker, utcnow
+from app.db import utcnow
 from app.logs import job_context
 from app.models import JobStatus, TrainingJob
 from app.registry import service as registry
 from app.training.schemas import JobSpec
+from workers.db import worker_sessions
 from workers.metrics import (
     EPOCH_SECONDS,
     EXPORT_SECONDS,
@@ -58,20 +59,9 @@ log = logging.getLogger("seqcast.worker")
 
 HOST = socket.gethostname()
 
-_sessionmakers: dict[str, sessionmaker[Session]] = {}
-
 
 class JobCancelled(Exception):
     pass
-
-
-def _sessions(settings: Settings) -> sessionmaker[Session]:
-    """One engine per worker process (created after the fork, never inherited)."""
-    if settings.database_url not in _sessionmakers:
-        _sessionmakers[settings.database_url] = make_sessionmaker(
-            make_engine(settings.database_url)
-        )
-    return _sessionmakers[settings.database_url]
 
 
 def pick_device(preference: str) -> torch.device:
@@ -88,7 +78,7 @@ def run_job(job_id: str, settings: Settings) -> None:
 
 
 def _run_job(job_id: str, settings: Settings) -> None:
-    Session_ = _sessions(settings)
+    Session_ = worker_sessions(settings)
     with Session_() as session:
         job = session.get(TrainingJob, job_id)
         if job is None:

@@ -2,18 +2,17 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import require
 from app.auth.service import Scope
 from app.backtests import service
 from app.backtests.schemas import BacktestRead, BacktestRequest
-from app.db import SessionDep, utcnow
+from app.db import SessionDep
 from app.deps import CeleryDep, SettingsDep
-from app.errors import ServiceUnavailable
+from app.jobs import BROKER_DOWN, idempotency_key_header, submit_once
 from app.names import MAX_OFFSET, ModelName, RecordId, VersionNumber
-from app.queue import enqueue_backtest
+from app.queue import BACKTEST_TASK
 
 router = APIRouter(tags=["backtests"])
 
@@ -29,7 +28,7 @@ router = APIRouter(tags=["backtests"])
     "series, `folds` forecast origins `stride` rows apart, the last one `horizon` rows before "
     "the end; per fold MAE, RMSE, sMAPE and MASE of the model and of the seasonal-naive "
     "baseline. A series too short for the folds is a 422 that says how many rows are needed.",
-    responses={503: {"description": "The broker is unreachable; nothing was queued."}},
+    responses=BROKER_DOWN,
 )
 def backtest(
     body: BacktestRequest,
@@ -37,40 +36,21 @@ def backtest(
     session: SessionDep,
     celery: CeleryDep,
     settings: SettingsDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description="Retrying with the same key returns the backtest of the first request.",
-        ),
-    ] = None,
+    idempotency_key: Annotated[str | None, idempotency_key_header("backtest")] = None,
 ) -> BacktestRead:
-    if idempotency_key and (earlier := service.by_idempotency_key(session, idempotency_key)):
-        response.headers["Location"] = f"/backtests/{earlier.id}"
-        return service.to_read(earlier)
-    created = service.create(session, body, idempotency_key=idempotency_key)
-    try:
-        session.commit()  # the task must find its row: publish only after the commit
-    except IntegrityError:  # the same Idempotency-Key, raced by a concurrent retry
-        session.rollback()
-        earlier = service.by_idempotency_key(session, idempotency_key or "")
-        if earlier is None:
-            raise
-        response.headers["Location"] = f"/backtests/{earlier.id}"
-        return service.to_read(earlier)
-    try:
-        enqueue_backtest(celery, settings, created.id)
-    except Exception as exc:
-        service.discard(session, created)
-        session.commit()
-        raise ServiceUnavailable(
-            f"the task broker is unreachable ({type(exc).__name__}); nothing was queued or "
-            "stored, retry later"
-        ) from exc
-    created.published_at = utcnow()
-    session.commit()
-    response.headers["Location"] = f"/backtests/{created.id}"
-    return service.to_read(created)
+    queued = submit_once(
+        session,
+        response,
+        celery,
+        settings,
+        task=BACKTEST_TASK,
+        location="/backtests/{}",
+        idempotency_key=idempotency_key,
+        find=service.by_idempotency_key,
+        create=lambda: service.create(session, body, idempotency_key=idempotency_key),
+        discard=lambda created: service.discard(session, created),
+    )
+    return service.to_read(queued)
 
 
 @router.get(

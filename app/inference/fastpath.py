@@ -31,8 +31,10 @@ from app.names import MAX_VERSION, NAME_PATTERN, NAME_RULE
 FIELDS = {"model", "version", "alias", "inputs", "series_id", "last_timestamp"}
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)
 class PredictCall:
+    """One parsed request (not frozen: a frozen init costs a setattr per field, per request)."""
+
     model: str
     version: int | None
     alias: str | None
@@ -79,14 +81,11 @@ def parse_predict(body: bytes) -> PredictCall:
         raise InvalidInput("alias", "give version or alias, not both")
     if "inputs" not in doc:
         raise InvalidInput("inputs", "required: [batch][length][n_features] numbers")
-    return PredictCall(
-        model,
-        version,
-        alias,
-        doc["inputs"],
-        check_per_window(doc.get("series_id"), "series_id"),
-        check_per_window(doc.get("last_timestamp"), "last_timestamp"),
-    )
+    series_id = last_timestamp = None
+    if "series_id" in doc or "last_timestamp" in doc:
+        series_id = check_per_window(doc.get("series_id"), "series_id")
+        last_timestamp = check_per_window(doc.get("last_timestamp"), "last_timestamp")
+    return PredictCall(model, version, alias, doc["inputs"], series_id, last_timestamp)
 
 
 def to_array(inputs: Any) -> np.ndarray:

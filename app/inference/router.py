@@ -28,7 +28,10 @@ _BODY = {
     openapi_extra=_BODY,
     responses={
         404: {"description": "Unknown model, version or alias."},
-        422: {"description": "Inputs that this version cannot take; the message says why."},
+        422: {
+            "description": "Inputs, series ids or timestamps that this version cannot take; "
+            "the message says why and `loc` names the field."
+        },
         503: {"description": "The model's queue is full; retry after Retry-After seconds."},
     },
 )

@@ -24,7 +24,8 @@ StreamId = Annotated[
 ]
 
 
-def _streams(request: Request) -> StreamService:
+async def _streams(request: Request) -> StreamService:
+    """Async on purpose: FastAPI runs a sync dependency on the thread pool (a hop per call)."""
     return request.app.state.streams
 
 

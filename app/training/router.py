@@ -2,16 +2,15 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Header, Query, Response
-from sqlalchemy.exc import IntegrityError
+from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import require
 from app.auth.service import Scope
-from app.db import SessionDep, utcnow
+from app.db import SessionDep
 from app.deps import CeleryDep, SettingsDep, StoreDep
-from app.errors import ServiceUnavailable
+from app.jobs import BROKER_DOWN, idempotency_key_header, submit_once
 from app.names import MAX_OFFSET, NAME_PATTERN, RecordId
-from app.queue import enqueue_training
+from app.queue import TRAIN_TASK
 from app.training import service
 from app.training.models import JobStatus
 from app.training.schemas import JobRead, TrainRequest
@@ -27,7 +26,7 @@ router = APIRouter()
     dependencies=[require(Scope.train)],
     tags=["training"],
     summary="Queue a training job",
-    responses={503: {"description": "The broker is unreachable; nothing was queued."}},
+    responses=BROKER_DOWN,
 )
 def train(
     body: TrainRequest,
@@ -36,39 +35,25 @@ def train(
     store: StoreDep,
     celery: CeleryDep,
     settings: SettingsDep,
-    idempotency_key: Annotated[
-        str | None,
-        Header(
-            max_length=200,
-            description="Retrying with the same key returns the job of the first request.",
-        ),
-    ] = None,
+    idempotency_key: Annotated[str | None, idempotency_key_header("job")] = None,
 ) -> JobRead:
-    if idempotency_key and (earlier := service.by_idempotency_key(session, idempotency_key)):
-        response.headers["Location"] = f"/jobs/{earlier.id}"
-        return service.to_read(session, earlier)
-    job = service.create_job(session, store, settings, body, idempotency_key=idempotency_key)
-    try:
-        session.commit()  # the task must find its row: publish only after the commit
-    except IntegrityError:  # the same Idempotency-Key, raced by a concurrent retry
-        session.rollback()
-        earlier = service.by_idempotency_key(session, idempotency_key or "")
-        if earlier is None:
-            raise
-        response.headers["Location"] = f"/jobs/{earlier.id}"
-        return service.to_read(session, earlier)
-    try:
-        enqueue_training(celery, settings, job.id)
-    except Exception as exc:
-        service.discard(session, job, with_dataset=body.data is not None)
-        session.commit()
-        raise ServiceUnavailable(
-            f"the task broker is unreachable ({type(exc).__name__}); nothing was queued or "
-            "stored, retry later"
-        ) from exc
-    job.published_at = utcnow()
-    session.commit()
-    response.headers["Location"] = f"/jobs/{job.id}"
+    job = submit_once(
+        session,
+        response,
+        celery,
+        settings,
+        task=TRAIN_TASK,
+        location="/jobs/{}",
+        idempotency_key=idempotency_key,
+        find=service.by_idempotency_key,
+        create=lambda: service.create_job(
+            session, store, settings, body, idempotency_key=idempotency_key
+        ),
+        # an inline `data` made a dataset for this job alone: it goes too
+        discard=lambda created: service.discard(
+            session, created, with_dataset=body.data is not None
+        ),
+    )
     return service.to_read(session, job)
 
 

@@ -11,14 +11,16 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 
 from app.contract import OUTPUT_NAME, QUANTILES_NAME, Manifest
 
 
-@dataclass(frozen=True)
-class Forecast:
+class Forecast(NamedTuple):
+    """One request's outputs (a tuple: built on every request, it must be cheap)."""
+
     point: np.ndarray
     """[batch, horizon, n_targets]: the point forecast (the median when there are quantiles)."""
     quantiles: np.ndarray | None = None

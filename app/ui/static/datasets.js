@@ -3,7 +3,7 @@
 "use strict";
 
 (() => {
-  const { api, chart, datasetValues, el, epochSeconds, linkTo, notice, when } = seqcast;
+  const { api, chart, clearChart, datasetValues, el, epochSeconds, linkTo, notice, when } = seqcast;
   const datasetId = document.body.dataset.dataset;
 
   async function list() {
@@ -69,6 +69,7 @@
     try {
       values = await datasetValues(dataset.id, seriesId);
     } catch (err) {
+      clearChart("dataset");
       note.textContent = `No plot: the dataset's values could not be read (${err.message}).`;
       return;
     }

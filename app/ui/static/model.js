@@ -5,7 +5,8 @@
 "use strict";
 
 (() => {
-  const { api, chart, datasetValues, el, epochSeconds, fmt, linkTo, notice, result, when } = seqcast;
+  const { api, chart, clearChart, datasetValues, el, epochSeconds, fmt, linkTo, notice, result, when } =
+    seqcast;
   const name = document.body.dataset.model;
   const modelPath = `/models/${encodeURIComponent(name)}`;
   const METRICS = ["mae", "rmse", "smape", "mase"];
@@ -144,10 +145,19 @@
     return Math.max(n - Math.max(horizon, rounded), 0);
   }
 
+  let drawing = 0;
+
   async function drawForecast(v) {
+    const token = ++drawing;
     const note = document.getElementById("forecast-note");
+    const fail = (message) => {
+      if (token !== drawing) return;
+      clearChart("forecast");
+      note.textContent = message;
+    };
     const seriesId = seriesSelect.value || null;
     const ti = Number(targetSelect.value || 0);
+    note.textContent = "loading…";
     let values;
     let spec;
     try {
@@ -156,13 +166,13 @@
         api(`/jobs/${encodeURIComponent(v.job_id)}`).then((job) => job.spec),
       ]);
     } catch (err) {
-      note.textContent = `No forecast plot: the dataset's values could not be read (${err.message}).`;
+      fail(`No forecast plot: the dataset's values could not be read (${err.message}).`);
       return;
     }
     const columns = values.columns;
     const missing = v.feature_columns.concat(v.target_columns).filter((c) => !columns[c]);
     if (missing.length) {
-      note.textContent = `No forecast plot: the dataset lacks ${missing.join(", ")}.`;
+      fail(`No forecast plot: the dataset lacks ${missing.join(", ")}.`);
       return;
     }
     const L = v.input_length;
@@ -170,7 +180,7 @@
     const actual = columns[v.target_columns[ti]];
     const n = actual.length;
     if (n < L) {
-      note.textContent = `No forecast plot: ${n} rows, fewer than the input length ${L}.`;
+      fail(`No forecast plot: ${n} rows, fewer than the input length ${L}.`);
       return;
     }
     const features = v.feature_columns.map((c) => columns[c]);
@@ -188,9 +198,10 @@
     try {
       forecast = await api("/predict", { method: "POST", body });
     } catch (err) {
-      note.textContent = `No forecast: ${err.message}`;
+      fail(`No forecast: ${err.message}`);
       return;
     }
+    if (token !== drawing) return;
     const point = forecast.predictions[0].map((step) => step[ti]);
     const total = n + H;
     const blank = () => new Array(total).fill(null);

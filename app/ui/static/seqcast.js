@@ -192,6 +192,13 @@ const seqcast = (() => {
     window.seqcastCharts[id].plot = new uPlot(options, data, container);
   }
 
+  /** Remove a chart whose data could not be read, so no stale plot stays under a new note. */
+  function clearChart(id) {
+    const previous = window.seqcastCharts[id];
+    if (previous && previous.plot) previous.plot.destroy();
+    delete window.seqcastCharts[id];
+  }
+
   window.addEventListener("resize", () => {
     for (const [id, entry] of Object.entries(window.seqcastCharts)) {
       const container = document.getElementById(`chart-${id}`);
@@ -228,7 +235,7 @@ const seqcast = (() => {
 
   initKeyField();
   return {
-    ApiError, api, base, chart, COLORS, datasetValues, describeError, el, epochSeconds, fmt,
+    ApiError, api, base, chart, clearChart, COLORS, datasetValues, describeError, el, epochSeconds, fmt,
     formBody, linkTo, notice, result, when,
   };
 })();

@@ -1,0 +1,91 @@
+"""Queueing a job row and its task exactly once, for every route that starts worker jobs
+(`POST /train`, `POST /backtest`): an Idempotency-Key returns the first request's row, the task
+is published only after the row is committed, and a broker that is down leaves nothing behind."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any, Protocol, TypeVar
+
+from celery import Celery
+from fastapi import Header, Response
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from app.config import Settings
+from app.db import utcnow
+from app.errors import ServiceUnavailable
+from app.queue import enqueue
+
+BROKER_DOWN: dict[int | str, dict[str, Any]] = {
+    503: {"description": "The broker is unreachable; nothing was queued."}
+}
+"""The `responses=` entry of a route that publishes a task."""
+
+
+def idempotency_key_header(what: str) -> Any:
+    """The optional `Idempotency-Key` header of a route that queues a `what`."""
+    return Header(
+        max_length=200,
+        description=f"Retrying with the same key returns the {what} of the first request.",
+    )
+
+
+class QueuedRow(Protocol):
+    """A job-like row: its id is the task id; `published_at` tells the reconciler it was sent."""
+
+    id: str
+    published_at: datetime | None
+
+
+Row = TypeVar("Row", bound=QueuedRow)
+
+
+def submit_once(
+    session: Session,
+    response: Response,
+    celery: Celery,
+    settings: Settings,
+    *,
+    task: str,
+    location: str,
+    idempotency_key: str | None,
+    find: Callable[[Session, str], Row | None],
+    create: Callable[[], Row],
+    discard: Callable[[Row], None],
+) -> Row:
+    """Create (via `create`, which flushes), commit, publish `task` with the row's id, and set
+    `Location` to `location` formatted with the id.
+
+    A retry with the same key gets the first row back, also when it raced the first request: on
+    PostgreSQL its INSERT waits for the first one's commit and then violates the unique key (at
+    the flush in `create`, or at the commit). When the broker cannot take the message, `discard`
+    undoes the row and the client gets a 503.
+    """
+    if idempotency_key and (earlier := find(session, idempotency_key)):
+        response.headers["Location"] = location.format(earlier.id)
+        return earlier
+    try:
+        row = create()
+        session.commit()  # the task must find its row: publish only after the commit
+    except IntegrityError:  # the same Idempotency-Key, raced by a concurrent retry
+        session.rollback()
+        earlier = find(session, idempotency_key or "")
+        if earlier is None:
+            raise
+        response.headers["Location"] = location.format(earlier.id)
+        return earlier
+    try:
+        enqueue(celery, settings, task, row.id)
+    except Exception as exc:
+        discard(row)
+        session.commit()
+        raise ServiceUnavailable(
+            f"the task broker is unreachable ({type(exc).__name__}); nothing was queued or "
+            "stored, retry later"
+        ) from exc
+    row.published_at = utcnow()
+    session.commit()
+    response.headers["Location"] = location.format(row.id)
+    return row
