@@ -46,6 +46,8 @@ app = typer.Typer(
     no_args_is_help=True,
     add_completion=False,
     pretty_exceptions_enable=False,
+    # Markdown, not Rich markup: Rich would swallow the "[default: ...]" of our help texts.
+    rich_markup_mode="markdown",
 )
 app.add_typer(keys_app, name="keys", rich_help_panel="Admin")
 
@@ -616,9 +618,16 @@ def models(
     typer.echo(table(headers, rows) if rows else "no versions")
 
 
-def read_window(path: Path, features: Sequence[str], last: int | None) -> list[list[float]]:
+def read_window(
+    path: Path,
+    features: Sequence[str],
+    last: int | None,
+    series: str | None = None,
+    series_column: str | None = None,
+) -> list[list[float]]:
     """[length][n_features] from a CSV with a header row; columns picked by name, in the model's
-    feature order (extra columns, e.g. timestamps, are ignored)."""
+    feature order (extra columns, e.g. timestamps, are ignored). A file in long format (a
+    series-id column, found as the server finds it in uploads) gives the rows of `series`."""
     try:
         with path.open(newline="") as handle:
             rows = list(csv.reader(handle))
@@ -635,13 +644,14 @@ def read_window(path: Path, features: Sequence[str], last: int | None) -> list[l
             f"{', '.join(features)}; the file has {', '.join(given) or 'none'}"
         )
     index = [header.index(f) for f in features]
-    data = [r for r in rows[1:] if any(cell.strip() for cell in r)]
+    data = [(line, r) for line, r in enumerate(rows[1:], start=2) if any(c.strip() for c in r)]
+    data = rows_of_series(path, header, data, series, series_column)
     if last is not None:
         data = data[-last:]
     if not data:
         fail(f"{path} has no rows under its header")
     window = []
-    for line, row in enumerate(data, start=2):
+    for line, row in data:
         values = []
         for i, feature in zip(index, features, strict=True):
             try:
@@ -656,6 +666,40 @@ def read_window(path: Path, features: Sequence[str], last: int | None) -> list[l
     return window
 
 
+def rows_of_series(
+    path: Path,
+    header: list[str],
+    data: list[tuple[int, list[str]]],
+    series: str | None,
+    series_column: str | None,
+) -> list[tuple[int, list[str]]]:
+    """The rows of one series: all of them when the file has no series-id column."""
+    from app.datasets.columns import find_series_column, find_timestamp_column
+    from app.errors import InvalidInput
+
+    try:
+        column = find_series_column(header, series_column, find_timestamp_column(header))
+    except InvalidInput as exc:
+        fail(f"{path}: {exc.message}")
+    if column is None:
+        return data
+    ids = list(dict.fromkeys(row[column].strip() if column < len(row) else "" for _, row in data))
+    shown = ", ".join(ids[:5]) + (", ..." if len(ids) > 5 else "")
+    if series is None:
+        if len(ids) > 1:
+            fail(
+                f"{path} holds {len(ids)} series in column {header[column]!r} ({shown}): "
+                "pick one with --series"
+            )
+        return data
+    mine = [
+        (line, row) for line, row in data if column < len(row) and row[column].strip() == series
+    ]
+    if not mine:
+        fail(f"{path} has no rows of series {series!r} in column {header[column]!r} ({shown})")
+    return mine
+
+
 @app.command(rich_help_panel=CLIENT)
 def predict(
     model: Annotated[str, typer.Argument(help="Model name.")],
@@ -668,10 +712,28 @@ def predict(
             "columns, then one row per step, oldest first.",
         ),
     ],
-    version: Annotated[int | None, typer.Option(min=1, help="A version number.")] = None,
-    alias: Annotated[str | None, typer.Option(help="An alias [default: the latest]")] = None,
+    version: VersionOption = None,
+    alias: AliasOption = None,
     last: Annotated[
         int | None, typer.Option(min=1, help="Use only the file's last N rows.")
+    ] = None,
+    series: Annotated[
+        str | None,
+        typer.Option(
+            help="The series the window belongs to (sent as series_id: the forecast is dated "
+            "from its training data's end); in a long-format file, only its rows are read."
+        ),
+    ] = None,
+    series_column: Annotated[
+        str | None,
+        typer.Option(
+            help="The file's column of series ids [default: unique_id, series_id, series, "
+            "item_id or id]"
+        ),
+    ] = None,
+    last_timestamp: Annotated[
+        str | None,
+        typer.Option(help="The window's last timestamp (ISO 8601): date the forecast from it."),
     ] = None,
     out: Annotated[
         Path | None, typer.Option(dir_okay=False, help="Write the forecast CSV here.")
@@ -679,13 +741,14 @@ def predict(
     url: Url = DEFAULT_URL,
     api_key: ApiKey = None,
 ) -> None:
-    """Forecast the steps after a window; prints CSV (step, then one column per target)."""
+    """Forecast the steps after a window; prints CSV: step, its timestamp when the forecast is
+    dated, one column per target, then TARGET_qLEVEL per quantile when the version has them."""
     from seqcast_client.api.inference import predict as predict_op
     from seqcast_client.api.models import get_model, get_model_version
     from seqcast_client.models import PredictRequest
+    from seqcast_client.types import UNSET
 
-    if version is not None and alias is not None:
-        fail("give --version or --alias, not both", 2)
+    version_or_alias(version, alias)
     client = Api(url, api_key)
     if version is None:
         found = client(get_model, model)
@@ -696,10 +759,24 @@ def predict(
         if version is None:
             fail(f"model {model!r} has no versions yet")
     info = client(get_model_version, model, version)
-    inputs = read_window(window, info.feature_columns, last)
+    inputs = read_window(window, info.feature_columns, last, series, series_column)
     # The version resolved above, so the columns read are the ones this version expects.
-    result = client(predict_op, body=PredictRequest(model=model, version=version, inputs=[inputs]))
-    lines = write_forecast(result.target_columns, result.predictions[0])
+    request = PredictRequest(
+        model=model,
+        version=version,
+        inputs=[inputs],
+        series_id=UNSET if series is None else series,
+        last_timestamp=UNSET if last_timestamp is None else last_timestamp,
+    )
+    result = client(predict_op, body=request)
+    quantiles, dated = unset_to_none(result.quantiles), unset_to_none(result.timestamps)
+    lines = write_forecast(
+        result.target_columns,
+        result.predictions[0],
+        timestamps=dated[0] if dated else None,
+        levels=quantiles.levels if quantiles else (),
+        quantiles=quantiles.values[0] if quantiles else None,
+    )
     if out is None:
         typer.echo(lines, nl=False)
         return
@@ -710,10 +787,107 @@ def predict(
     )
 
 
-def write_forecast(targets: Sequence[str], forecast: Sequence[Sequence[float]]) -> str:
-    lines = [",".join(["step", *targets])]
-    lines += [",".join([str(step), *map(repr, row)]) for step, row in enumerate(forecast, 1)]
+def write_forecast(
+    targets: Sequence[str],
+    forecast: Sequence[Sequence[float]],
+    timestamps: Sequence[str] | None = None,
+    levels: Sequence[float] = (),
+    quantiles: Sequence[Sequence[Sequence[float]]] | None = None,
+) -> str:
+    """One window's forecast as CSV; `quantiles` is [horizon][n_targets][n_levels]."""
+    header = ["step", *(["timestamp"] if timestamps else []), *targets]
+    header += [f"{target}_q{level:g}" for target in targets for level in levels]
+    lines = [",".join(header)]
+    for step, row in enumerate(forecast):
+        cells = [str(step + 1), *([timestamps[step]] if timestamps else []), *map(repr, row)]
+        if quantiles is not None:
+            cells += [repr(v) for per_target in quantiles[step] for v in per_target]
+        lines.append(",".join(cells))
     return "\n".join(lines) + "\n"
+
+
+@app.command(rich_help_panel=CLIENT)
+def backtest(
+    model: Annotated[str, typer.Argument(help="Model name.")],
+    version: VersionOption = None,
+    alias: AliasOption = None,
+    folds: Annotated[int, typer.Option(min=1, help="Forecast origins per series.")] = 5,
+    stride: Annotated[
+        int | None, typer.Option(min=1, help="Rows between origins [default: the horizon]")
+    ] = None,
+    wait: Annotated[
+        bool, typer.Option("--wait", help="Wait for the result and print it fold by fold.")
+    ] = False,
+    url: Url = DEFAULT_URL,
+    api_key: ApiKey = None,
+) -> None:
+    """Queue a rolling-origin backtest of a version's ONNX artifact (no retraining): the last
+    FOLDS origins of every series, scored against seasonal naive; with --wait, print the folds."""
+    from rich.console import Console
+    from seqcast_client.api.backtests import backtest as backtest_op
+    from seqcast_client.api.backtests import get_backtest
+    from seqcast_client.models import BacktestRequest
+
+    version_or_alias(version, alias)
+    client = Api(url, api_key)
+    body = {"model": model, "version": version, "alias": alias, "folds": folds, "stride": stride}
+    request = BacktestRequest.from_dict({k: v for k, v in body.items() if v is not None})
+    found = client(backtest_op, body=request)
+    typer.echo(
+        f"backtest {found.id} {found.status}: {found.model} v{found.version}, {found.folds} "
+        f"folds, stride {found.stride}"
+    )
+    if not wait:
+        return
+    with (
+        interruptible(f"backtest {found.id}", f"GET /backtests/{found.id}"),
+        Console(stderr=True).status(f"backtest {found.status}") as shown,
+    ):
+        while str(found.status) not in FINISHED:
+            time.sleep(POLL_SECONDS)
+            found = client(get_backtest, found.id)
+            shown.update(f"backtest {found.status}")
+    print_backtest(found.to_dict())
+
+
+def fold_origin(fold: dict) -> str:
+    """Where a fold's forecasts start: a timestamp (or row) if every series shares it, else the
+    earliest and latest."""
+    points = sorted(set((fold.get("origin_timestamps") or fold["origins"]).values()))
+    return str(points[0]) if len(points) == 1 else f"{points[0]}..{points[-1]}"
+
+
+def print_backtest(found: dict) -> None:
+    """The per-fold table, an `all` row over every fold, and a verdict (exit 1 unless it
+    succeeded)."""
+    if found["status"] != "succeeded":
+        fail(f"backtest {found['id']} {found['status']}: {found.get('error') or ''}")
+    summary = found["metrics"]
+
+    def scores(part: dict) -> list[str]:
+        mine, naive = part["model"], part["seasonal_naive"]
+        return [
+            *(fmt(mine[k]) for k in ("mae", "rmse", "smape", "mase")),
+            fmt(naive["mae"]),
+            fmt(naive["mase"]),
+            fmt(part["beats_seasonal_naive"]),
+        ]
+
+    rows = [
+        [str(f["fold"]), fold_origin(f), fmt(f["held_out"]), *scores(f)]
+        for f in found["fold_metrics"]
+    ]
+    rows.append(["all", "", "", *scores(summary)])
+    headers = ("FOLD", "ORIGIN", "HELD_OUT", "MAE", "RMSE", "SMAPE", "MASE")
+    headers += ("NAIVE_MAE", "NAIVE_MASE", "BEATS_NAIVE")
+    typer.echo(table(headers, rows))
+    verdict = "beats" if summary["beats_seasonal_naive"] else "does not beat"
+    typer.echo(
+        f"{found['model']} v{found['version']} {verdict} seasonal naive (season "
+        f"{summary['season_length']}): MASE {fmt(summary['model']['mase'])} vs "
+        f"{fmt(summary['seasonal_naive']['mase'])}, {summary['folds_won']} of "
+        f"{found['folds']} folds won, {summary['series']} series"
+    )
 
 
 def main(argv: list[str] | None = None) -> None:

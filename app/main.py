@@ -37,6 +37,7 @@ from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
+from app.streams.asgi import ObserveShortcut
 from app.streams.router import router as streams_router
 from app.streams.service import StreamService
 from app.streams.state import make_stream_store
@@ -126,6 +127,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.metrics_registry = metrics.app_registry(app.state, sessions)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
     app.add_middleware(PredictShortcut, api=app)
+    app.add_middleware(ObserveShortcut, api=app)  # POST /streams/{id}/observe, the same way
     app.add_middleware(metrics.RequestTelemetry)  # outermost: 413s get an id and are counted
     install_error_handlers(app)
     for router in (

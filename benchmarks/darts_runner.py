@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 import torch
-from plain_loop import train_plain
+from plain_loop import train_plain, warm_torch
 
 
 def _darts_model(kind: str, job: dict, timer: object) -> object:
@@ -102,6 +102,7 @@ def run(kind: str, job: dict) -> dict:
 def main() -> None:
     job = json.load(sys.stdin)
     torch.set_num_threads(job["threads"])
+    warm_torch()
     import darts
 
     results = {}

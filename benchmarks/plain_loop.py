@@ -27,6 +27,12 @@ class PlainLSTM(nn.Module):
         return self.head(out[:, -1])
 
 
+def warm_torch() -> None:
+    """Pay a process's one-off torch costs before timing anything: the first torch.optim.Adam
+    imports torch._dynamo (seconds), which is start-up, not training speed."""
+    torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
 def windows(z: np.ndarray, input_length: int, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:
     """Every (input, target) pair of the series `z` -> x [n, L, 1], y [n, H], float32."""
     view = np.lib.stride_tricks.sliding_window_view(z, input_length + horizon)

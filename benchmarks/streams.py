@@ -248,10 +248,12 @@ async def contention(data_dir: Path, streams_url: str, n: int = 64) -> list[dict
             await second.observe(stream.record.id, row)
             conflicts = first.conflicts + second.conflicts
             t0 = time.perf_counter()
-            await asyncio.gather(
-                *(services[i % len(services)].observe(stream.record.id, row) for i in range(n))
+            outcomes = await asyncio.gather(
+                *(services[i % len(services)].observe(stream.record.id, row) for i in range(n)),
+                return_exceptions=True,
             )
             wall = time.perf_counter() - t0
+            failed = [o for o in outcomes if isinstance(o, BaseException)]
             final = await first.get(stream.record.id)
             await first.delete(stream.record.id)
             results.append(
@@ -261,7 +263,8 @@ async def contention(data_dir: Path, streams_url: str, n: int = 64) -> list[dict
                     "wall_ms": wall * 1000,
                     "per_observe_us": wall / n * 1e6,
                     "refused_writes": first.conflicts + second.conflicts - conflicts,
-                    "lost": n + 3 - final.observations,
+                    "failed_503": len(failed),
+                    "lost": n - len(failed) + 3 - final.observations,
                 }
             )
             log(f"  {label}: {results[-1]}")

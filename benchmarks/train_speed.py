@@ -5,7 +5,7 @@ series minus its holdout, forecasts the holdout from the last window before it) 
 trains an LSTM 2 × 64, batch 32, lr 1e-3, for the same number of epochs without early stopping,
 window = the gateway's default input_length (3 × horizon), horizon = the holdout:
 
-- seqcast: the worker's own code path in-process (prepare -> build_net(net_config) -> fit, the
+- seqcast: the worker's own code path (prepare -> build_net(net_config) -> fit, the
   default Hyperparameters otherwise: instance normalization, gradient clipping), with an
   on_checkpoint that serializes each epoch's checkpoint as the worker does (no store write);
 - seqcast-bare: the same with normalization=global and no gradient clipping (what the plain loop
@@ -16,6 +16,8 @@ window = the gateway's default input_length (3 × horizon), horizon = the holdou
 - plain: plain_loop.py (the speed limit: tensors of windows, randperm slices, Adam, MSE);
 - darts-rnn, darts-block, plain-darts-venv: darts_runner.py in .venv-darts (darts_env.sh).
 
+Every run but the service's is a fresh process (OMP_NUM_THREADS set from its start, torch's
+one-off start-up paid before timing), so no system runs in a parent that did other work first.
 Systems run interleaved (their order rotates every repetition) and the tables show medians;
 repetition r uses seed r for every system, so accuracy is reported over several seeds. Every
 system gets the same torch thread count (--threads; the service's worker via OMP_NUM_THREADS).
@@ -49,7 +51,7 @@ import onnxruntime
 import torch
 from _common import BENCH_DIR, RESULTS_DIR, ROOT, machine, start_server, stop
 from devdata import NAMES, DevSeries, load, score, seasonal_naive_forecast
-from plain_loop import train_plain
+from plain_loop import train_plain, warm_torch
 
 from app.contract import split_plan
 from app.training.schemas import Hyperparameters, TrainRequest
@@ -163,7 +165,7 @@ def run_darts(series: DevSeries, hp: Hyperparameters, threads: int, python: Path
             capture_output=True,
             text=True,
             cwd=tmp,
-            env={**os.environ, "PYTHONPATH": str(BENCH_DIR)},
+            env={**os.environ, "PYTHONPATH": str(BENCH_DIR), "OMP_NUM_THREADS": str(threads)},
             timeout=3600,
             check=False,
         )
@@ -239,6 +241,32 @@ class Service:
         }
 
 
+def run_child(system: str, series: DevSeries, hp: Hyperparameters, threads: int) -> dict:
+    """One in-process system in a fresh interpreter, started like darts_runner (OMP_NUM_THREADS
+    set from the start): every system then runs in a process of its own, none in a long-lived
+    parent that has done other work."""
+    job = {"system": system, "dataset": series.name, "hp": hp.model_dump(), "threads": threads}
+    proc = subprocess.run(
+        [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(job)],
+        capture_output=True,
+        text=True,
+        env={**os.environ, "OMP_NUM_THREADS": str(threads)},
+        timeout=3600,
+        check=False,
+    )
+    if proc.returncode != 0:
+        raise SystemExit(f"{system} failed ({proc.returncode}):\n{proc.stderr[-3000:]}")
+    return json.loads(proc.stdout.strip().splitlines()[-1])
+
+
+def child(job: dict) -> None:
+    torch.set_num_threads(job["threads"])
+    warm_torch()
+    series, hp = load(job["dataset"]), Hyperparameters(**job["hp"])
+    runners = {"seqcast": run_seqcast, "seqcast-bare": run_seqcast, "plain": run_plain}
+    print(json.dumps(runners[job["system"]](series, hp)))
+
+
 def runs_for(
     systems: list[str],
     series: DevSeries,
@@ -246,35 +274,30 @@ def runs_for(
     args: argparse.Namespace,
     service: Service | None,
 ) -> dict[str, Callable[[], dict]]:
-    """One callable per system, each training once on `series` with `hp`."""
-    bare = hp.model_copy(update=BARE)
+    """One callable per system (Darts: one for its three), each training once on `series`."""
+    variants = {"seqcast": hp, "seqcast-bare": hp.model_copy(update=BARE), "plain": hp}
     calls: dict[str, Callable[[], dict]] = {
-        "seqcast": lambda: run_seqcast(series, hp),
-        "seqcast-bare": lambda: run_seqcast(series, bare),
-        "plain": lambda: run_plain(series, hp),
+        system: (lambda s=system, h=h: run_child(s, series, h, args.threads))
+        for system, h in variants.items()
+        if system in systems
     }
     if service is not None:
         calls["service"] = lambda: service.run(series, hp)
     if any(s in DARTS_SYSTEMS for s in systems):
         calls["darts"] = lambda: run_darts(series, hp, args.threads, args.darts_python)
-    return {k: v for k, v in calls.items() if k in systems or k == "darts"}
+    return calls
 
 
-def warm_up(args: argparse.Namespace, service: Service | None) -> None:
-    """One untimed epoch of every in-process system and one service job per series: the first
-    use in a process pays one-off costs (the first torch.optim.Adam imports torch._dynamo, several
-    seconds; the worker's first task) that are not training speed. Darts runs in a fresh process
-    each time, so its start-up lands in its total time, never in its epochs."""
-    hp = hyperparameters(epochs=1, seed=0)
-    for name in args.datasets:
-        calls = runs_for(args.systems, load(name), hp, args, service)
-        for key, call in calls.items():
-            if key != "darts":
-                call()
+def warm_up(series_names: list[str], service: Service) -> None:
+    """One untimed job per series: the worker's first task pays its process's one-off costs
+    (torch._dynamo's import, several seconds), which are not training speed."""
+    for name in series_names:
+        service.run(load(name), hyperparameters(epochs=1, seed=0))
 
 
 def measure(args: argparse.Namespace, service: Service | None) -> list[dict]:
-    warm_up(args, service)
+    if service is not None:
+        warm_up(args.datasets, service)
     records = []
     for rep in range(args.repeats):
         hp = hyperparameters(args.epochs, seed=rep)
@@ -454,7 +477,10 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
     parser.add_argument("--darts-python", type=Path, default=DARTS_PYTHON)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "train_speed.json")
+    parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: one run, JSON out
     args = parser.parse_args()
+    if args.child:
+        return child(json.loads(args.child))
     if any(s in DARTS_SYSTEMS for s in args.systems) and not args.darts_python.exists():
         print(f"{args.darts_python} missing (bash benchmarks/darts_env.sh): Darts skipped")
         args.systems = [s for s in args.systems if s not in DARTS_SYSTEMS]

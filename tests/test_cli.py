@@ -1,5 +1,6 @@
 """The `seqcast` client commands against the real server over HTTP (train --wait with a real worker,
-jobs, models, predict), their error exit codes, and the CLI's import promise."""
+from a CSV and from a many-series Parquet file with quantiles; jobs, models, predict with
+quantiles and timestamps, backtest --wait), their error exit codes, and the CLI's import promise."""
 
 from __future__ import annotations
 
@@ -9,9 +10,12 @@ import re
 import subprocess
 import sys
 from datetime import date, timedelta
+from pathlib import Path
 
 import httpx
 import numpy as np
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
@@ -62,7 +66,8 @@ def trained(cli, pg_worker, series, tmp_path_factory) -> str:
         "--epochs", "3", "--hidden-size", "8", "--num-layers", "1", "--wait",
     )  # fmt: skip
     assert result.exit_code == 0, result.output
-    assert re.search(r"uploaded series\.csv: dataset \w+ \(200 rows; columns y, x\)", result.output)
+    uploaded = r"uploaded series\.csv: dataset \w+ \(200 rows; columns y, x; frequency D\)"
+    assert re.search(uploaded, result.output)
     assert "3/3" in result.output and "val_loss" in result.output  # the progress bar's last state
     summary = (
         r"job (\w+) succeeded after 3 epochs, val_loss [\d.e-]+: cli-gru v1 \(MASE [\d.e-]+ vs"
@@ -192,5 +197,175 @@ def test_client_commands_never_import_torch_or_workers(live_url, admin_key, trai
 def test_help_lists_server_and_client_commands():
     result = runner.invoke(app, ["--help"], prog_name="seqcast")
     assert result.exit_code == 0
-    for command in ("serve", "api", "worker", "migrate", "train", "jobs", "models", "predict"):
+    commands = ("serve", "api", "worker", "migrate", "train", "jobs", "models", "predict")
+    for command in (*commands, "backtest"):
         assert re.search(rf"^\W*{command}\s", result.stdout, re.MULTILINE), command
+
+
+# --- many series, Parquet, quantiles, timestamps, backtests --------------------------------------
+
+STORES = {"north": 90, "south": 70}
+"""Series id -> rows: daily, both ending on LAST_DAY, so their backtest origins share dates."""
+LAST_DAY = date(2025, 3, 31)
+LEVELS = [0.1, 0.5, 0.9]
+
+
+def store_rows(store: str) -> tuple[list[date], list[float], list[float]]:
+    n = STORES[store]
+    rng = np.random.default_rng(list(STORES).index(store))
+    t = np.arange(n)
+    y = 10 + 3 * np.sin(2 * np.pi * t / 7) + rng.normal(0, 0.2, n)
+    price = 5 + rng.normal(0, 1, n)
+    days = [LAST_DAY - timedelta(days=n - 1 - k) for k in range(n)]
+    return days, y.round(4).tolist(), price.round(4).tolist()
+
+
+@pytest.fixture(scope="module")
+def stores_parquet(tmp_path_factory) -> Path:
+    """Long format, a date-typed `ds` column and a series column the server would not guess."""
+    columns: dict[str, list] = {"store": [], "ds": [], "y": [], "price": []}
+    for store in STORES:
+        days, y, price = store_rows(store)
+        columns["store"] += [store] * len(days)
+        columns["ds"] += days
+        columns["y"] += y
+        columns["price"] += price
+    path = tmp_path_factory.mktemp("cli-series") / "stores.bin"  # Parquet by content, not name
+    pq.write_table(pa.table(columns), path)
+    return path
+
+
+@pytest.fixture(scope="module")
+def trained_stores(cli, http, pg_worker, stores_parquet) -> dict:
+    """`seqcast train --file PARQUET --series-column --quantile --normalization --wait`; the
+    job as the server shows it."""
+    result = cli(
+        "train", "cli-stores", "lstm", "--file", str(stores_parquet), "--series-column", "store",
+        "--horizon", "4", "--input-length", "16", "--season-length", "7", "--target", "y",
+        "--feature", "y", "--feature", "price", "--quantile", "0.9", "--quantile", "0.1",
+        "--normalization", "global", "--epochs", "3", "--hidden-size", "8", "--num-layers", "1",
+        "--wait",
+    )  # fmt: skip
+    assert result.exit_code == 0, result.output
+    uploaded = r"uploaded stores\.bin: dataset \w+ \(160 rows in 2 series; columns y, price; "
+    assert re.search(uploaded + r"frequency D\)", result.stdout), result.stdout
+    match = re.search(r"job (\w+) succeeded after 3 epochs, .*: cli-stores v1 ", result.stdout)
+    assert match, result.output
+    return http.get(f"/jobs/{match[1]}").json()
+
+
+def test_train_sends_quantiles_and_normalization(trained_stores, http):
+    spec = trained_stores["spec"]
+    assert spec["quantiles"] == LEVELS
+    assert spec["hyperparameters"]["normalization"] == "global"
+    dataset = http.get(f"/datasets/{trained_stores['dataset_id']}").json()
+    assert dataset["n_series"] == 2 and [s["id"] for s in dataset["series"]] == list(STORES)
+
+
+def window_file(path: Path) -> Path:
+    """The last 16 rows of both stores in one long-format CSV, stores interleaved."""
+    rows = []
+    for store in STORES:
+        days, y, price = store_rows(store)
+        rows += [(k, store, days[-16 + k], y[-16 + k], price[-16 + k]) for k in range(16)]
+    lines = [f"{d},{p},{store},{y}\n" for _, store, d, y, p in sorted(rows)]
+    path.write_text("date,price,store,y\n" + "".join(lines))
+    return path
+
+
+def test_predict_prints_quantiles_and_timestamps(cli, trained_stores, http, tmp_path):
+    window = window_file(tmp_path / "window.csv")
+    _, y, price = store_rows("south")
+    inputs = np.column_stack([y[-16:], price[-16:]]).tolist()
+    body = {"model": "cli-stores", "inputs": [inputs], "series_id": "south"}
+    expected = http.post("/predict", json=body).json()
+    assert expected["quantiles"] and expected["timestamps"], expected
+
+    printed = cli("predict", "cli-stores", str(window), "--series", "south", "--series-column",
+                  "store")  # fmt: skip
+    assert printed.exit_code == 0, printed.output
+    header, *rows = list(csv.reader(io.StringIO(printed.stdout)))
+    assert header == ["step", "timestamp", "y", "y_q0.1", "y_q0.5", "y_q0.9"]
+    assert [r[1] for r in rows] == expected["timestamps"][0]
+    assert rows[0][1] == (LAST_DAY + timedelta(days=1)).isoformat()
+    got = np.array([[float(v) for v in r[2:]] for r in rows])
+    np.testing.assert_array_equal(got[:, :1], np.asarray(expected["predictions"][0]))
+    np.testing.assert_array_equal(got[:, 1:], np.asarray(expected["quantiles"]["values"][0])[:, 0])
+
+    # --last-timestamp dates the forecast from the given day instead.
+    dated = cli("predict", "cli-stores", str(window), "--series", "south", "--series-column",
+                "store", "--last-timestamp", "2025-06-30")  # fmt: skip
+    assert dated.exit_code == 0, dated.output
+    first = list(csv.reader(io.StringIO(dated.stdout)))[1]
+    assert first[1] == "2025-07-01" and first[2:] == rows[0][2:]
+
+
+def test_predict_refuses_an_ambiguous_long_file(cli, trained_stores, tmp_path):
+    window = window_file(tmp_path / "window.csv")
+    both = cli("predict", "cli-stores", str(window), "--series-column", "store")
+    assert both.exit_code == 1
+    assert "holds 2 series in column 'store' (north, south): pick one with --series" in both.stderr
+    unknown = cli("predict", "cli-stores", str(window), "--series", "east", "--series-column",
+                  "store")  # fmt: skip
+    assert unknown.exit_code == 1 and "no rows of series 'east'" in unknown.stderr
+    wrong = cli("predict", "cli-stores", str(window), "--series-column", "shop")
+    assert wrong.exit_code == 1
+    assert "no column 'shop'; the file has date, price, store, y" in wrong.stderr
+
+
+def test_backtest_wait_prints_every_fold(cli, trained_stores, http):
+    result = cli("backtest", "cli-stores", "--version", "1", "--folds", "3", "--wait")
+    assert result.exit_code == 0, result.output
+    queued = re.match(r"backtest (\w+) (queued|running|succeeded): cli-stores v1, 3 folds, "
+                      r"stride 4\n", result.stdout)  # fmt: skip
+    assert queued, result.stdout
+    done = http.get(f"/backtests/{queued[1]}").json()
+    assert done["status"] == "succeeded", done
+    lines = result.stdout.splitlines()
+    assert lines[1].split() == [
+        "FOLD", "ORIGIN", "HELD_OUT", "MAE", "RMSE", "SMAPE", "MASE", "NAIVE_MAE", "NAIVE_MASE",
+        "BEATS_NAIVE",
+    ]  # fmt: skip
+    rows = [line.split() for line in lines[2:6]]
+
+    def scores(part: dict) -> list[str]:
+        mine, naive = part["model"], part["seasonal_naive"]
+        values = [mine[k] for k in ("mae", "rmse", "smape", "mase")]
+        values += [naive["mae"], naive["mase"]]
+        return [f"{v:.4g}" for v in values] + ["yes" if part["beats_seasonal_naive"] else "no"]
+
+    for row, fold in zip(rows, done["fold_metrics"], strict=False):
+        # both stores end on the same day, so each fold starts on one date for both
+        (origin,) = set(fold["origin_timestamps"].values())
+        held_out = "yes" if fold["held_out"] else "no"
+        assert row == [str(fold["fold"]), origin, held_out, *scores(fold)], result.stdout
+    assert rows[3] == ["all", *scores(done["metrics"])]
+    first_origin = LAST_DAY - timedelta(days=4 + 2 * 4 - 1)
+    assert rows[0][1] == first_origin.isoformat()
+    summary = done["metrics"]
+    verdict = "beats" if summary["beats_seasonal_naive"] else "does not beat"
+    assert lines[6] == (
+        f"cli-stores v1 {verdict} seasonal naive (season 7): MASE "
+        f"{summary['model']['mase']:.4g} vs {summary['seasonal_naive']['mase']:.4g}, "
+        f"{summary['folds_won']} of 3 folds won, 2 series"
+    )
+
+
+def test_backtest_without_wait_and_its_errors(cli, trained):
+    queued = cli("backtest", "cli-gru", "--folds", "1", "--stride", "2")
+    assert queued.exit_code == 0, queued.output
+    assert re.fullmatch(r"backtest \w+ \w+: cli-gru v1, 1 folds, stride 2\n", queued.stdout)
+
+    both = cli("backtest", "cli-gru", "--version", "1", "--alias", "production")
+    assert both.exit_code == 2 and "give --version or --alias, not both" in both.stderr
+    too_many = cli("backtest", "cli-gru", "--folds", "100")
+    assert too_many.exit_code == 1
+    assert too_many.stderr.startswith("error: HTTP 422: folds: 100 folds"), too_many.stderr
+    unknown = cli("backtest", "no-such-model")
+    assert unknown.exit_code == 1 and "no-such-model" in unknown.stderr
+
+
+def test_series_column_needs_a_file(cli):
+    result = cli("train", "cli-x", "lstm", "some-dataset", "--horizon", "2", "--series-column", "s")
+    assert result.exit_code == 2
+    assert "--series-column applies to an uploaded --file" in result.stderr

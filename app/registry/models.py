@@ -5,6 +5,7 @@ from datetime import datetime
 from sqlalchemy import BigInteger, Float, ForeignKey, String, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
+from app.datasets.models import Dataset
 from app.db import Base, utcnow
 
 
@@ -56,6 +57,8 @@ class ModelVersion(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     model: Mapped[Model] = relationship(back_populates="versions")
+    dataset: Mapped[Dataset] = relationship(lazy="joined")
+    """Its training data: the version read takes the frequency and series ids from it."""
 
 
 class ModelAlias(Base):

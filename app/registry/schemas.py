@@ -6,7 +6,6 @@ from typing import Any
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.backtests.schemas import BacktestBrief
-from app.contract import Manifest
 from app.names import MAX_VERSION
 
 SERIES_LISTED = 100
@@ -66,8 +65,8 @@ class VersionRead(BaseModel):
     @classmethod
     def _derived(cls, data: Any) -> Any:
         """Fill what the row keeps elsewhere: the normalization from the hyperparameters
-        (versions from before it was a choice used `global`), and the series ids from a
-        manifest-style {id: last timestamp} map (see `manifest_fields`)."""
+        (versions from before it was a choice used `global`), and the series ids from an
+        {id: last timestamp} map like the manifest's."""
         if not isinstance(data, dict):
             return data
         data = dict(data)
@@ -83,16 +82,6 @@ class VersionRead(BaseModel):
             data["series"] = named[:SERIES_LISTED]
             data["series_count"] = len(named)
         return data
-
-
-def manifest_fields(manifest: Manifest) -> dict[str, Any]:
-    """A version read's fields that only the manifest holds: merge into `VersionRead`'s input."""
-    return {
-        "quantiles": manifest.quantiles,
-        "normalization": manifest.normalization.get("mode"),
-        "frequency": manifest.frequency,
-        "series": manifest.series,
-    }
 
 
 class VersionSummary(BaseModel):

@@ -140,11 +140,15 @@ def check_alias_name(alias: str) -> None:
 
 
 def version_read(version: ModelVersion, aliases: list[str]) -> VersionRead:
+    dataset = version.dataset
     return VersionRead.model_validate(
         {
             **{k: getattr(version, k) for k in VersionRead.model_fields if hasattr(version, k)},
             "model": version.model.name,
             "aliases": aliases,
+            # The manifest's frequency and series come from this same row (workers/runner.py).
+            "frequency": dataset.frequency,
+            "series": {s["id"]: s["last"] for s in dataset.series_summary()},
         }
     )
 

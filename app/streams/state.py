@@ -13,7 +13,7 @@ neither is lost.
 from __future__ import annotations
 
 import time
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import Literal, Protocol
 
 import numpy as np
@@ -63,9 +63,9 @@ class StreamRecord:
         return f"{self.sequence}.{self.incarnation}"
 
     def meta(self) -> bytes:
-        doc = asdict(self)
-        del doc["state"], doc["sequence"], doc["incarnation"]
-        doc["state_shape"] = list(self.state.shape)
+        """Everything but the state and the compare-and-set token, as JSON."""
+        doc = {name: getattr(self, name) for name in META_FIELDS}
+        doc["state_shape"] = self.state.shape
         return orjson.dumps(doc)
 
     def state_bytes(self) -> bytes:
@@ -78,6 +78,11 @@ class StreamRecord:
         shape = tuple(doc.pop("state_shape"))
         array = np.frombuffer(state, dtype="<f4").reshape(shape).astype(np.float32)
         return cls(sequence=int(sequence), incarnation=incarnation, state=array, **doc)
+
+
+META_FIELDS = tuple(
+    f.name for f in fields(StreamRecord) if f.name not in ("state", "sequence", "incarnation")
+)
 
 
 class StreamStore(Protocol):
