@@ -33,6 +33,12 @@ def run_migrations_online() -> None:
     url = _url()
     engine = make_engine(url)
     with engine.connect() as connection:
+        if url.startswith("sqlite"):
+            # Batch mode rebuilds a table by copy-drop-rename; with foreign keys enforced the drop
+            # fails as soon as another table references a row. SQLite ignores this pragma inside
+            # a transaction, hence the commit before the migration's own transaction begins.
+            connection.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            connection.commit()
         context.configure(
             connection=connection,
             target_metadata=target_metadata,

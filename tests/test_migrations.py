@@ -13,7 +13,6 @@ import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.migration import MigrationContext
 from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, MetaData, create_engine, inspect
-from sqlalchemy.exc import IntegrityError
 
 from app.migrate import downgrade, upgrade
 from app.models import Base
@@ -135,17 +134,7 @@ def _read(url: str, query: str) -> list[tuple]:
         engine.dispose()
 
 
-SQLITE_FK_BUG = pytest.mark.xfail(
-    strict=True,
-    raises=IntegrityError,
-    reason="migrations/env.py keeps PRAGMA foreign_keys=ON while 0005's batch mode rebuilds "
-    "`datasets` (copy, DROP, rename): the DROP fails once a job references a dataset, so an "
-    "embedded (SQLite) database with data cannot upgrade; fix: PRAGMA foreign_keys=OFF and a "
-    "commit before Alembic's transaction in run_migrations_online",
-)
-
-
-@pytest.fixture(params=["postgresql", pytest.param("sqlite", marks=SQLITE_FK_BUG)])
+@pytest.fixture(params=["postgresql", "sqlite"])
 def any_db(request, tmp_path) -> str:
     if request.param == "sqlite":
         return f"sqlite:///{tmp_path / 'series.db'}"

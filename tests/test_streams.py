@@ -162,9 +162,12 @@ def test_flat_rows_need_a_single_feature_model(client, lstm):
         ({"values": [[1.0], [1.0, 2.0]]}, "ragged"),
         ({"values": []}, "empty"),
         ({"values": [[1e39, 1.0]]}, "beyond float32"),
-        (b'{"values": [[NaN, 1.0]]}', "finite number"),  # the token many clients write
-        ({"values": [[1.0, 2.0]], "extra": 1}, "Extra inputs"),
-        ({}, "Field required"),
+        (b'{"values": [[NaN, 1.0]]}', "NaN"),  # the token many clients write
+        ({"values": [[1.0, 2.0]], "extra": 1}, "unknown field"),
+        ({}, "required"),
+        ({"values": [["a", 1.0]]}, "numbers"),
+        (b"[1, 2]", "JSON object"),
+        (b"{not json", "not valid JSON"),
     ],
 )
 def test_bad_observations_are_422_naming_the_field(client, lstm, body, fragment):

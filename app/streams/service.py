@@ -18,6 +18,7 @@ replica costs one store round trip (the compare-and-set), not two.
 from __future__ import annotations
 
 import asyncio
+import random
 import time
 import uuid
 from collections import OrderedDict
@@ -37,8 +38,10 @@ from app.streams.stepper import StepModel, StepModels
 
 MAX_ROWS_PER_CALL = 10_000
 """Observations in one create or observe call."""
-MAX_ATTEMPTS = 20
-"""Compare-and-set rounds before an observe gives up (only other replicas can make it lose)."""
+MAX_ATTEMPTS = 32
+"""Compare-and-set rounds before an observe gives up with a 503 (only other replicas can make
+it lose: observes in this process wait for each other on a lock)."""
+BACKOFF_CAP_S = 0.02
 MAX_REMEMBERED = 10_000
 """Streams whose last write this process keeps: their next observe here skips the store read
 (one round trip instead of two); the compare-and-set still refuses it when another replica
@@ -198,6 +201,9 @@ class StreamService:
                 return observed
             self._recent.pop(stream_id, None)  # another replica wrote since: read it back
             self.conflicts += 1
+            # Jittered, growing backoff: replicas that collide on one stream take turns
+            # instead of one starving the other.
+            await asyncio.sleep(random.uniform(0, min(BACKOFF_CAP_S, 0.0005 * 2**attempt)))
         raise ServiceUnavailable(
             f"stream {stream_id} is being observed by other API replicas at once; retry"
         )
