@@ -343,7 +343,12 @@ def test_oip_sequence_extension_drives_the_same_streams(live_url, auth_headers, 
         x = triton.InferInput("inputs", [1, *rows.shape], "FP32")
         x.set_data_from_numpy(rows[None])
         result = triton_client.infer(
-            name, [x], sequence_id=sequence_id, headers=dict(auth_headers), **flags
+            name,
+            [x],
+            model_version=str(version),  # pinned at the start; later requests may leave it out
+            sequence_id=sequence_id,
+            headers=dict(auth_headers),
+            **flags,
         )
         return result.as_numpy("forecast")[0]
 
