@@ -300,8 +300,9 @@ def evaluate(rows: list[dict], compute: dict) -> list[dict]:
 
 def render(rows: list[dict], compute: dict, checks: list[dict], lost: dict) -> str:
     lines = [
-        "| store | c | request | req/s | p50 | p99 | server CPU per request | non-2xx |",
-        "|---|---|---|---|---|---|---|---|",
+        "| store | c | request | req/s | p50 | p99 | server CPU / request | server, other CPU "
+        "| non-2xx |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for r in rows:
         cpu_us = r["server_cpu_cores"] / r["req_per_s"] * 1e6 if r["req_per_s"] else 0
@@ -309,7 +310,7 @@ def render(rows: list[dict], compute: dict, checks: list[dict], lost: dict) -> s
         lines.append(
             f"| {r['server']} | {r['concurrency']} | {name} | {r['req_per_s']:,.0f} | "
             f"{fmt_latency(r['p50_us'])} | {fmt_latency(r['p99_us'])} | {cpu_us:.0f} µs | "
-            f"{r['non_2xx']} |"
+            f"{r['server_cpu_cores']:.2f}, {r['other_cpu_cores']:.2f} cores | {r['non_2xx']} |"
         )
     step, window = compute["step"]["median_us"], compute["window"]["median_us"]
     lines += [

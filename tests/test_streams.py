@@ -320,6 +320,19 @@ def test_concurrent_observes_are_serialized_never_lost(pg_settings, auth_headers
             assert_matches(replies[i]["forecast"], predict(a, name, version, history))
 
 
+def test_memory_store_serves_streams_in_this_process_only(pg_settings, auth_headers, lstm):
+    """The embedded default's store: the same streams API, in one process (lost on restart)."""
+    name, version = lstm
+    local = pg_settings.model_copy(update={"streams_url": "memory://"})
+    with TestClient(create_app(local), headers=auth_headers) as client:
+        stream = create(client, name, version=version, history=HISTORY[:8].tolist())
+        reply = observe(client, stream["id"], HISTORY[8:10])
+        assert reply["mode"] == "step" and reply["observations"] == 10
+        assert_matches(reply["forecast"], predict(client, name, version, HISTORY[:10]))
+    with TestClient(create_app(local), headers=auth_headers) as restarted:
+        assert restarted.get(f"/streams/{stream['id']}").status_code == 404
+
+
 def test_stream_expires_after_its_ttl_and_each_observe_refreshes_it(
     pg_settings, auth_headers, lstm
 ):

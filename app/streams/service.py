@@ -148,6 +148,10 @@ class StreamService:
         if history is not None:
             rows = to_rows(history, len(resolved.feature_columns), field)
         step = await self._step_model(resolved)
+        if step is not None:
+            state = step.zero_state()
+        else:
+            state = np.zeros((0, len(resolved.feature_columns)), np.float32)  # no rows yet
         now = time.time()
         record = StreamRecord(
             id=stream_id or uuid.uuid4().hex,
@@ -158,9 +162,7 @@ class StreamService:
             mode="step" if step else "window",
             observations=0,
             sequence=0,
-            state=step.zero_state()
-            if step
-            else np.zeros((0, len(resolved.feature_columns)), np.float32),
+            state=state,
             created_at=now,
             updated_at=now,
         )
