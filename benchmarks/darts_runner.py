@@ -25,7 +25,7 @@ import time
 
 import numpy as np
 import torch
-from plain_loop import train_plain, warm_torch
+from plain_loop import train_plain, warm_torch, with_usage
 
 
 def _darts_model(kind: str, job: dict, timer: object) -> object:
@@ -109,7 +109,7 @@ def main() -> None:
     # Lightning and Darts print to stdout; only our JSON line may go there.
     with contextlib.redirect_stdout(sys.stderr):
         for kind in job["models"]:
-            results[kind] = run(kind, job)
+            results[kind] = with_usage(lambda kind=kind: run(kind, job))
     versions = {"torch": torch.__version__, "darts": darts.__version__}
     print(json.dumps({"versions": versions, "threads": torch.get_num_threads(), **results}))
 

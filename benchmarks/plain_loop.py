@@ -7,7 +7,9 @@ slices, Adam on MSE, no validation, no callbacks. Only torch and numpy: it also 
 
 from __future__ import annotations
 
+import resource
 import time
+from collections.abc import Callable
 
 import numpy as np
 import torch
@@ -31,6 +33,20 @@ def warm_torch() -> None:
     """Pay a process's one-off torch costs before timing anything: the first torch.optim.Adam
     imports torch._dynamo (seconds), which is start-up, not training speed."""
     torch.optim.Adam([torch.zeros(1, requires_grad=True)])
+
+
+def with_usage(run: Callable[[], dict]) -> dict:
+    """run()'s result plus the CPU seconds and minor page faults the process spent in it: both
+    hold up on a shared machine better than wall time (a fault is a page the allocator had
+    the kernel map and zero, which is where glibc's default malloc loses time with torch)."""
+    before, cpu = resource.getrusage(resource.RUSAGE_SELF), time.process_time()
+    result = run()
+    after = resource.getrusage(resource.RUSAGE_SELF)
+    return {
+        **result,
+        "cpu_seconds": time.process_time() - cpu,
+        "minor_faults": after.ru_minflt - before.ru_minflt,
+    }
 
 
 def windows(z: np.ndarray, input_length: int, horizon: int) -> tuple[torch.Tensor, torch.Tensor]:

@@ -5,12 +5,12 @@ parity gate holds it to the window model within 1e-5), so a stream that has seen
 forecasts like /predict on a window of n. A network trained only on windows of `input_length`
 has never seen its state after longer inputs. This script trains LSTMs and GRUs through the
 worker's own code path (segment_plans -> prepare -> NetConfig -> fit, the product's default
-hyperparameters with global normalization) on a seasonal series, once with
+hyperparameters with global normalization) on two seasonal series (SERIES), once with
 `window_lengths="fixed"` and once with `"varied"` (random lengths up to MAX_LENGTH_FACTOR x
 input_length), and measures forecast error against the true future on held-out rows for
 histories of L, 2L, 4L, 8L (and, beyond the issue's range, 16L and 32L).
 
-    .venv/bin/python benchmarks/stream_drift.py                 # ~10-20 min on 2 busy cores
+    .venv/bin/python benchmarks/stream_drift.py                 # 27 min on 1 busy core
     .venv/bin/python benchmarks/stream_drift.py --seeds 1 --epochs 5 --out /tmp/drift.json
 
 Held-out rows follow the training series (which has its own validation split for early
@@ -149,7 +149,7 @@ def summarize(runs: list[dict]) -> list[dict]:
     keys = {(r["series"], r["architecture"], r["window_lengths"]) for r in runs}
     for key in sorted(keys):
         group = [r for r in runs if (r["series"], r["architecture"], r["window_lengths"]) == key]
-        base = np.mean([r["errors"][0]["mae"] for r in group])
+        base = float(np.mean([r["errors"][0]["mae"] for r in group]))
         for i, factor in enumerate(HISTORY_FACTORS):
             mae = float(np.mean([r["errors"][i]["mae"] for r in group]))
             rmse = float(np.mean([r["errors"][i]["rmse"] for r in group]))
@@ -224,7 +224,7 @@ def main() -> None:
         "horizon": HORIZON,
         "train_rows": TRAIN_ROWS,
         "held_out_origins": len(origins),
-        "noise_floor_mae": NOISE_STD * np.sqrt(2 / np.pi),
+        "noise_floor_mae": float(NOISE_STD * np.sqrt(2 / np.pi)),
         "series": baselines,
         "summary": summarize(runs),
         "runs": runs,

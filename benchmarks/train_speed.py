@@ -51,7 +51,7 @@ import onnxruntime
 import torch
 from _common import BENCH_DIR, RESULTS_DIR, ROOT, machine, start_server, stop
 from devdata import NAMES, DevSeries, load, score, seasonal_naive_forecast
-from plain_loop import train_plain, warm_torch
+from plain_loop import train_plain, warm_torch, with_usage
 
 from app.contract import split_plan
 from app.training.schemas import Hyperparameters, TrainRequest
@@ -165,7 +165,7 @@ def run_darts(series: DevSeries, hp: Hyperparameters, threads: int, python: Path
             capture_output=True,
             text=True,
             cwd=tmp,
-            env={**os.environ, "PYTHONPATH": str(BENCH_DIR), "OMP_NUM_THREADS": str(threads)},
+            env={**os.environ, "PYTHONPATH": str(BENCH_DIR)},
             timeout=3600,
             check=False,
         )
@@ -184,9 +184,8 @@ def run_darts(series: DevSeries, hp: Hyperparameters, threads: int, python: Path
 class Service:
     """`seqcast serve` on the embedded default in a temporary folder, one dataset per series."""
 
-    def __init__(self, stack: contextlib.ExitStack, threads: int) -> None:
+    def __init__(self, stack: contextlib.ExitStack) -> None:
         tmp = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="seqcast-speed-")))
-        os.environ["OMP_NUM_THREADS"] = str(threads)  # inherited by serve's worker
         self.proc, url = start_server(tmp)
         stack.callback(stop, self.proc)
         self.client = stack.enter_context(httpx.Client(base_url=url, timeout=120))
@@ -242,15 +241,14 @@ class Service:
 
 
 def run_child(system: str, series: DevSeries, hp: Hyperparameters, threads: int) -> dict:
-    """One in-process system in a fresh interpreter, started like darts_runner (OMP_NUM_THREADS
-    set from the start): every system then runs in a process of its own, none in a long-lived
+    """One in-process system in a fresh interpreter, started like darts_runner (with main's
+    environment: OMP_NUM_THREADS and --env from the start), so no system runs in a long-lived
     parent that has done other work."""
     job = {"system": system, "dataset": series.name, "hp": hp.model_dump(), "threads": threads}
     proc = subprocess.run(
         [sys.executable, str(Path(__file__).resolve()), "--child", json.dumps(job)],
         capture_output=True,
         text=True,
-        env={**os.environ, "OMP_NUM_THREADS": str(threads)},
         timeout=3600,
         check=False,
     )
@@ -264,7 +262,7 @@ def child(job: dict) -> None:
     warm_torch()
     series, hp = load(job["dataset"]), Hyperparameters(**job["hp"])
     runners = {"seqcast": run_seqcast, "seqcast-bare": run_seqcast, "plain": run_plain}
-    print(json.dumps(runners[job["system"]](series, hp)))
+    print(json.dumps(with_usage(lambda: runners[job["system"]](series, hp))))
 
 
 def runs_for(
@@ -353,6 +351,7 @@ def summarize(records: list[dict], datasets: list[str], systems: list[str]) -> l
                     "epoch_ms": med("epoch_ms"),
                     "epoch_ms_per_1k_windows": med("epoch_ms") * 1000 / cell[0]["windows"],
                     "total_seconds": med("total_seconds"),
+                    **usage(cell),
                     "mae": med("mae"),
                     "smape": med("smape"),
                     "mase": med("mase"),
@@ -361,6 +360,19 @@ def summarize(records: list[dict], datasets: list[str], systems: list[str]) -> l
                 }
             )
     return cells
+
+
+def usage(cell: list[dict]) -> dict[str, float]:
+    """CPU microseconds per training window and minor page faults per epoch (whole run: prepare,
+    validation and checkpoints included), where the process was the system's own."""
+    if "cpu_seconds" not in cell[0]:
+        return {}
+    return {
+        "cpu_us_per_window": statistics.median(
+            1e6 * r["cpu_seconds"] / (r["windows"] * r["epochs"]) for r in cell
+        ),
+        "faults_per_epoch": statistics.median(r["minor_faults"] / r["epochs"] for r in cell),
+    }
 
 
 def targets(cells: list[dict]) -> list[dict]:
@@ -434,12 +446,18 @@ def breakdown(records: list[dict]) -> list[dict]:
 
 
 def print_tables(result: dict) -> None:
-    print("\n| dataset | system | windows/epoch | ms/epoch | windows/s | total s | runs |")
-    print("|---|---|---|---|---|---|---|")
+    print(
+        "\n| dataset | system | windows/epoch | ms/epoch | windows/s | total s "
+        "| CPU µs/window | page faults/epoch | runs |"
+    )
+    print("|---|---|---|---|---|---|---|---|---|")
     for c in result["cells"]:
+        cpu = f"{c['cpu_us_per_window']:.0f}" if "cpu_us_per_window" in c else ""
+        faults = f"{c['faults_per_epoch']:,.0f}" if "faults_per_epoch" in c else ""
         print(
             f"| {c['dataset']} | {c['system']} | {c['windows']} | {c['epoch_ms']:.1f} "
-            f"| {c['windows_per_second']:,.0f} | {c['total_seconds']:.1f} | {c['runs']} |"
+            f"| {c['windows_per_second']:,.0f} | {c['total_seconds']:.1f} | {cpu} | {faults} "
+            f"| {c['runs']} |"
         )
     print("\n| dataset | target | ratio | |\n|---|---|---|---|")
     for t in result["targets"]:
@@ -477,10 +495,21 @@ def main() -> None:
     parser.add_argument("--systems", nargs="+", default=list(SYSTEMS), choices=SYSTEMS)
     parser.add_argument("--darts-python", type=Path, default=DARTS_PYTHON)
     parser.add_argument("--out", type=Path, default=RESULTS_DIR / "train_speed.json")
+    parser.add_argument(
+        "--env",
+        nargs="*",
+        default=[],
+        metavar="KEY=VALUE",
+        help="environment for every system's process, the service's too "
+        "(e.g. MALLOC_MMAP_THRESHOLD_=33554432 MALLOC_TRIM_THRESHOLD_=67108864)",
+    )
     parser.add_argument("--child", help=argparse.SUPPRESS)  # internal: one run, JSON out
     args = parser.parse_args()
     if args.child:
         return child(json.loads(args.child))
+    extra_env = dict(pair.split("=", 1) for pair in args.env)
+    # Inherited by every child: the systems' processes, darts_runner and serve's worker.
+    os.environ.update(OMP_NUM_THREADS=str(args.threads), **extra_env)
     if any(s in DARTS_SYSTEMS for s in args.systems) and not args.darts_python.exists():
         print(f"{args.darts_python} missing (bash benchmarks/darts_env.sh): Darts skipped")
         args.systems = [s for s in args.systems if s not in DARTS_SYSTEMS]
@@ -489,7 +518,7 @@ def main() -> None:
     started = time.strftime("%Y-%m-%d %H:%M")
     load_start = os.getloadavg()
     with contextlib.ExitStack() as stack:
-        service = Service(stack, args.threads) if "service" in args.systems else None
+        service = Service(stack) if "service" in args.systems else None
         records = measure(args, service)
     naive = {}
     for name in args.datasets:
@@ -514,6 +543,7 @@ def main() -> None:
             "epochs": args.epochs,
             "repeats": args.repeats,
             "threads": args.threads,
+            "env": extra_env,
             "input_length": "3 x horizon (the gateway's default)",
             "horizon": "the holdout",
             "validation_fraction (seqcast)": VALIDATION_FRACTION,

@@ -253,7 +253,7 @@ def test_a_trained_version_ships_its_step_graph(client, pg_worker, dataset, pg_s
             },
         },
     )
-    assert job["status"] == "succeeded", job
+    assert job["status"] == "succeeded", job["error"]
     ref = job["model_version"]
     version = client.get(f"/models/{ref['model']}/versions/{ref['version']}").json()
     store = make_store(pg_settings)

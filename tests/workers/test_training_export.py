@@ -12,7 +12,15 @@ import onnxruntime as ort
 import pytest
 import torch
 
-from app.contract import ARCHITECTURES, INPUT_NAME, OUTPUT_NAME, PARITY_BATCHES, parity_lengths
+from app.contract import (
+    ARCHITECTURES,
+    INPUT_NAME,
+    OUTPUT_NAME,
+    PARITY_BATCHES,
+    QUANTILES_NAME,
+    STEP_FILENAME,
+    parity_lengths,
+)
 from workers.training.export import (
     ExportError,
     ExportReport,
@@ -27,7 +35,7 @@ TOLERANCE = 1e-4
 EXPECTED_EXPORTER = {"rnn": "torchscript", "lstm": "torchscript", "gru": "torchscript"}
 
 
-def small_config(architecture: str) -> NetConfig:
+def small_config(architecture: str, **overrides) -> NetConfig:
     return NetConfig(
         architecture=architecture,
         n_features=2,
@@ -43,13 +51,18 @@ def small_config(architecture: str) -> NetConfig:
         feature_std=[2.0, 0.5],
         target_mean=[100.0],
         target_std=[10.0],
+        **overrides,
     )
 
 
-def write_checkpoint(architecture: str, folder: Path) -> Path:
+LEVELS = [0.1, 0.5, 0.9]
+INSTANCE_QUANTILES = dict(normalization="instance", quantiles=LEVELS, target_feature_index=[0])
+
+
+def write_checkpoint(architecture: str, folder: Path, **overrides) -> Path:
     torch.manual_seed(0)
-    cfg = small_config(architecture)
-    path = folder / f"{architecture}.pt"
+    cfg = small_config(architecture, **overrides)
+    path = folder / f"{architecture}-{len(overrides)}.pt"
     save_checkpoint(build_net(cfg), cfg, path)
     return path
 
@@ -88,7 +101,8 @@ def test_export_passes_the_parity_gate(exported, architecture):
     assert [o.name for o in model.graph.output] == [OUTPUT_NAME]
     batch, length, features = model.graph.input[0].type.tensor_type.shape.dim
     assert batch.dim_param and length.dim_param and features.dim_value == 2
-    assert [p.name for p in onnx_path.parent.iterdir()] == ["model.onnx"]  # no external data
+    # No external data: the window graph, and the streams' step graph when there is one.
+    assert {p.name for p in onnx_path.parent.iterdir()} <= {"model.onnx", STEP_FILENAME}
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
@@ -135,3 +149,40 @@ def test_checkpoint_round_trip(tmp_path):
     x = torch.randn(2, 9, 2)
     with torch.no_grad():
         torch.testing.assert_close(loaded(x), net(x), rtol=0, atol=0)
+
+
+@pytest.fixture(scope="module")
+def exported_quantiles(tmp_path_factory) -> dict[str, tuple[Path, Path, ExportReport]]:
+    """Instance-normalized quantile models of all four architectures, exported once."""
+    folder = tmp_path_factory.mktemp("export-quantiles")
+
+    def export(architecture: str) -> tuple[Path, Path, ExportReport]:
+        checkpoint = write_checkpoint(architecture, folder, **INSTANCE_QUANTILES)
+        onnx_path = folder / architecture / "model.onnx"
+        return checkpoint, onnx_path, export_in_subprocess(checkpoint, onnx_path, TOLERANCE)
+
+    with ThreadPoolExecutor(max_workers=2) as pool:
+        return dict(zip(ARCHITECTURES, pool.map(export, ARCHITECTURES), strict=True))
+
+
+@pytest.mark.parametrize("architecture", ARCHITECTURES)
+def test_instance_normalized_quantile_model_exports_both_outputs(exported_quantiles, architecture):
+    checkpoint, onnx_path, report = exported_quantiles[architecture]
+    assert report.parity_error < TOLERANCE
+    model = onnx.load(str(onnx_path))
+    assert [o.name for o in model.graph.output] == [OUTPUT_NAME, QUANTILES_NAME]
+
+    net, _ = load_checkpoint(checkpoint)
+    sess = session(onnx_path)
+    generator = torch.Generator().manual_seed(2)
+    for batch, length, level in [(4, INPUT_LENGTH, 1e3), (3, 1, 0.0), (2, 4 * INPUT_LENGTH, -5.0)]:
+        # Far outside the training statistics: instance normalization must follow the window.
+        x = level + torch.randn(batch, length, 2, generator=generator)
+        with torch.no_grad():
+            forecast, quantiles = net(x)
+        got_forecast, got_quantiles = sess.run(None, {INPUT_NAME: x.numpy()})
+        assert got_quantiles.shape == (batch, 3, 1, len(LEVELS))
+        scale = max(1.0, float(np.abs(quantiles.numpy()).max()))
+        np.testing.assert_allclose(got_forecast, forecast.numpy(), rtol=0, atol=TOLERANCE * scale)
+        np.testing.assert_allclose(got_quantiles, quantiles.numpy(), rtol=0, atol=TOLERANCE * scale)
+        assert (np.diff(got_quantiles, axis=-1) >= 0).all()

@@ -1,18 +1,21 @@
-"""The training loop: reproducibility, early stopping, callbacks."""
+"""The training loop: reproducibility, early stopping, callbacks, quantile and varied-length
+training, gradient clipping, the refit."""
 
 import numpy as np
 import pytest
 import torch
+from torch import nn
 
 from app.contract import split_plan
 from workers.training.data import TrainingData, prepare
-from workers.training.loop import _evaluate, fit, seed_everything
+from workers.training.loop import _evaluate, fit, refit, seed_everything
+from workers.training.metrics import evaluate
 from workers.training.nets import NetConfig, build_net
 
 INPUT_LENGTH, HORIZON = 12, 3
 
 
-def make_data(signal: bool = True, n_rows: int = 300) -> TrainingData:
+def make_data(signal: bool = True, n_rows: int = 300, **prepare_kw) -> TrainingData:
     rng = np.random.default_rng(0)
     t = np.arange(n_rows)
     noise = rng.standard_normal((n_rows, 2))
@@ -22,7 +25,7 @@ def make_data(signal: bool = True, n_rows: int = 300) -> TrainingData:
     else:
         series = noise
     plan = split_plan(n_rows, INPUT_LENGTH, HORIZON, validation_fraction=0.2)
-    return prepare(series, ["y", "x"], ["y", "x"], ["y"], plan, torch.device("cpu"))
+    return prepare(series, ["y", "x"], ["y", "x"], ["y"], plan, torch.device("cpu"), **prepare_kw)
 
 
 def make_net(data: TrainingData, architecture: str = "gru", seed: int = 0, **overrides):
@@ -38,15 +41,12 @@ def make_net(data: TrainingData, architecture: str = "gru", seed: int = 0, **ove
         d_model=16,
         nhead=2,
         dim_feedforward=32,
-        feature_mean=data.feature_mean.tolist(),
-        feature_std=data.feature_std.tolist(),
-        target_mean=data.target_mean.tolist(),
-        target_std=data.target_std.tolist(),
+        **data.net_statistics(),
     )
     return build_net(NetConfig(**{**values, **overrides}))
 
 
-def run(data, seed=0, architecture="gru", epochs=4, patience=0, lr=1e-2, **overrides):
+def run(data, seed=0, architecture="gru", epochs=4, patience=0, lr=1e-2, fit_kw=None, **overrides):
     net = make_net(data, architecture, seed, **overrides)
     result = fit(
         net,
@@ -56,6 +56,7 @@ def run(data, seed=0, architecture="gru", epochs=4, patience=0, lr=1e-2, **overr
         learning_rate=lr,
         early_stopping_patience=patience,
         seed=seed,
+        **(fit_kw or {}),
     )
     return net, result
 
@@ -110,8 +111,9 @@ def test_early_stopping_restores_the_best_weights():
     assert result.best_val_loss == min(val_losses) == val_losses[result.best_epoch - 1]
     for name, value in net.state_dict().items():
         assert torch.equal(value, snapshots[result.best_epoch][name]), name
-    y_val = net.normalize_targets(data.y_val)
-    assert _evaluate(net, data.x_val, y_val, 64) == pytest.approx(result.best_val_loss, rel=1e-6)
+    assert _evaluate(net, data.x_val, data.y_val, 64) == pytest.approx(
+        result.best_val_loss, rel=1e-6
+    )
 
 
 def test_callback_exceptions_propagate():
@@ -138,3 +140,73 @@ def test_callback_exceptions_propagate():
             on_epoch=cancel_at_two,
         )
     assert seen == [1, 2]
+
+
+@pytest.mark.parametrize("normalization", ["global", "instance"])
+def test_quantile_training_orders_and_covers(normalization):
+    data = make_data()
+    levels = [0.1, 0.5, 0.9]
+    net, result = run(data, epochs=20, quantiles=levels, normalization=normalization)
+    report = evaluate(net, data, season_length=12)
+    coverage = report["quantiles"]["coverage"]
+    assert report["quantiles"]["levels"] == levels
+    # Trained with the pinball loss, the band holds most actual values, and the levels order.
+    assert coverage[0] < 0.35 and coverage[2] > 0.65 and coverage[0] < coverage[1] < coverage[2]
+    assert report["quantiles"]["mean_pinball_loss"] > 0
+    assert result.best_val_loss < result.history[0].val_loss
+    with torch.no_grad():
+        median, quantiles = net(data.x_val)
+    assert (quantiles.diff(dim=-1) >= 0).all()
+    torch.testing.assert_close(quantiles[..., 1], median)
+
+
+def test_varied_lengths_train_on_long_windows_and_forecast_from_them():
+    data = make_data(max_length=4 * INPUT_LENGTH)
+    assert data.x_long is not None and data.x_long.shape[1] == 4 * INPUT_LENGTH
+    net, result = run(data, epochs=15, architecture="lstm")
+    _, fixed = run(make_data(), epochs=15, architecture="lstm")
+    assert result.best_val_loss < 0.5 * result.history[0].val_loss
+    assert [s.train_loss for s in result.history] != [s.train_loss for s in fixed.history]
+    assert result.windows_per_second > 0 and all(s.windows_per_second > 0 for s in result.history)
+
+    # From 4 x input_length of history, the varied-length model stays as good as from the
+    # trained length; compare both models on the same long windows of the validation part.
+    long_x = torch.from_numpy(np.ascontiguousarray(data.x_long[-data.n_val :].numpy()))
+    keep = data.history[-data.n_val :] >= 4 * INPUT_LENGTH
+    y = data.y_val[keep]
+    with torch.no_grad():
+        varied_long = nn.functional.mse_loss(net(long_x[keep]), y).item()
+        varied_short = nn.functional.mse_loss(net(data.x_val[keep]), y).item()
+    assert varied_long < 2 * varied_short
+
+
+def test_gradient_clipping_caps_the_update():
+    data = make_data()
+    losses = {}
+    for clip in (None, 1e-3):
+        _, result = run(data, epochs=3, lr=1e-1, fit_kw={"gradient_clip": clip})
+        losses[clip] = [s.train_loss for s in result.history]
+    assert losses[None] != losses[1e-3]  # the clip changed the run: it was applied
+
+
+def test_mixed_precision_is_ignored_on_the_cpu():
+    data = make_data()
+    _, plain = run(data, epochs=2)
+    _, mixed = run(data, epochs=2, fit_kw={"mixed_precision": True})
+    assert [s.train_loss for s in plain.history] == [s.train_loss for s in mixed.history]
+
+
+def test_refit_trains_a_fresh_net_on_every_window():
+    data = make_data()
+    assert len(data.x_all) > data.n_train + data.n_val  # windows straddling the cut too
+    _, result = run(data, epochs=6)
+    fresh = make_net(data)
+    before = evaluate(fresh, data, season_length=12)["model"]["mase"]
+    history = refit(
+        fresh, data, epochs=result.best_epoch, batch_size=32, learning_rate=1e-2, seed=0
+    )
+    assert [s.epoch for s in history] == list(range(1, result.best_epoch + 1))
+    assert not fresh.training
+    assert evaluate(fresh, data, season_length=12)["model"]["mase"] < 0.5 * before
+    with pytest.raises(ValueError, match="epochs"):
+        refit(fresh, data, epochs=0, batch_size=32, learning_rate=1e-2, seed=0)

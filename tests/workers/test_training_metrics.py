@@ -1,11 +1,24 @@
-"""Metrics, the seasonal-naive baseline and season detection, on hand-computed arrays."""
+"""Metrics, the seasonal-naive baseline, season detection and the validation report, on
+hand-computed arrays."""
 
 import math
+from typing import ClassVar
 
 import numpy as np
 import pytest
+import torch
 
-from workers.training.metrics import detect_season, forecast_metrics, mase_scale, seasonal_naive
+from app.contract import segment_plans, split_plan
+from workers.training.data import prepare
+from workers.training.metrics import (
+    detect_season,
+    evaluate,
+    forecast_metrics,
+    mase_scale,
+    pinball,
+    scaled_metrics,
+    seasonal_naive,
+)
 
 
 def test_forecast_metrics_by_hand():
@@ -69,3 +82,74 @@ def test_detect_season_says_1_without_a_season():
     assert detect_season(3.0 * np.arange(300) + rng.standard_normal(300), max_lag=48) == 1
     assert detect_season(np.full(100, 5.0), max_lag=24) == 1
     assert detect_season(np.arange(3.0), max_lag=24) == 1
+
+
+def test_pinball_by_hand_on_numpy_and_torch():
+    diff = np.array([2.0, -2.0, 0.0])  # actual - forecast
+    levels = np.array([0.9, 0.9, 0.1])
+    np.testing.assert_allclose(pinball(diff, levels), [1.8, 0.2, 0.0])
+    np.testing.assert_allclose(pinball(diff, 0.5), np.abs(diff) / 2)
+    t = pinball(torch.tensor([[2.0, -2.0]]), torch.tensor([0.1, 0.9]))
+    torch.testing.assert_close(t, torch.tensor([[0.2, 0.2]]))
+
+
+def test_scaled_metrics_scale_each_window_by_its_own_series():
+    pred = np.zeros((2, 1, 1))
+    actual = np.array([[[1.0]], [[30.0]]])
+    m = scaled_metrics(pred, actual, window_scale=np.array([[[1.0]], [[10.0]]]))
+    assert m["mase"] == pytest.approx((1 / 1 + 30 / 10) / 2)
+    assert m["mae"] == pytest.approx(15.5)
+
+
+class Persistence(torch.nn.Module):
+    """A 'model' that repeats the last value: its metrics are known without training."""
+
+    quantiles: ClassVar[list[float]] = []
+
+    def forward(self, x):
+        return x[:, -1:, :1].expand(-1, 3, -1)
+
+
+def test_evaluate_gives_each_series_its_own_baseline_and_scale():
+    # Two series with period 4 and a trend; "big" is "small" at 100 times the scale, elsewhere.
+    t = np.arange(40)
+    small = 10 + np.array([0.0, 1.0, 0.0, -1.0])[t % 4] + 0.05 * t
+    values = np.concatenate([small, 1000 + 100 * small])[:, None]
+    segments = segment_plans([("small", 40), ("big", 40)], 8, 3, 0.25)
+    data = prepare(values, ["y"], ["y"], ["y"], segments, torch.device("cpu"))
+    report = evaluate(Persistence(), data, season_length=None)
+
+    assert report["season_length"] == 4
+    assert report["series_count"] == 2 and set(report["series"]) == {"small", "big"}
+    assert (
+        report["validation_windows"]
+        == data.n_val
+        == sum(s["validation_windows"] for s in report["series"].values())
+    )
+    # Scaled by their own series, both series give each forecast the same MASE; raw errors
+    # differ 100-fold. The season beats persistence.
+    for key in ("mase", "seasonal_naive_mase"):
+        assert report["series"]["small"][key] == pytest.approx(report["series"]["big"][key])
+    assert report["model"]["mase"] == pytest.approx(report["series"]["small"]["mase"])
+    assert report["seasonal_naive"]["mase"] == pytest.approx(0.05 * 4 / (0.05 * 4))
+    assert not report["beats_seasonal_naive"]
+    assert "quantiles" not in report
+
+
+def test_evaluate_reports_quantile_coverage():
+    class Band(Persistence):
+        quantiles: ClassVar[list[float]] = [0.1, 0.5, 0.9]
+
+        def forward(self, x):
+            median = super().forward(x)
+            band = torch.stack([median - 1e6, median, median + 1e6], dim=-1)
+            return median, band
+
+    values = np.sin(np.arange(60) / 3)[:, None]
+    data = prepare(values, ["y"], ["y"], ["y"], split_plan(60, 8, 3, 0.3), torch.device("cpu"))
+    report = evaluate(Band(), data, season_length=2)
+    coverage = report["quantiles"]["coverage"]
+    assert report["quantiles"]["levels"] == [0.1, 0.5, 0.9]
+    assert coverage[0] == 0.0 and coverage[2] == 1.0 and 0.0 < coverage[1] < 1.0
+    # Each outer level misses by 1e6 on the right side: 0.1 * 1e6 per level, over three levels.
+    assert report["quantiles"]["mean_pinball_loss"] == pytest.approx(2e5 / 3, rel=1e-4)

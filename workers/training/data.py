@@ -21,12 +21,18 @@ STD_FLOOR = 1e-8
 
 @dataclass
 class TrainingData:
-    """Windows in raw units (the model normalizes internally) plus what metrics need."""
+    """Windows in raw units (the model normalizes internally) plus what metrics need.
 
-    x_train: torch.Tensor  # [n_train, input_length, n_features] float32
-    y_train: torch.Tensor  # [n_train, horizon, n_targets] float32
-    x_val: torch.Tensor
-    y_val: torch.Tensor
+    Every window a series allows is built once, in three blocks along the first axis: training
+    windows (targets before the cut), then those whose targets straddle the cut, then the
+    validation windows (targets from the cut on). x_train and x_val are views of x_all, which a
+    refit after model selection trains on.
+    """
+
+    x_all: torch.Tensor  # [n_all, input_length, n_features] float32
+    y_all: torch.Tensor  # [n_all, horizon, n_targets] float32
+    n_train: int
+    n_val: int
     feature_mean: np.ndarray  # statistics of the training rows of all series only
     feature_std: np.ndarray
     target_mean: np.ndarray
@@ -37,12 +43,27 @@ class TrainingData:
     val_origins: np.ndarray  # [n_val] int: table row of each validation window's first target
     target_feature_index: list[int]
     """Position of each target among the features, -1 when the model does not read it."""
-    x_train_long: torch.Tensor | None = None
-    """[n_train, max_length, n_features]: the training windows reaching further back (left-padded
-    with zeros where the series starts later), for varied-length training; None when not asked."""
-    train_history: torch.Tensor | None = None
-    """[n_train] int64 on the CPU: rows of history each training window has (at most
-    max_length); a suffix of x_train_long up to that length is real data."""
+    x_long: torch.Tensor | None = None
+    """[n_all, max_length, n_features]: the same windows reaching further back (left-padded with
+    zeros where the series starts later), for varied-length training; None when not asked."""
+    history: torch.Tensor | None = None
+    """[n_all] int64 on the CPU: rows of real history in each x_long window (its suffix)."""
+
+    @property
+    def x_train(self) -> torch.Tensor:
+        return self.x_all[: self.n_train]
+
+    @property
+    def y_train(self) -> torch.Tensor:
+        return self.y_all[: self.n_train]
+
+    @property
+    def x_val(self) -> torch.Tensor:
+        return self.x_all[len(self.x_all) - self.n_val :]
+
+    @property
+    def y_val(self) -> torch.Tensor:
+        return self.y_all[len(self.y_all) - self.n_val :]
 
     def series_targets(self, index: int) -> np.ndarray:
         """[n_rows, n_targets]: the raw targets of one series."""
@@ -90,15 +111,26 @@ def _to_device(array: np.ndarray, device: torch.device) -> torch.Tensor:
     return tensor.to(device, non_blocking=True)
 
 
-def _origins(segments: list[Segment], which: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Table rows of the forecast origins of every series' training or validation windows, the
-    series index of each, and each origin's row inside its own series."""
+def _origin_blocks(segment: Segment) -> tuple[range, range, range]:
+    """Forecast origins (rows inside the series) of its training, straddling and validation
+    windows. Validation starts no earlier than input_length: a series whose training part is
+    shorter than a window has no earlier windows (SplitPlan.val_starts would reach before it)."""
+    plan = segment.plan
+    first_val = max(plan.cut, plan.input_length)
+    straddle_from = plan.input_length + plan.n_train_windows
+    return (
+        plan.train_starts,
+        range(straddle_from, first_val),
+        range(first_val, first_val + plan.n_val_windows),
+    )
+
+
+def _origins(segments: list[Segment], block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Table rows of one block of every series' origins, the series index of each, and each
+    origin's row inside its own series."""
     rows, series, local = [], [], []
     for index, segment in enumerate(segments):
-        starts = np.asarray(getattr(segment.plan, which), dtype=np.int64)
-        # A series whose training part is shorter than a window would validate from origins
-        # that reach before its first row: those windows do not exist.
-        starts = starts[starts >= segment.plan.input_length]
+        starts = np.asarray(_origin_blocks(segment)[block], dtype=np.int64)
         rows.append(segment.start + starts)
         series.append(np.full(len(starts), index, dtype=np.int64))
         local.append(starts)
@@ -109,7 +141,7 @@ def _long_windows(
     features: np.ndarray, origins: np.ndarray, history: np.ndarray, max_length: int
 ) -> np.ndarray:
     """features[t - max_length : t] per origin t, right-aligned, zero where a window would reach
-    before its own series' first row (those rows are never read: see train_history)."""
+    before its own series' first row (those rows are never read: see TrainingData.history)."""
     padded = np.concatenate([np.zeros((max_length, features.shape[1])), features])
     windows = _windows(padded, origins, max_length)  # padded[t : t + L] = features[t - L : t]
     before_series = np.arange(max_length)[None, :] < (max_length - history)[:, None]
@@ -131,7 +163,7 @@ def prepare(
 
     For forecast origin t (first target row): x = features[t - L : t], y = targets[t : t + H].
     A bare SplitPlan is one series covering the whole table. `max_length` (>= input_length) also
-    builds training windows up to that long for varied-length training.
+    builds the windows up to that long for varied-length training.
     """
     if isinstance(segments, SplitPlan):
         segments = [Segment("", 0, segments)]
@@ -147,31 +179,33 @@ def prepare(
     if len({(p.input_length, p.horizon) for p in plans}) != 1:
         raise ValueError("give at least one series; all must share input_length and horizon")
     length, horizon = plans[0].input_length, plans[0].horizon
-    train_origins, _, train_local = _origins(segments, "train_starts")
-    val_origins, val_series, _ = _origins(segments, "val_starts")
-    if len(train_origins) < 1 or len(val_origins) < 1:
+    blocks = [_origins(segments, block) for block in range(3)]
+    n_train, n_val = len(blocks[0][0]), len(blocks[2][0])
+    if n_train < 1 or n_val < 1:
         raise ValueError(
-            f"series of {n_rows} rows gives {len(train_origins)} training and "
-            f"{len(val_origins)} validation windows; both must be at least 1"
+            f"series of {n_rows} rows gives {n_train} training and {n_val} validation "
+            "windows; both must be at least 1"
         )
+    origins = np.concatenate([rows for rows, _, _ in blocks])
+    local = np.concatenate([rows for _, _, rows in blocks])
     features, targets = values[:, feature_index], values[:, target_index]
     train_rows = np.concatenate([np.arange(s.start, s.start + s.plan.cut) for s in segments])
     feature_mean, feature_std = _stats(features[train_rows])
     target_mean, target_std = _stats(targets[train_rows])
 
     data = TrainingData(
-        x_train=_to_device(_windows(features, train_origins - length, length), device),
-        y_train=_to_device(_windows(targets, train_origins, horizon), device),
-        x_val=_to_device(_windows(features, val_origins - length, length), device),
-        y_val=_to_device(_windows(targets, val_origins, horizon), device),
+        x_all=_to_device(_windows(features, origins - length, length), device),
+        y_all=_to_device(_windows(targets, origins, horizon), device),
+        n_train=n_train,
+        n_val=n_val,
         feature_mean=feature_mean,
         feature_std=feature_std,
         target_mean=target_mean,
         target_std=target_std,
         targets_series=targets.copy(),
         segments=list(segments),
-        val_series=val_series,
-        val_origins=val_origins,
+        val_series=blocks[2][1],
+        val_origins=blocks[2][0],
         target_feature_index=[
             feature_index.index(i) if i in feature_index else -1 for i in target_index
         ],
@@ -179,10 +213,8 @@ def prepare(
     if max_length is not None:
         if max_length < length:
             raise ValueError(f"max_length {max_length} is shorter than input_length {length}")
-        longest = int(min(max_length, train_local.max()))
-        history = np.minimum(train_local, longest)
-        data.x_train_long = _to_device(
-            _long_windows(features, train_origins, history, longest), device
-        )
-        data.train_history = torch.from_numpy(history)
+        longest = int(min(max_length, local.max()))
+        history = np.minimum(local, longest)
+        data.x_long = _to_device(_long_windows(features, origins, history, longest), device)
+        data.history = torch.from_numpy(history)
     return data

@@ -110,7 +110,7 @@ def _train_epoch(
 
 
 class VariedLengths:
-    """Batches of one random length each, cut as suffixes of the long training windows.
+    """Batches of one random length each, cut as suffixes of the long windows.
 
     A batch of length l draws (with replacement) among the windows with at least l rows of
     history: sorting the windows by history once makes those a prefix of one order, so a whole
@@ -118,12 +118,14 @@ class VariedLengths:
     [input_length // 2, max_length], the range /predict and the parity gate use and beyond.
     """
 
-    def __init__(self, data: TrainingData, input_length: int) -> None:
-        assert data.x_train_long is not None and data.train_history is not None
-        self.x, self.y = data.x_train_long, data.y_train
-        history = data.train_history
+    def __init__(self, data: TrainingData, n_windows: int) -> None:
+        """Over the first `n_windows` windows of `data` (n_train, or all of them to refit)."""
+        if data.x_long is None or data.history is None:
+            raise ValueError("varied lengths need prepare(..., max_length=...)")
+        self.x, self.y = data.x_long[:n_windows], data.y_all[:n_windows]
+        history = data.history[:n_windows]
         self.longest = self.x.shape[1]
-        self.shortest = min(max(1, input_length // 2), self.longest)
+        self.shortest = min(max(1, data.x_all.shape[1] // 2), self.longest)
         self.by_history = torch.argsort(history, descending=True, stable=True)
         lengths = torch.arange(self.longest + 1)
         self.eligible = (history[None, :] >= lengths[:, None]).sum(dim=1)  # [longest + 1]
@@ -175,7 +177,7 @@ def fit(
     early stopping), or when a loss turns non-finite. Exceptions from `on_epoch` (cancellation)
     propagate; the weights are then whatever the last epoch left.
 
-    When `data` holds long training windows (prepare(..., max_length=...)), every batch is cut
+    When `data` holds long windows (prepare(..., max_length=...)), every batch is cut
     to a random length (see VariedLengths); validation always uses the trained input_length.
     `gradient_clip` caps the gradients' global norm; `mixed_precision` trains under float16
     autocast with a gradient scaler on CUDA and is ignored on the CPU.
@@ -193,7 +195,7 @@ def fit(
     optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
     scaler = torch.amp.GradScaler("cuda") if mixed_precision and device.type == "cuda" else None
     step = _Step(optimizer, gradient_clip, scaler)
-    varied = VariedLengths(data, data.x_train.shape[1]) if data.x_train_long is not None else None
+    varied = VariedLengths(data, data.n_train) if data.x_long is not None else None
 
     history: list[EpochStats] = []
     best_epoch, best_val, best_state = 0, math.inf, None
@@ -272,3 +274,52 @@ def fit(
         stopped_early=stopped_early,
         windows_per_second=windows_seen / train_seconds if train_seconds > 0 else 0.0,
     )
+
+
+def refit(
+    net: Forecaster,
+    data: TrainingData,
+    *,
+    epochs: int,
+    batch_size: int,
+    learning_rate: float,
+    seed: int,
+    gradient_clip: float | None = None,
+    mixed_precision: bool = False,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+) -> list[EpochStats]:
+    """Train a freshly built `net` on every window, validation ones included, for `epochs`.
+
+    After fit has chosen the number of epochs (its best_epoch) on the training windows and the
+    version's metrics have been measured on the validation windows, the model that is served is
+    trained again on all of the data: on short series the most recent stretch, which validation
+    withholds, is the one that matters most (measured in benchmarks/RESULTS.md). No early
+    stopping, no checkpoints; the val_loss it reports is on windows it trains on.
+    """
+    if epochs < 1 or batch_size < 1:
+        raise ValueError("epochs and batch_size must be at least 1")
+    seed_everything(seed)
+    generator = torch.Generator().manual_seed(seed)
+    device = data.x_all.device
+    net.to(device)
+    optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
+    scaler = torch.amp.GradScaler("cuda") if mixed_precision and device.type == "cuda" else None
+    step = _Step(optimizer, gradient_clip, scaler)
+    varied = VariedLengths(data, len(data.x_all)) if data.x_long is not None else None
+    history = []
+    for epoch in range(1, epochs + 1):
+        start = time.perf_counter()
+        if varied is None:
+            loss, windows = _train_epoch(net, step, data.x_all, data.y_all, batch_size, generator)
+        else:
+            loss, windows = varied.epoch(net, step, batch_size, generator)
+        seconds = time.perf_counter() - start
+        val_loss = _evaluate(net, data.x_val, data.y_val, batch_size)
+        stats = EpochStats(epoch, loss, val_loss, time.perf_counter() - start, windows / seconds)
+        history.append(stats)
+        if not math.isfinite(loss):
+            raise TrainingDiverged(f"loss is not finite while refitting (epoch {epoch})")
+        if on_epoch is not None:
+            on_epoch(stats)
+    net.eval()
+    return history
