@@ -173,7 +173,7 @@ def main() -> None:
     print(f"input_length: {args.input_length}; seeds 0..{args.seeds - 1}")
     print(
         f"{'dataset':<14} {'arch':<12} {'MASE median':>11} {'range':>15} {'naive':>7} "
-        f"{'sMAPE':>7} {'epochs':>6} {'s/run':>6}"
+        f"{'sMAPE':>7} {'before refit':>12} {'epochs':>6} {'s/run':>6}"
     )
     for cell in cells:
         naive = baselines[cell["dataset"]]["mase"]

@@ -7,7 +7,9 @@ from __future__ import annotations
 from app.config import get_settings
 from app.queue import make_celery
 from workers import telemetry
+from workers.allocator import pin_malloc_thresholds
 
+pin_malloc_thresholds()
 settings = get_settings()
 celery = make_celery(settings)
 celery.conf.update(

@@ -21,7 +21,7 @@ class Hyperparameters(BaseModel):
 
     hidden_size: int = Field(64, ge=1, le=4096, description="RNN/LSTM/GRU hidden units.")
     num_layers: int = Field(2, ge=1, le=16)
-    dropout: float = Field(0.0, ge=0.0, lt=1.0, description="Between stacked layers.")
+    dropout: float = Field(0.2, ge=0.0, lt=1.0, description="Between stacked layers.")
     epochs: int = Field(
         500, ge=1, le=10_000, description="At most; early stopping usually ends training sooner."
     )
