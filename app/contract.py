@@ -89,7 +89,9 @@ class SplitPlan:
 
     @property
     def val_starts(self) -> range:
-        return range(self.cut, self.cut + self.n_val_windows)
+        """Validation origins: from the cut, but never before a whole window fits behind one."""
+        first = max(self.cut, self.input_length)
+        return range(first, first + self.n_val_windows)
 
 
 def split_plan(

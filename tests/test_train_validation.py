@@ -122,3 +122,16 @@ def test_bad_status_filter_is_422(client):
     response = client.get("/jobs", params={"status": "sleeping"})
     assert response.status_code == 422
     assert response.json()["detail"][0]["loc"] == ["query", "status"]
+
+
+def test_normalization_left_out_follows_the_features(client, dataset):
+    """Instance scaling needs the targets among the features: left out, it is chosen only then;
+    a model that does not read its targets gets global scaling rather than a 422."""
+    body = _base(dataset["id"], model_name="scaled", hyperparameters={"epochs": 1})
+    reads_y = client.post("/train", json={**body, "feature_columns": ["y", "x"]})
+    blind = client.post("/train", json={**body, "feature_columns": ["x"]})
+    assert reads_y.status_code == blind.status_code == 202, (reads_y.text, blind.text)
+    assert reads_y.json()["spec"]["hyperparameters"]["normalization"] == "instance"
+    assert blind.json()["spec"]["hyperparameters"]["normalization"] == "global"
+    for job in (reads_y.json(), blind.json()):
+        client.post(f"/jobs/{job['id']}/cancel")

@@ -37,7 +37,8 @@ class Hyperparameters(BaseModel):
     normalization: Literal["global", "instance"] = Field(
         "instance",
         description="Scale inputs by the training rows' statistics (global) or every window by "
-        "its own mean and std (instance: follows trends beyond the training range).",
+        "its own mean and std (instance: follows trends beyond the training range). Left out, "
+        "instance when the targets are among feature_columns, else global.",
     )
     gradient_clip: float | None = Field(
         1.0, gt=0.0, description="Maximum global gradient norm; null: no clipping."

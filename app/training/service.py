@@ -82,7 +82,12 @@ def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
         if len(set(names)) != len(names):
             raise InvalidInput(field, "a column is listed twice")
     hp = request.hyperparameters
-    if hp.normalization == "instance" and not set(targets) <= set(features):
+    reads_targets = set(targets) <= set(features)
+    if "normalization" not in hp.model_fields_set and not reads_targets:
+        # Instance scaling needs the window's own targets; a model that does not read them
+        # gets the one that works instead of a 422 for a value the user never chose.
+        hp = hp.model_copy(update={"normalization": "global"})
+    if hp.normalization == "instance" and not reads_targets:
         unread = [t for t in targets if t not in features]
         raise InvalidInput(
             ("hyperparameters", "normalization"),

@@ -113,16 +113,10 @@ def _to_device(array: np.ndarray, device: torch.device) -> torch.Tensor:
 
 def _origin_blocks(segment: Segment) -> tuple[range, range, range]:
     """Forecast origins (rows inside the series) of its training, straddling and validation
-    windows. Validation starts no earlier than input_length: a series whose training part is
-    shorter than a window has no earlier windows (SplitPlan.val_starts would reach before it)."""
+    windows (the straddling ones are neither: their targets cross the cut)."""
     plan = segment.plan
-    first_val = max(plan.cut, plan.input_length)
     straddle_from = plan.input_length + plan.n_train_windows
-    return (
-        plan.train_starts,
-        range(straddle_from, first_val),
-        range(first_val, first_val + plan.n_val_windows),
-    )
+    return plan.train_starts, range(straddle_from, plan.val_starts.start), plan.val_starts
 
 
 def _origins(segments: list[Segment], block: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:

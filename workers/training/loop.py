@@ -315,7 +315,8 @@ def refit(
             loss, windows = varied.epoch(net, step, batch_size, generator)
         seconds = time.perf_counter() - start
         val_loss = _evaluate(net, data.x_val, data.y_val, batch_size)
-        stats = EpochStats(epoch, loss, val_loss, time.perf_counter() - start, windows / seconds)
+        rate = windows / seconds if seconds > 0 else 0.0
+        stats = EpochStats(epoch, loss, val_loss, time.perf_counter() - start, rate)
         history.append(stats)
         if not math.isfinite(loss):
             raise TrainingDiverged(f"loss is not finite while refitting (epoch {epoch})")

@@ -33,7 +33,10 @@ class TrainRequest:
         quantiles (list[float] | None | Unset): Quantile levels to forecast too (e.g. [0.1, 0.9]), each in (0, 1): a
             quantile head trained with the pinball loss, in the same ONNX graph. 0.5 is added when missing (the median is
             the point forecast); stored sorted.
-        hyperparameters (Hyperparameters | Unset): Defaults are a small, fast net that trains in seconds on a CPU.
+        hyperparameters (Hyperparameters | Unset): Defaults chosen by measurement (benchmarks/accuracy.py, RESULTS.md
+            "Accuracy with
+            defaults"): an untuned LSTM or GRU beats seasonal naive on real seasonal series, and a small
+            series still trains in seconds to a minute on a CPU.
     """
 
     model_name: str
