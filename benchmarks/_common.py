@@ -197,4 +197,7 @@ def train(
 
 
 def machine() -> str:
-    return f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    """The machine line of a result file, with the torch build when torch is loaded."""
+    line = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
+    torch = sys.modules.get("torch")
+    return f"{line}, torch {torch.__version__}" if torch is not None else line
