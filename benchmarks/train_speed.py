@@ -56,11 +56,21 @@ from plain_loop import train_plain, warm_torch, with_usage
 from app.contract import split_plan
 from app.training.schemas import Hyperparameters, TrainRequest
 from app.training.service import default_input_length
+from workers.allocator import pin_malloc_thresholds
 from workers.training.data import prepare
 from workers.training.loop import fit, seed_everything
 from workers.training.nets import build_net, net_config
 
-CONFIG = {"hidden_size": 64, "num_layers": 2, "batch_size": 32, "learning_rate": 1e-3}
+# The configuration. Dropout off and no refit: the plain loop and Darts have neither,
+# and a refit would train the service's model twice.
+CONFIG = {
+    "hidden_size": 64,
+    "num_layers": 2,
+    "batch_size": 32,
+    "learning_rate": 1e-3,
+    "dropout": 0.0,
+    "refit": False,
+}
 BARE = {"normalization": "global", "gradient_clip": None}
 VALIDATION_FRACTION = TrainRequest.model_fields["validation_fraction"].default
 IN_PROCESS = ("seqcast", "seqcast-bare", "plain")
@@ -261,6 +271,8 @@ def child(job: dict) -> None:
     torch.set_num_threads(job["threads"])
     warm_torch()
     series, hp = load(job["dataset"]), Hyperparameters(**job["hp"])
+    if job["system"].startswith("seqcast"):
+        pin_malloc_thresholds()  # what the worker process does at start (workers/allocator.py)
     runners = {"seqcast": run_seqcast, "seqcast-bare": run_seqcast, "plain": run_plain}
     print(json.dumps(with_usage(lambda: runners[job["system"]](series, hp))))
 
