@@ -32,7 +32,7 @@ from app.contract import MAX_LENGTH_FACTOR, split_plan
 from app.training.schemas import Hyperparameters, TrainRequest
 from app.training.service import default_input_length
 from workers.training.data import prepare
-from workers.training.loop import fit, refit, seed_everything
+from workers.training.loop import fit, refit, seed_everything, training_options
 from workers.training.nets import build_net, net_config
 
 TARGETS = {"airpassengers": 0.7, "sunspots": None}  # None: below seasonal naive
@@ -67,13 +67,7 @@ def run_one(
     cfg = net_config(architecture, hp, data, horizon=horizon)
     seed_everything(hp.seed)
     net = build_net(cfg)
-    common = dict(
-        batch_size=hp.batch_size,
-        learning_rate=hp.learning_rate,
-        seed=hp.seed,
-        gradient_clip=hp.gradient_clip,
-        mixed_precision=hp.mixed_precision,
-    )
+    common = training_options(hp)
     start = time.perf_counter()
     result = fit(
         net,

@@ -33,7 +33,7 @@ from _common import ARCHITECTURES, FEATURES, HORIZON, INPUT_LENGTH, TARGETS, ser
 from app.contract import INPUT_NAME, OUTPUT_NAME, split_plan
 from workers.training.data import prepare
 from workers.training.export import ExportError, export_in_subprocess, save_checkpoint
-from workers.training.loop import fit, seed_everything
+from workers.training.loop import fit, seed_everything, training_options
 from workers.training.nets import build_net, net_config
 
 VALIDATION_FRACTION = 0.2  # the gateway default (app.training.schemas needs pydantic: not here)
@@ -87,12 +87,8 @@ def train(
         net,
         data,
         epochs=hp.epochs,
-        batch_size=hp.batch_size,
-        learning_rate=hp.learning_rate,
         early_stopping_patience=0,
-        seed=hp.seed,
-        gradient_clip=hp.gradient_clip,
-        mixed_precision=hp.mixed_precision,
+        **training_options(hp),
     )
     sync(device)
     fit_seconds = time.perf_counter() - start

@@ -34,8 +34,8 @@ from _common import RESULTS_DIR, machine
 from app.contract import MAX_LENGTH_FACTOR, segment_plans
 from app.training.schemas import Hyperparameters
 from workers.training.data import prepare
-from workers.training.loop import fit, seed_everything
-from workers.training.nets import Forecaster, NetConfig, build_net
+from workers.training.loop import fit, seed_everything, training_options
+from workers.training.nets import Forecaster, build_net, net_config
 
 INPUT_LENGTH, HORIZON = 24, 12
 TRAIN_ROWS, HELD_OUT_ROWS = 3000, 600
@@ -79,29 +79,14 @@ def train(
         max_length=MAX_LENGTH_FACTOR * INPUT_LENGTH if varied else None,
     )
     seed_everything(hp.seed)
-    cfg = NetConfig(
-        architecture=architecture,
-        n_features=len(COLUMNS),
-        n_targets=len(COLUMNS),
-        input_length=INPUT_LENGTH,
-        horizon=HORIZON,
-        hidden_size=hp.hidden_size,
-        num_layers=hp.num_layers,
-        dropout=hp.dropout,
-        normalization=hp.normalization,
-        **data.net_statistics(),
-    )
-    net = build_net(cfg)
+    net = build_net(net_config(architecture, hp, data, horizon=HORIZON))
     started = time.perf_counter()
     result = fit(
         net,
         data,
         epochs=hp.epochs,
-        batch_size=hp.batch_size,
-        learning_rate=hp.learning_rate,
         early_stopping_patience=hp.early_stopping_patience,
-        seed=hp.seed,
-        gradient_clip=hp.gradient_clip,
+        **training_options(hp),
     )
     info = {
         "hyperparameters": hp.model_dump(),

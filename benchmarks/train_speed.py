@@ -58,7 +58,7 @@ from app.training.schemas import Hyperparameters, TrainRequest
 from app.training.service import default_input_length
 from workers.allocator import pin_malloc_thresholds
 from workers.training.data import prepare
-from workers.training.loop import fit, seed_everything
+from workers.training.loop import fit, seed_everything, training_options
 from workers.training.nets import build_net, net_config
 
 # The configuration. Dropout off and no refit: the plain loop and Darts have neither,
@@ -110,13 +110,9 @@ def run_seqcast(series: DevSeries, hp: Hyperparameters) -> dict[str, Any]:
         net,
         data,
         epochs=hp.epochs,
-        batch_size=hp.batch_size,
-        learning_rate=hp.learning_rate,
         early_stopping_patience=hp.early_stopping_patience,
-        seed=hp.seed,
         on_checkpoint=on_checkpoint,
-        gradient_clip=hp.gradient_clip,
-        mixed_precision=hp.mixed_precision,
+        **training_options(hp),
     )
     fit_seconds = time.perf_counter() - start
     windows = data.x_train.shape[0]

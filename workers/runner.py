@@ -51,7 +51,7 @@ from workers.metrics import (
 )
 from workers.training.data import prepare
 from workers.training.export import export_in_subprocess, save_checkpoint
-from workers.training.loop import EpochStats, fit, refit, seed_everything
+from workers.training.loop import EpochStats, fit, refit, seed_everything, training_options
 from workers.training.metrics import evaluate
 from workers.training.nets import build_net, net_config
 
@@ -240,15 +240,11 @@ def _train_and_register(
         net,
         data,
         epochs=hp.epochs,
-        batch_size=hp.batch_size,
-        learning_rate=hp.learning_rate,
         early_stopping_patience=hp.early_stopping_patience,
-        seed=hp.seed,
         on_epoch=on_epoch,
         on_checkpoint=on_checkpoint,
         resume=resume,
-        gradient_clip=hp.gradient_clip,
-        mixed_precision=hp.mixed_precision,
+        **training_options(hp),
     )
     train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
     metrics = evaluate(net, data, spec.season_length)
@@ -265,17 +261,7 @@ def _train_and_register(
         # "Accuracy with defaults": the largest single gain on short series).
         seed_everything(hp.seed)
         net = build_net(cfg).to(device)
-        refit(
-            net,
-            data,
-            epochs=result.best_epoch,
-            batch_size=hp.batch_size,
-            learning_rate=hp.learning_rate,
-            seed=hp.seed,
-            gradient_clip=hp.gradient_clip,
-            mixed_precision=hp.mixed_precision,
-            on_epoch=on_refit_epoch,
-        )
+        refit(net, data, epochs=result.best_epoch, on_epoch=on_refit_epoch, **training_options(hp))
         metrics["refit_epochs"] = result.best_epoch
         train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
 

@@ -12,6 +12,7 @@ import random
 import time
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
+from typing import Any
 
 import numpy as np
 import torch
@@ -154,6 +155,18 @@ def _evaluate(net: Forecaster, x: torch.Tensor, y: torch.Tensor, batch_size: int
         end = start + batch_size
         total += batch_loss(net, x[start:end], y[start:end]) * x[start:end].shape[0]
     return (total / x.shape[0]).item()
+
+
+def training_options(hp: Any) -> dict[str, Any]:
+    """fit()'s and refit()'s shared keyword arguments from a job's Hyperparameters
+    (app.training.schemas), so every caller trains the same way."""
+    return {
+        "batch_size": hp.batch_size,
+        "learning_rate": hp.learning_rate,
+        "seed": hp.seed,
+        "gradient_clip": hp.gradient_clip,
+        "mixed_precision": hp.mixed_precision,
+    }
 
 
 def fit(
