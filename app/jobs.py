@@ -4,12 +4,14 @@ is published only after the row is committed, and a broker that is down leaves n
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from celery import Celery
 from fastapi import Header, Response
+from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -17,6 +19,13 @@ from app.config import Settings
 from app.db import utcnow
 from app.errors import ServiceUnavailable
 from app.queue import enqueue
+from app.training.models import JobStatus
+
+log = logging.getLogger("seqcast.reconciler")
+
+PUBLISH_GRACE = timedelta(seconds=10)
+"""A fresh row is being published by its own request right now; the reconciler leaves it alone
+that long."""
 
 BROKER_DOWN: dict[int | str, dict[str, Any]] = {
     503: {"description": "The broker is unreachable; nothing was queued."}
@@ -89,3 +98,36 @@ def submit_once(
     session.commit()
     response.headers["Location"] = location.format(row.id)
     return row
+
+
+def publish_stranded(
+    session: Session,
+    model: Any,
+    enqueue_row: Callable[[Celery, Settings, str], None],
+    celery: Celery,
+    settings: Settings,
+    now: datetime,
+) -> int:
+    """Publish `model`'s queued rows whose message never reached the broker (the API died between
+    the commit and the publish); concurrent passes skip each other's rows. The caller commits."""
+    stranded = (
+        select(model)
+        .where(
+            model.status == JobStatus.queued,
+            model.published_at.is_(None),
+            model.created_at < now - PUBLISH_GRACE,
+        )
+        .with_for_update(skip_locked=True)
+    )
+    published = 0
+    for row in session.scalars(stranded):
+        enqueue_row(celery, settings, row.id)
+        row.published_at = now
+        published += 1
+        log.warning(
+            "%s %s was never published; published it now",
+            model.__tablename__.removesuffix("s").replace("_", " "),
+            row.id,
+            extra={"job_id": row.id},
+        )
+    return published

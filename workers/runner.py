@@ -8,6 +8,7 @@ cancel request is seen within one epoch.
 
 from __future__ import annotations
 
+import functools
 import io
 import logging
 import os
@@ -214,22 +215,15 @@ def _train_and_register(
 
     epoch_seconds = EPOCH_SECONDS.labels(job.architecture, device.type)
 
-    def on_epoch(stats: EpochStats) -> None:
+    def on_epoch(stats: EpochStats, *, record: bool = True) -> None:
+        """Progress, heartbeat and the cancel check after every epoch. Refit epochs are not
+        recorded (the history is the run the metrics describe) but still beat and see a cancel."""
         epoch_seconds.observe(stats.seconds)
         session.refresh(job)
-        history = [h for h in job.history if h["epoch"] < stats.epoch]  # a resumed run rewrites
-        job.epochs_done = stats.epoch
-        job.history = [*history, asdict(stats)]
-        job.heartbeat_at = utcnow()
-        session.commit()
-        if job.cancel_requested:
-            raise JobCancelled
-
-    def on_refit_epoch(stats: EpochStats) -> None:
-        """Refit epochs are not in the job's history (that is the run the metrics describe);
-        they keep the heartbeat going and see a cancel."""
-        epoch_seconds.observe(stats.seconds)
-        session.refresh(job)
+        if record:
+            history = [h for h in job.history if h["epoch"] < stats.epoch]  # a resume rewrites
+            job.epochs_done = stats.epoch
+            job.history = [*history, asdict(stats)]
         job.heartbeat_at = utcnow()
         session.commit()
         if job.cancel_requested:
@@ -261,7 +255,13 @@ def _train_and_register(
         # "Accuracy with defaults": the largest single gain on short series).
         seed_everything(hp.seed)
         net = build_net(cfg).to(device)
-        refit(net, data, epochs=result.best_epoch, on_epoch=on_refit_epoch, **training_options(hp))
+        refit(
+            net,
+            data,
+            epochs=result.best_epoch,
+            on_epoch=functools.partial(on_epoch, record=False),
+            **training_options(hp),
+        )
         metrics["refit_epochs"] = result.best_epoch
         train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
 

@@ -23,35 +23,20 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.config import Settings
 from app.db import utcnow
+from app.jobs import publish_stranded
 from app.queue import enqueue_training
 from app.training.models import JobStatus, TrainingJob
 
 log = logging.getLogger("seqcast.reconciler")
-
-PUBLISH_GRACE = timedelta(seconds=10)
-"""A fresh job is being published by its own request right now; leave it alone that long."""
 
 
 def reconcile(sessions: sessionmaker[Session], celery: Celery, settings: Settings) -> dict:
     now = utcnow()
     done = {"published": 0, "requeued": 0, "expired": 0}
     with sessions() as session:
-        unpublished = (
-            select(TrainingJob)
-            .where(
-                TrainingJob.status == JobStatus.queued,
-                TrainingJob.published_at.is_(None),
-                TrainingJob.created_at < now - PUBLISH_GRACE,
-            )
-            .with_for_update(skip_locked=True)
+        done["published"] = publish_stranded(
+            session, TrainingJob, enqueue_training, celery, settings, now
         )
-        for job in session.scalars(unpublished):
-            enqueue_training(celery, settings, job.id)
-            job.published_at = now
-            done["published"] += 1
-            log.warning(
-                "job %s was never published; published it now", job.id, extra={"job_id": job.id}
-            )
 
         deadline = now - timedelta(seconds=settings.job_deadline_seconds + 60)
         running = select(TrainingJob).where(TrainingJob.status == JobStatus.running)
