@@ -99,7 +99,7 @@ def _migrate() -> None:
     log.info("database at head: %s", _redact(settings.database_url))
 
 
-def _run_api(host: str | None, port: int | None) -> None:
+def _run_api(host: str | None, port: int | None, workers: int = 1) -> None:
     import uvicorn
 
     settings = get_settings()
@@ -108,6 +108,7 @@ def _run_api(host: str | None, port: int | None) -> None:
         factory=True,
         host=host or settings.host,
         port=port or settings.port,
+        workers=workers if workers > 1 else None,
         log_level="info",
         access_log=settings.access_log,
     )
@@ -118,17 +119,28 @@ Host = Annotated[
 ]
 Port = Annotated[int | None, typer.Option(help="Port [default: SEQCAST_PORT or 8000]")]
 Concurrency = Annotated[int, typer.Option(min=1, help="Training jobs the worker runs at once.")]
+ApiWorkers = Annotated[
+    int,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="API processes sharing the port, each with its own model cache and batchers "
+        "(one per core is a good start).",
+    ),
+]
 
 
 @app.command(rich_help_panel=SERVER)
-def serve(host: Host = None, port: Port = None, concurrency: Concurrency = 1) -> None:
+def serve(
+    host: Host = None, port: Port = None, concurrency: Concurrency = 1, workers: ApiWorkers = 1
+) -> None:
     """Migrate, then run the API with a worker process; stop both together."""
     _server_logging()
     _migrate()
     worker = subprocess.Popen(worker_command(get_settings(), concurrency))
     log.info("worker started (pid %s)", worker.pid)
     try:
-        _run_api(host, port)
+        _run_api(host, port, workers)
     finally:
         worker.send_signal(signal.SIGTERM)
         try:
@@ -138,10 +150,10 @@ def serve(host: Host = None, port: Port = None, concurrency: Concurrency = 1) ->
 
 
 @app.command(rich_help_panel=SERVER)
-def api(host: Host = None, port: Port = None) -> None:
+def api(host: Host = None, port: Port = None, workers: ApiWorkers = 1) -> None:
     """Run the API only."""
     _server_logging()
-    _run_api(host, port)
+    _run_api(host, port, workers)
 
 
 @app.command(rich_help_panel=SERVER)

@@ -72,6 +72,12 @@ class Settings(BaseSettings):
     )
     batch_max_queue: int = Field(2048, ge=1, description="Default queued rows before 503.")
     batch_concurrency: int = Field(1, ge=1, description="Default runs of one model at once.")
+    batch_inline_run_ms: float = Field(
+        0.3,
+        ge=0,
+        description="Batches whose measured onnxruntime run takes at most this long run on the "
+        "event loop instead of a thread (0: always a thread).",
+    )
     parity_tolerance: float = Field(1e-4, gt=0, description="Max ONNX-vs-torch relative error.")
     streams_url: str = Field(
         "",
@@ -91,6 +97,18 @@ class Settings(BaseSettings):
         10.0, ge=0, description="How long a checked key is trusted (revocation delay)."
     )
     max_body_bytes: int = Field(64 << 20, ge=1024, description="Larger request bodies get 413.")
+    max_inference_body_bytes: int = Field(
+        16 << 20,
+        ge=1024,
+        description="Larger /predict, observe and OIP infer bodies get 413, before any of it is "
+        "parsed (a 1,024-window /predict of 192 steps × 4 features is ~8 MB of JSON).",
+    )
+    parse_offload_bytes: int = Field(
+        256 << 10,
+        ge=0,
+        description="Hot-route bodies (/predict, observe, OIP infer) larger than this are "
+        "decoded in a thread, not on the event loop.",
+    )
     max_dataset_rows: int = Field(1_000_000, ge=2)
     max_dataset_columns: int = Field(256, ge=1)
     max_predict_windows: int = Field(1024, ge=1, description="Windows in one /predict request.")

@@ -1,14 +1,13 @@
 """Database plumbing: the declarative Base (with a naming convention, so Alembic names constraints
-predictably), the engine factory and the per-request session that commits on success."""
+predictably) and the engine factory. The per-request session that commits on success is
+app.deps.SessionDep (the worker imports this module, never FastAPI)."""
 
 from __future__ import annotations
 
 import uuid
-from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Annotated, ClassVar
+from typing import ClassVar
 
-from fastapi import Depends, Request
 from sqlalchemy import (
     JSON,
     DateTime,
@@ -79,21 +78,3 @@ def make_engine(url: str) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
-
-
-def get_session(request: Request) -> Iterator[Session]:
-    """One session per request: commit if the route returned normally, roll back otherwise.
-
-    Services only flush, so whatever they do in one request lands in one transaction.
-    """
-    with request.app.state.sessionmaker() as session:
-        try:
-            yield session
-            session.commit()
-        except BaseException:
-            session.rollback()
-            raise
-
-
-SessionDep = Annotated[Session, Depends(get_session, scope="function")]
-"""Commits before the response is sent, so a 2xx means the write is durable."""

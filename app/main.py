@@ -12,11 +12,12 @@ from contextlib import asynccontextmanager
 
 from celery import Celery
 from fastapi import FastAPI
-from fastapi.concurrency import run_in_threadpool
 from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
-from app import health, metrics
+from app import gc_tuning, health, metrics
+from app.api import predict, requests, streams
+from app.api.oip import routes as oip
 from app.artifacts import make_store
 from app.auth.service import KeyChecker
 from app.backtests.reconciler import publish_stranded
@@ -24,24 +25,21 @@ from app.backtests.router import router as backtests_router
 from app.config import Settings, get_settings
 from app.datasets.router import router as datasets_router
 from app.db import make_engine, make_sessionmaker
-from app.errors import install_error_handlers
-from app.inference.asgi import PredictShortcut
-from app.inference.dataplane import DataPlane
-from app.inference.router import router as inference_router
-from app.inference.serving.batcher import BatchConfig
-from app.inference.serving.resolver import VersionResolver
-from app.inference.serving.sessions import SessionCache
-from app.inference.v2 import router as v2_router
-from app.limits import BodySizeLimit
+from app.http.body import BodySizeLimit
+from app.http.edge import Edge
+from app.http.errors import install_error_handlers
 from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
-from app.streams.asgi import ObserveShortcut
-from app.streams.router import router as streams_router
-from app.streams.service import StreamService
-from app.streams.state import make_stream_store
-from app.streams.stepper import StepModels
+from app.serving.batcher import BatchConfig
+from app.serving.dataplane import DataPlane
+from app.serving.live import LiveModels
+from app.serving.resolver import VersionResolver
+from app.serving.sessions import SessionCache
+from app.serving.steps import StepModels
+from app.serving.stream_state import make_stream_store
+from app.serving.streams import StreamService
 from app.training.reconciler import reconcile
 from app.training.router import router as training_router
 from app.ui.router import install_ui
@@ -73,6 +71,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_queue_delay_ms=settings.batch_max_delay_ms,
         max_queue_size=settings.batch_max_queue,
         max_concurrent_runs=settings.batch_concurrency,
+        max_inline_run_ms=settings.batch_inline_run_ms,
     )
     cache = SessionCache(
         store,
@@ -85,11 +84,13 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     resolver = VersionResolver(sessions, ttl=settings.resolve_ttl_seconds, defaults=defaults)
     celery = make_celery(settings)
-    dataplane = DataPlane(resolver, cache, settings.max_predict_windows)
+    models = LiveModels(resolver, cache)
     stream_store = make_stream_store(settings.streams_url, settings.stream_ttl_seconds)
-    streams = StreamService(
-        dataplane, StepModels(store, cache, settings.session_cache_size), stream_store
+    stream_service = StreamService(
+        models, StepModels(store, cache, settings.session_cache_size), stream_store
     )
+    dataplane = DataPlane(models, stream_service, settings.max_predict_windows)
+    keys = KeyChecker(sessions, settings.auth_cache_seconds, enabled=settings.auth)
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -99,9 +100,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
                 "delete models. That is allowed only with a local SQLite database; a shared "
                 "deployment requires API keys."
             )
-        await run_in_threadpool(preload_aliased, dataplane, sessions)
+        await asyncio.to_thread(preload_aliased, models, sessions)
         reconciler = asyncio.create_task(reconcile_forever(sessions, celery, settings))
+        gc_tuning.install()
+        gc_tuning.freeze()  # start-up's objects (and the preloaded models') leave the collector
         yield
+        gc_tuning.unfreeze()
         reconciler.cancel()
         await stream_store.close()
         executor.shutdown(wait=False, cancel_futures=True)
@@ -122,12 +126,17 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     app.state.store = store
     app.state.celery = celery
     app.state.dataplane = dataplane
-    app.state.streams = streams
-    app.state.keys = KeyChecker(sessions, settings.auth_cache_seconds)
+    app.state.keys = keys
     app.state.metrics_registry = metrics.app_registry(app.state, sessions)
     app.add_middleware(BodySizeLimit, max_bytes=settings.max_body_bytes)
-    app.add_middleware(PredictShortcut, api=app)
-    app.add_middleware(ObserveShortcut, api=app)  # POST /streams/{id}/observe, the same way
+    app.add_middleware(
+        Edge,
+        routes=[predict.HOT, streams.HOT_OBSERVE, *oip.HOT_INFER],
+        plane=dataplane,
+        keys=keys,
+        max_bytes=min(settings.max_inference_body_bytes, settings.max_body_bytes),
+        offload_bytes=settings.parse_offload_bytes,
+    )
     app.add_middleware(metrics.RequestTelemetry)  # outermost: 413s get an id and are counted
     install_error_handlers(app)
     for router in (
@@ -135,18 +144,26 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         training_router,
         backtests_router,
         registry_router,
-        inference_router,
-        streams_router,
-        v2_router,
+        predict.router,
+        streams.router,
+        oip.router,
         health.router,
         metrics.router,
     ):
         app.include_router(router)
     install_ui(app)
+
+    def openapi() -> dict:
+        """FastAPI's document plus the hot routes' body schemas, which msgspec writes."""
+        if app.openapi_schema is None:
+            FastAPI.openapi(app)["components"]["schemas"].update(requests.schemas())
+        return app.openapi_schema
+
+    app.openapi = openapi  # type: ignore[method-assign]
     return app
 
 
-def preload_aliased(dataplane: DataPlane, sessions: sessionmaker[Session]) -> None:
+def preload_aliased(models: LiveModels, sessions: sessionmaker[Session]) -> None:
     """Load every aliased version at start-up, so production traffic never waits for a load.
     A failure is logged, not fatal: the API must start even with a broken model or no database."""
     try:
@@ -159,8 +176,8 @@ def preload_aliased(dataplane: DataPlane, sessions: sessionmaker[Session]) -> No
         return
     for name, alias in targets:
         try:
-            resolved = dataplane.resolver.resolve(name, None, alias)
-            dataplane.cache.get(resolved.key, resolved.batch_config)
+            resolved = models.resolver.resolve(name, None, alias)
+            models.cache.get(resolved.key, resolved.batch_config)
         except Exception:
             log.exception("could not preload %s@%s; it will load on first use", name, alias)
 
@@ -175,7 +192,7 @@ async def reconcile_forever(
     while True:
         await asyncio.sleep(settings.reconcile_interval_seconds)
         try:
-            await run_in_threadpool(reconcile, sessions, celery, settings)
-            await run_in_threadpool(publish_stranded, sessions, celery, settings)
+            await asyncio.to_thread(reconcile, sessions, celery, settings)
+            await asyncio.to_thread(publish_stranded, sessions, celery, settings)
         except Exception:
             log.exception("reconciler pass failed; retrying at the next interval")

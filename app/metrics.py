@@ -117,9 +117,16 @@ def note_model(model: str) -> None:
         slot[0] = model
 
 
-_request_ids = (f"{os.urandom(6).hex()}-{n:x}" for n in itertools.count(1))
-"""Fresh request ids: a random per-process prefix and a counter (os.urandom per request cost
-20 µs on the /predict hot path; these are unique, not secret)."""
+_ID_PREFIX = os.urandom(6).hex()
+_id_counter = itertools.count(1)
+
+
+def _new_request_id() -> str:
+    """A fresh request id: a random per-process prefix and a counter (os.urandom per request
+    cost 20 µs on the /predict hot path; these are unique, not secret). A plain counter, not a
+    generator: apps served from several threads of one process (the tests) share it, and a
+    generator raises when two threads advance it at once."""
+    return f"{_ID_PREFIX}-{next(_id_counter):x}"
 
 
 def _incoming_request_id(headers: list[tuple[bytes, bytes]]) -> str | None:
@@ -144,7 +151,7 @@ class RequestTelemetry:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        rid = _incoming_request_id(scope["headers"]) or next(_request_ids)
+        rid = _incoming_request_id(scope["headers"]) or _new_request_id()
         header = (REQUEST_ID_HEADER, rid.encode("ascii"))
         rid_token = request_id.set(rid)
         slot: list[str | None] = [None]
@@ -206,7 +213,7 @@ class StateCollector(Collector):
         self._jobs: tuple[float, dict[str, int]] | None = None
 
     def collect(self) -> Iterator[Metric]:
-        cache = self._state.dataplane.cache
+        cache = self._state.dataplane.models.cache
         queue = GaugeMetricFamily(
             "seqcast_queue_depth",
             "Rows queued for a batch (not yet running), by model and version.",

@@ -3,7 +3,6 @@
 import re
 from typing import Annotated
 
-from fastapi import Path
 from pydantic import StringConstraints
 
 from app.errors import InvalidInput
@@ -19,14 +18,6 @@ MAX_VERSION = 2**31 - 1
 """Version numbers are 32-bit integers in the database."""
 MAX_OFFSET = 2**31 - 1
 """Listing offsets, kept within what the database's OFFSET takes."""
-
-ModelName = Annotated[str, Path(pattern=NAME_PATTERN, description="A model name.")]
-AliasName = Annotated[str, Path(pattern=NAME_PATTERN, description="An alias, e.g. production.")]
-VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number.")]
-RecordId = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A dataset or job id.")
-]
-"""Path parameters, validated before any of them reaches the database."""
 
 
 def has_control_characters(text: str) -> bool:

@@ -36,3 +36,18 @@ def test_health_and_readiness(client):
     ready = client.get("/readyz")
     assert ready.status_code == 200, ready.text
     assert ready.json()["checks"] == {"database": "ok", "broker": "ok"}
+
+
+def test_worker_never_imports_fastapi():
+    """The worker loads the Celery app, its tasks and the training code, and with them the
+    domain errors and the contract: none of that may pull in the web framework."""
+    code = (
+        "import sys\n"
+        "import workers.celery_app, workers.runner, workers.backtest\n"
+        "import app.errors, app.contract, app.artifacts\n"
+        "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette'))\n"
+        "print(leaked)\n"
+        "sys.exit(1 if leaked else 0)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert result.returncode == 0, result.stdout + result.stderr

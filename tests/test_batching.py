@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 
 from app.artifacts import make_store
-from app.inference.serving.batcher import AdaptiveBatcher, BatchConfig, BatchFailed, QueueFull
-from app.inference.serving.sessions import ServedModel, SessionCache, VersionKey
+from app.serving.batcher import AdaptiveBatcher, BatchConfig, BatchFailed, QueueFull
+from app.serving.sessions import ServedModel, SessionCache, VersionKey
 
 
 @pytest.fixture(scope="module")

@@ -40,6 +40,20 @@ def test_streamed_body_over_the_cap_is_413(strict):
     assert response.status_code == 413, response.text
 
 
+def test_inference_bodies_have_their_own_smaller_cap(pg_settings, auth_headers):
+    """/predict, observe and OIP infer refuse a body over SEQCAST_MAX_INFERENCE_BODY_BYTES from
+    its Content-Length, unread, while other routes keep the general cap."""
+    settings = pg_settings.model_copy(update={"max_inference_body_bytes": 2048})
+    client = TestClient(create_app(settings), headers=auth_headers)
+    body = b'{"model": "m", "inputs": [[' + b"1.0, " * 1000 + b"1.0]]}"
+    for path in ("/predict", "/streams/s1/observe", "/v2/models/m/infer"):
+        response = client.post(path, content=body, headers={"content-type": "application/json"})
+        assert response.status_code == 413, (path, response.text)
+        assert "SEQCAST_MAX_INFERENCE_BODY_BYTES" in response.text, response.text
+    dataset = client.post("/datasets", json={"name": "fits", "columns": {"y": [1.0] * 600}})
+    assert dataset.status_code == 201, dataset.text
+
+
 @pytest.mark.parametrize(
     ("columns", "expected"),
     [

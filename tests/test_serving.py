@@ -104,8 +104,8 @@ def test_session_cache_is_bounded_by_count_and_bytes(client, pg_settings, two_ve
     from concurrent.futures import ThreadPoolExecutor
 
     from app.artifacts import make_store
-    from app.inference.serving.batcher import BatchConfig
-    from app.inference.serving.sessions import SessionCache, VersionKey
+    from app.serving.batcher import BatchConfig
+    from app.serving.sessions import SessionCache, VersionKey
 
     keys = []
     for number in (1, 2):
@@ -143,7 +143,7 @@ def test_aliased_versions_are_preloaded_at_start_up(client, pg_settings, two_ver
         client.put(f"/models/{two_versions}/aliases/warm", json={"version": 2}).status_code == 200
     )
     app = create_app(pg_settings)
-    assert len(app.state.dataplane.cache) == 0
+    assert len(app.state.dataplane.models.cache) == 0
     with TestClient(app):  # the lifespan runs the preload
-        loaded = {m.key.label for m in app.state.dataplane.cache.loaded()}
+        loaded = {m.key.label for m in app.state.dataplane.models.cache.loaded()}
     assert f"{two_versions} v2" in loaded

@@ -24,7 +24,7 @@ from tritonclient.utils import InferenceServerException
 from app.auth.service import Scope
 from app.config import Settings
 from app.main import create_app
-from app.streams.state import MemoryStreamStore, RedisStreamStore, StreamRecord
+from app.serving.stream_state import MemoryStreamStore, RedisStreamStore, StreamRecord
 from tests.conftest import REDIS_URL, make_key, seasonal_series, serve_in_thread, train_and_wait
 
 INPUT_LENGTH = 24

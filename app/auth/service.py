@@ -8,6 +8,7 @@ indexed lookup. Checked keys are remembered for `auth_cache_seconds`, so the hot
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import secrets
 import threading
@@ -19,7 +20,7 @@ from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import ApiKey
 from app.db import utcnow
-from app.errors import NotFound
+from app.errors import Forbidden, NotFound, Unauthorized
 
 
 class Scope(StrEnum):
@@ -60,9 +61,12 @@ def get_all(session: Session) -> list[ApiKey]:
 class KeyChecker:
     """Key → its scopes (None: unknown or revoked), cached for `ttl` seconds."""
 
-    def __init__(self, sessions: sessionmaker[Session], ttl: float) -> None:
+    def __init__(
+        self, sessions: sessionmaker[Session], ttl: float, *, enabled: bool = True
+    ) -> None:
         self._sessions = sessions
         self._ttl = ttl
+        self.enabled = enabled
         self._cache: dict[str, tuple[frozenset[str] | None, float]] = {}
         self._lock = threading.Lock()
 
@@ -81,6 +85,23 @@ class KeyChecker:
         with self._lock:
             self._cache[digest] = (scopes, time.monotonic())
         return scopes
+
+    async def authorize(self, authorization: str, needed: Scope) -> None:
+        """Check the raw `Authorization` header for `needed`, or raise 401/403. One dictionary
+        lookup when the key was checked recently; otherwise one query, off the event loop."""
+        if not self.enabled:
+            return
+        scheme, _, key = authorization.partition(" ")
+        if scheme.lower() != "bearer" or not key.strip():
+            raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
+        key = key.strip()
+        hit, scopes = self.cached(key)
+        if not hit:
+            scopes = await asyncio.to_thread(self.check, key)
+        if scopes is None:
+            raise Unauthorized("the API key is not valid (unknown or revoked)")
+        if not allows(scopes, needed):
+            raise Forbidden(f"this API key lacks the {needed.value!r} scope this route needs")
 
 
 def allows(scopes: frozenset[str], needed: Scope) -> bool:

@@ -8,10 +8,10 @@ from app.auth.deps import require
 from app.auth.service import Scope
 from app.backtests import service
 from app.backtests.schemas import BacktestRead, BacktestRequest
-from app.db import SessionDep
-from app.deps import CeleryDep, SettingsDep
+from app.deps import CeleryDep, SessionDep, SettingsDep
+from app.http.paths import ModelName, RecordId, VersionNumber
 from app.jobs import BROKER_DOWN, idempotency_key_header, submit_once
-from app.names import MAX_OFFSET, ModelName, RecordId, VersionNumber
+from app.names import MAX_OFFSET
 from app.queue import BACKTEST_TASK
 
 router = APIRouter(tags=["backtests"])

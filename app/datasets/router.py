@@ -18,10 +18,10 @@ from app.datasets.schemas import (
     DatasetValues,
     SeriesSummary,
 )
-from app.db import SessionDep
-from app.deps import SettingsDep, StoreDep
+from app.deps import SessionDep, SettingsDep, StoreDep
 from app.errors import InvalidInput
-from app.names import MAX_OFFSET, NAME_PATTERN, RecordId, check_name
+from app.http.paths import RecordId
+from app.names import MAX_OFFSET, NAME_PATTERN, check_name
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 

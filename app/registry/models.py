@@ -17,7 +17,7 @@ class Model(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     name: Mapped[str] = mapped_column(String(100), unique=True)
     serving: Mapped[dict | None]
-    """Batching overrides for this model (see app.inference.serving.batcher.BatchConfig)."""
+    """Batching overrides for this model (see app.serving.batcher.BatchConfig)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     versions: Mapped[list[ModelVersion]] = relationship(

@@ -5,9 +5,9 @@ from fastapi import APIRouter, Query, Response
 from app.auth.deps import require
 from app.auth.service import Scope
 from app.contract import manifest_uri_for
-from app.db import SessionDep
-from app.deps import DataPlaneDep, StoreDep
-from app.names import MAX_OFFSET, AliasName, ModelName, VersionNumber
+from app.deps import DataPlaneDep, SessionDep, StoreDep
+from app.http.paths import AliasName, ModelName, VersionNumber
+from app.names import MAX_OFFSET
 from app.registry import service
 from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, ServingConfig, VersionRead
 

@@ -6,10 +6,10 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import require
 from app.auth.service import Scope
-from app.db import SessionDep
-from app.deps import CeleryDep, SettingsDep, StoreDep
+from app.deps import CeleryDep, SessionDep, SettingsDep, StoreDep
+from app.http.paths import RecordId
 from app.jobs import BROKER_DOWN, idempotency_key_header, submit_once
-from app.names import MAX_OFFSET, NAME_PATTERN, RecordId
+from app.names import MAX_OFFSET, NAME_PATTERN
 from app.queue import TRAIN_TASK
 from app.training import service
 from app.training.models import JobStatus

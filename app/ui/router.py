@@ -15,7 +15,7 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
 
-from app.names import ModelName, RecordId
+from app.http.paths import ModelName, RecordId
 
 HERE = Path(__file__).parent
 STATIC_PATH = "/ui/static"

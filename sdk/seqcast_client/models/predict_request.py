@@ -15,9 +15,8 @@ class PredictRequest:
     """
     Attributes:
         model (str): Model name.
-        inputs (list[list[float]] | list[list[list[float]]]): [batch][length][n_features] raw values in the model's
-            feature order; [batch][length] is accepted for single-feature models. Length may be 1 to 4 × the trained
-            input_length.
+        inputs (list[list[float | list[float]]]): [batch][length][n_features] raw values in the model's feature order;
+            [batch][length] is accepted for single-feature models. Length may be 1 to 4 × the trained input_length.
         version (int | None | Unset): A version number; or give `alias`.
         alias (None | str | Unset): An alias; default: the latest version.
         series_id (list[str] | None | str | Unset): The series each window belongs to: one id for every window, or a
@@ -30,7 +29,7 @@ class PredictRequest:
     """
 
     model: str
-    inputs: list[list[float]] | list[list[list[float]]]
+    inputs: list[list[float | list[float]]]
     version: int | None | Unset = UNSET
     alias: None | str | Unset = UNSET
     series_id: list[str] | None | str | Unset = UNSET
@@ -39,24 +38,19 @@ class PredictRequest:
     def to_dict(self) -> dict[str, Any]:
         model = self.model
 
-        inputs: list[list[float]] | list[list[list[float]]]
-        if isinstance(self.inputs, list):
-            inputs = []
-            for inputs_type_0_item_data in self.inputs:
-                inputs_type_0_item = []
-                for inputs_type_0_item_item_data in inputs_type_0_item_data:
-                    inputs_type_0_item_item = inputs_type_0_item_item_data
+        inputs = []
+        for inputs_item_data in self.inputs:
+            inputs_item = []
+            for inputs_item_item_data in inputs_item_data:
+                inputs_item_item: float | list[float]
+                if isinstance(inputs_item_item_data, list):
+                    inputs_item_item = inputs_item_item_data
 
-                    inputs_type_0_item.append(inputs_type_0_item_item)
+                else:
+                    inputs_item_item = inputs_item_item_data
+                inputs_item.append(inputs_item_item)
 
-                inputs.append(inputs_type_0_item)
-
-        else:
-            inputs = []
-            for inputs_type_1_item_data in self.inputs:
-                inputs_type_1_item = inputs_type_1_item_data
-
-                inputs.append(inputs_type_1_item)
+            inputs.append(inputs_item)
 
         version: int | None | Unset
         if isinstance(self.version, Unset):
@@ -112,37 +106,29 @@ class PredictRequest:
         d = dict(src_dict)
         model = d.pop("model")
 
-        def _parse_inputs(data: object) -> list[list[float]] | list[list[list[float]]]:
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                inputs_type_0 = []
-                _inputs_type_0 = data
-                for inputs_type_0_item_data in _inputs_type_0:
-                    inputs_type_0_item = []
-                    _inputs_type_0_item = inputs_type_0_item_data
-                    for inputs_type_0_item_item_data in _inputs_type_0_item:
-                        inputs_type_0_item_item = cast(list[float], inputs_type_0_item_item_data)
+        inputs = []
+        _inputs = d.pop("inputs")
+        for inputs_item_data in _inputs:
+            inputs_item = []
+            _inputs_item = inputs_item_data
+            for inputs_item_item_data in _inputs_item:
 
-                        inputs_type_0_item.append(inputs_type_0_item_item)
+                def _parse_inputs_item_item(data: object) -> float | list[float]:
+                    try:
+                        if not isinstance(data, list):
+                            raise TypeError()
+                        inputs_item_item_type_1 = cast(list[float], data)
 
-                    inputs_type_0.append(inputs_type_0_item)
+                        return inputs_item_item_type_1
+                    except (TypeError, ValueError, AttributeError, KeyError):
+                        pass
+                    return cast(float | list[float], data)
 
-                return inputs_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, list):
-                raise TypeError()
-            inputs_type_1 = []
-            _inputs_type_1 = data
-            for inputs_type_1_item_data in _inputs_type_1:
-                inputs_type_1_item = cast(list[float], inputs_type_1_item_data)
+                inputs_item_item = _parse_inputs_item_item(inputs_item_item_data)
 
-                inputs_type_1.append(inputs_type_1_item)
+                inputs_item.append(inputs_item_item)
 
-            return inputs_type_1
-
-        inputs = _parse_inputs(d.pop("inputs"))
+            inputs.append(inputs_item)
 
         def _parse_version(data: object) -> int | None | Unset:
             if data is None:

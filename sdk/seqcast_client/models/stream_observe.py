@@ -12,23 +12,22 @@ T = TypeVar("T", bound="StreamObserve")
 class StreamObserve:
     """
     Attributes:
-        values (list[float] | list[list[float]]): One or more new observations, oldest first: [rows][n_features] raw
-            values in the model's feature order ([rows] for a single-feature model).
+        values (list[float | list[float]]): One or more new observations, oldest first: [rows][n_features] raw values in
+            the model's feature order ([rows] for a single-feature model).
     """
 
-    values: list[float] | list[list[float]]
+    values: list[float | list[float]]
 
     def to_dict(self) -> dict[str, Any]:
-        values: list[float] | list[list[float]]
-        if isinstance(self.values, list):
-            values = []
-            for values_type_0_item_data in self.values:
-                values_type_0_item = values_type_0_item_data
+        values = []
+        for values_item_data in self.values:
+            values_item: float | list[float]
+            if isinstance(values_item_data, list):
+                values_item = values_item_data
 
-                values.append(values_type_0_item)
-
-        else:
-            values = self.values
+            else:
+                values_item = values_item_data
+            values.append(values_item)
 
         field_dict: dict[str, Any] = {}
 
@@ -43,28 +42,24 @@ class StreamObserve:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         d = dict(src_dict)
+        values = []
+        _values = d.pop("values")
+        for values_item_data in _values:
 
-        def _parse_values(data: object) -> list[float] | list[list[float]]:
-            try:
-                if not isinstance(data, list):
-                    raise TypeError()
-                values_type_0 = []
-                _values_type_0 = data
-                for values_type_0_item_data in _values_type_0:
-                    values_type_0_item = cast(list[float], values_type_0_item_data)
+            def _parse_values_item(data: object) -> float | list[float]:
+                try:
+                    if not isinstance(data, list):
+                        raise TypeError()
+                    values_item_type_1 = cast(list[float], data)
 
-                    values_type_0.append(values_type_0_item)
+                    return values_item_type_1
+                except (TypeError, ValueError, AttributeError, KeyError):
+                    pass
+                return cast(float | list[float], data)
 
-                return values_type_0
-            except (TypeError, ValueError, AttributeError, KeyError):
-                pass
-            if not isinstance(data, list):
-                raise TypeError()
-            values_type_1 = cast(list[float], data)
+            values_item = _parse_values_item(values_item_data)
 
-            return values_type_1
-
-        values = _parse_values(d.pop("values"))
+            values.append(values_item)
 
         stream_observe = cls(
             values=values,

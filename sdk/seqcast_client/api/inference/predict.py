@@ -41,6 +41,10 @@ def _parse_response(
         response_404 = cast(Any, None)
         return response_404
 
+    if response.status_code == 413:
+        response_413 = cast(Any, None)
+        return response_413
+
     if response.status_code == 422:
         response_422 = cast(Any, None)
         return response_422
@@ -73,10 +77,8 @@ def sync_detailed(
 ) -> Response[Any | PredictResponse]:
     """Forecast
 
-     Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher). In a running server the
-    request is answered by app.inference.asgi before FastAPI's routing; this route documents
-    it and serves it when that shortcut is not installed.
+     Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
+    (app.http.edge) before routing: this handler only documents the route.
 
     Args:
         body (PredictRequest):
@@ -107,10 +109,8 @@ def sync(
 ) -> Any | PredictResponse | None:
     """Forecast
 
-     Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher). In a running server the
-    request is answered by app.inference.asgi before FastAPI's routing; this route documents
-    it and serves it when that shortcut is not installed.
+     Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
+    (app.http.edge) before routing: this handler only documents the route.
 
     Args:
         body (PredictRequest):
@@ -136,10 +136,8 @@ async def asyncio_detailed(
 ) -> Response[Any | PredictResponse]:
     """Forecast
 
-     Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher). In a running server the
-    request is answered by app.inference.asgi before FastAPI's routing; this route documents
-    it and serves it when that shortcut is not installed.
+     Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
+    (app.http.edge) before routing: this handler only documents the route.
 
     Args:
         body (PredictRequest):
@@ -168,10 +166,8 @@ async def asyncio(
 ) -> Any | PredictResponse | None:
     """Forecast
 
-     Parsed with orjson straight into numpy and batched with concurrent requests (see
-    app.inference.fastpath and app.inference.serving.batcher). In a running server the
-    request is answered by app.inference.asgi before FastAPI's routing; this route documents
-    it and serves it when that shortcut is not installed.
+     Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
+    (app.http.edge) before routing: this handler only documents the route.
 
     Args:
         body (PredictRequest):

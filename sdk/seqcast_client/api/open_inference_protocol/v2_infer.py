@@ -74,6 +74,8 @@ def sync_detailed(
 ) -> Response[Any | HTTPValidationError]:
     """Infer
 
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
+
     Args:
         name (str): A model name.
         body (V2InferJsonBody):
@@ -107,6 +109,8 @@ def sync(
 ) -> Any | HTTPValidationError | None:
     """Infer
 
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
+
     Args:
         name (str): A model name.
         body (V2InferJsonBody):
@@ -134,6 +138,8 @@ async def asyncio_detailed(
     body: V2InferJsonBody | File | Unset = UNSET,
 ) -> Response[Any | HTTPValidationError]:
     """Infer
+
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
 
     Args:
         name (str): A model name.
@@ -165,6 +171,8 @@ async def asyncio(
     body: V2InferJsonBody | File | Unset = UNSET,
 ) -> Any | HTTPValidationError | None:
     """Infer
+
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
 
     Args:
         name (str): A model name.

@@ -77,6 +77,8 @@ def sync_detailed(
 ) -> Response[Any | HTTPValidationError]:
     """Infer Version
 
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
+
     Args:
         name (str): A model name.
         version (str):
@@ -113,6 +115,8 @@ def sync(
 ) -> Any | HTTPValidationError | None:
     """Infer Version
 
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
+
     Args:
         name (str): A model name.
         version (str):
@@ -143,6 +147,8 @@ async def asyncio_detailed(
     body: V2InferVersionJsonBody | File | Unset = UNSET,
 ) -> Response[Any | HTTPValidationError]:
     """Infer Version
+
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
 
     Args:
         name (str): A model name.
@@ -177,6 +183,8 @@ async def asyncio(
     body: V2InferVersionJsonBody | File | Unset = UNSET,
 ) -> Any | HTTPValidationError | None:
     """Infer Version
+
+     Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
 
     Args:
         name (str): A model name.

@@ -78,6 +78,9 @@ def sync_detailed(
 ) -> Response[Any | StreamForecast]:
     """Add observations; the forecast from the updated state
 
+     Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
+    the route.
+
     Args:
         stream_id (str): A stream id (an OIP sequence: `model:sequence`).
         body (StreamObserve):
@@ -110,6 +113,9 @@ def sync(
 ) -> Any | StreamForecast | None:
     """Add observations; the forecast from the updated state
 
+     Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
+    the route.
+
     Args:
         stream_id (str): A stream id (an OIP sequence: `model:sequence`).
         body (StreamObserve):
@@ -136,6 +142,9 @@ async def asyncio_detailed(
     body: StreamObserve,
 ) -> Response[Any | StreamForecast]:
     """Add observations; the forecast from the updated state
+
+     Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
+    the route.
 
     Args:
         stream_id (str): A stream id (an OIP sequence: `model:sequence`).
@@ -166,6 +175,9 @@ async def asyncio(
     body: StreamObserve,
 ) -> Any | StreamForecast | None:
     """Add observations; the forecast from the updated state
+
+     Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
+    the route.
 
     Args:
         stream_id (str): A stream id (an OIP sequence: `model:sequence`).

@@ -17,10 +17,11 @@ from dataclasses import dataclass
 
 import orjson
 
+from app.api.oip.codec import InferRequest, OIPError
 from app.contract import INPUT_NAME
-from app.inference.oip import InferRequest, OIPError
-from app.inference.serving.version_info import Forecast
-from app.streams.service import STREAM_ID_PATTERN, StreamNotFound, StreamService
+from app.serving.dataplane import DataPlane
+from app.serving.streams import STREAM_ID_PATTERN, StreamNotFound
+from app.serving.version_info import Forecast
 
 
 @dataclass(frozen=True)
@@ -31,12 +32,16 @@ class Sequence:
 
 
 def sequence_of(body: bytes, header_length: str | None) -> Sequence | None:
-    """The request's sequence parameters, or None (call after app.inference.oip.decode has
+    """The request's sequence parameters, or None (call after app.api.oip.codec.decode has
     checked the body; a request without "sequence_id" is not parsed again)."""
     head = body[: int(header_length)] if header_length else body
     if b"sequence_id" not in head:
         return None
     parameters = orjson.loads(head).get("parameters")
+    return _sequence(parameters)
+
+
+def _sequence(parameters: object) -> Sequence | None:
     if not isinstance(parameters, dict) or parameters.get("sequence_id") in (None, 0, ""):
         return None
     raw = parameters["sequence_id"]
@@ -56,7 +61,7 @@ def sequence_of(body: bytes, header_length: str | None) -> Sequence | None:
 
 
 async def infer_sequence(
-    streams: StreamService,
+    plane: DataPlane,
     model: str,
     version: int | None,
     alias: str | None,
@@ -72,8 +77,9 @@ async def infer_sequence(
             f"[1, steps, n_features], got {list(inputs.shape)}"
         )
     stream_id = f"{model}:{sequence.id}"
+    streams = plane.streams
     if sequence.start:
-        resolved = await streams.plane.resolve(model, version, alias)
+        resolved = await plane.models.resolve(model, version, alias)
     else:
         try:
             resolved = await streams.pinned(await streams.get(stream_id))
@@ -82,13 +88,13 @@ async def infer_sequence(
                 f"sequence {sequence.id} of model {model} has not started or has expired: send "
                 "parameters.sequence_start = true first"
             ) from None
-    wanted = call.select((await streams.plane.load(resolved)).info.output_names)
+    wanted = call.select(await plane.outputs(resolved, call.output_names))
     if sequence.start:
         observed = await streams.create(
             model, resolved.version, None, inputs[0], stream_id=stream_id, field=INPUT_NAME
         )
     else:
-        observed = await streams.observe(stream_id, inputs[0], field=INPUT_NAME)
+        observed = await plane.observe(stream_id, inputs[0], field=INPUT_NAME)
     if sequence.end:
         with contextlib.suppress(StreamNotFound):  # a concurrent end got there first
             await streams.delete(stream_id)

@@ -4,7 +4,9 @@ extension: the JSON header, then raw little-endian tensors, its length in the
 quantiles has two outputs (OUTPUT_NAME and QUANTILES_NAME); a request gets all of them unless
 it lists the ones it wants, each in JSON or binary.
 
-Pure functions of bytes in, arrays out; every malformed request raises `OIPError` (a 400).
+Pure functions of bytes in, arrays out; every malformed request raises `OIPError` (a 400),
+including shapes that cannot be real (more than MAX_DIMS dimensions, or more elements than the
+body could carry) before anything is allocated.
 """
 
 from __future__ import annotations
@@ -17,17 +19,16 @@ import numpy as np
 import orjson
 
 from app.contract import INPUT_NAME
-from app.errors import SeqcastError
+from app.errors import BadRequest
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 DATATYPES = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "FP16": np.dtype("<f2")}
+MAX_DIMS = 8
+MAX_DIM = 2**31 - 1
 
 
-class OIPError(SeqcastError):
-    status_code = 400
-
-    def body(self) -> dict:
-        return {"error": self.message}
+class OIPError(BadRequest):
+    """A malformed inference request (rendered as `{"error": ...}` by app.http.errors)."""
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,14 @@ class InferRequest:
     outputs: tuple[tuple[str, bool | None], ...] | None = None
     """The outputs asked for, each with its own `binary_data` when given; None: all of them."""
 
+    @property
+    def output_names(self) -> tuple[str, ...] | None:
+        return None if self.outputs is None else tuple(name for name, _ in self.outputs)
+
     def select(self, available: list[str]) -> list[tuple[str, bool]]:
-        """(name, binary) of each output to return, or a 400 naming one this model lacks."""
+        """(name, binary) of each output to return (the data plane has checked the names)."""
         if self.outputs is None:
             return [(name, self.binary_output) for name in available]
-        for name, _ in self.outputs:
-            if name not in available:
-                names = ", ".join(repr(n) for n in available)
-                raise OIPError(f"unknown output {name!r}; this model's outputs are {names}")
         return [(n, self.binary_output if b is None else b) for n, b in self.outputs]
 
 
@@ -54,7 +55,7 @@ def decode(body: bytes, header_length: str | None) -> InferRequest:
     json_part, binary = _split(body, header_length)
     try:
         doc = orjson.loads(json_part)
-    except orjson.JSONDecodeError as exc:
+    except (orjson.JSONDecodeError, RecursionError) as exc:
         raise OIPError(f"the inference request is not valid JSON: {exc}") from None
     if not isinstance(doc, dict):
         raise OIPError("the inference request must be a JSON object")
@@ -128,6 +129,11 @@ def _input_tensor(spec: dict, binary: bytes) -> tuple[np.ndarray, int]:
         or not all(isinstance(d, int) and not isinstance(d, bool) and d >= 0 for d in shape)
     ):
         raise OIPError(f"input {name!r}: 'shape' must be a list of non-negative integers")
+    if len(shape) > MAX_DIMS or max(shape) > MAX_DIM:
+        raise OIPError(
+            f"input {name!r}: shape {shape!r:.80} is not a tensor this server takes (at most "
+            f"{MAX_DIMS} dimensions of at most {MAX_DIM} each)"
+        )
     datatype = spec.get("datatype")
     if datatype not in DATATYPES:
         raise OIPError(
@@ -160,7 +166,7 @@ def _input_tensor(spec: dict, binary: bytes) -> tuple[np.ndarray, int]:
     try:
         with np.errstate(over="ignore"):
             array = np.asarray(spec["data"], dtype=dtype)
-    except (ValueError, TypeError):
+    except (ValueError, TypeError, OverflowError, RecursionError):
         raise OIPError(f"input {name!r}: 'data' must be numbers (flat or nested)") from None
     if array.size != count:
         raise OIPError(

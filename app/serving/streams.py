@@ -25,19 +25,16 @@ from collections import OrderedDict
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from dataclasses import dataclass, replace
-from typing import Any
 
 import numpy as np
-from fastapi.concurrency import run_in_threadpool
 
-from app.errors import InvalidInput, NotFound, ServiceUnavailable
-from app.inference.dataplane import DataPlane
-from app.inference.serving.resolver import Resolved
-from app.streams.state import StreamRecord, StreamStore
-from app.streams.stepper import StepModel, StepModels
+from app.errors import NotFound, ServiceUnavailable
+from app.serving.inputs import Field, check_rows
+from app.serving.live import LiveModels
+from app.serving.resolver import Resolved
+from app.serving.steps import StepModel, StepModels
+from app.serving.stream_state import StreamRecord, StreamStore
 
-MAX_ROWS_PER_CALL = 10_000
-"""Observations in one create or observe call."""
 MAX_ATTEMPTS = 32
 """Compare-and-set rounds before an observe gives up with a 503 (only other replicas can make
 it lose: observes in this process wait for each other on a lock)."""
@@ -67,34 +64,6 @@ class Observed:
     quantile_levels: tuple[float, ...] = ()
 
 
-def to_rows(values: Any, n_features: int, field: str | tuple[str | int, ...]) -> np.ndarray:
-    """float32 [rows, n_features] from a request's `[[...], ...]` (or `[...]` when the model reads
-    one feature), or a 422 naming the field."""
-    try:
-        with np.errstate(over="ignore"):  # beyond float32 becomes inf, refused below
-            rows = np.asarray(values, dtype=np.float32)
-    except (ValueError, TypeError):
-        raise InvalidInput(
-            field, "must be rows of numbers, every row the same length (ragged or non-numeric)"
-        ) from None
-    if not rows.size:
-        raise InvalidInput(field, "empty: give at least one observation")
-    if rows.ndim == 1 and n_features == 1:
-        rows = rows[:, None]
-    if rows.ndim != 2 or rows.shape[1] != n_features:
-        got = f"{rows.shape[1]} per row" if rows.ndim == 2 else f"a {rows.ndim}-D array"
-        raise InvalidInput(
-            field, f"expected [rows][{n_features}]: {n_features} features per row, got {got}"
-        )
-    if len(rows) > MAX_ROWS_PER_CALL:
-        raise InvalidInput(
-            field, f"{len(rows)} observations exceed the limit of {MAX_ROWS_PER_CALL} per call"
-        )
-    if not np.isfinite(rows).all():
-        raise InvalidInput(field, "contains NaN, infinity or a value beyond float32 range")
-    return rows
-
-
 class KeyedLocks:
     """One asyncio lock per key, dropped when nobody holds or waits for it."""
 
@@ -119,7 +88,7 @@ class KeyedLocks:
 
 class StreamService:
     def __init__(
-        self, plane: DataPlane, steps: StepModels, store: StreamStore, *, local_lock: bool = True
+        self, plane: LiveModels, steps: StepModels, store: StreamStore, *, local_lock: bool = True
     ) -> None:
         self.plane = plane
         self.steps = steps
@@ -136,17 +105,17 @@ class StreamService:
         model: str,
         version: int | None,
         alias: str | None,
-        history: Any = None,
+        history: np.ndarray | None = None,
         *,
         stream_id: str | None = None,
-        field: str | tuple[str | int, ...] = "history",
+        field: Field = "history",
     ) -> Observed:
         """A new stream pinned to the version resolved now; `stream_id` replaces any stream of
         that id (the OIP sequence extension's sequence_start)."""
         resolved = await self.plane.resolve(model, version, alias)
         rows = None
         if history is not None:
-            rows = to_rows(history, len(resolved.feature_columns), field)
+            rows = check_rows(history, len(resolved.feature_columns), field)
         step = await self._step_model(resolved)
         if step is not None:
             state = step.zero_state()
@@ -175,7 +144,7 @@ class StreamService:
         return observed
 
     async def observe(
-        self, stream_id: str, values: Any, field: str | tuple[str | int, ...] = "values"
+        self, stream_id: str, values: np.ndarray, field: Field = "values"
     ) -> Observed:
         """Append observations and forecast from the updated state; retried on a lost race."""
         if not self.local_lock:
@@ -183,15 +152,13 @@ class StreamService:
         async with self._locks.hold(stream_id):
             return await self._observe(stream_id, values, field)
 
-    async def _observe(
-        self, stream_id: str, values: Any, field: str | tuple[str | int, ...]
-    ) -> Observed:
+    async def _observe(self, stream_id: str, values: np.ndarray, field: Field) -> Observed:
         for attempt in range(MAX_ATTEMPTS):
             record = self._recent.get(stream_id) if attempt == 0 else None
             if record is None:
                 record = await self.get(stream_id)
             resolved = await self.pinned(record)
-            rows = to_rows(values, len(resolved.feature_columns), field)
+            rows = check_rows(values, len(resolved.feature_columns), field)
             step = await self._step_model(resolved) if record.mode == "step" else None
             observed = await self._advance(record, resolved, step, rows)
             written = await self.store.replace(observed.record, record)
@@ -253,10 +220,10 @@ class StreamService:
     async def _step_model(self, resolved: Resolved) -> StepModel | None:
         step = self.steps.peek(resolved.key.id)
         if step is False:
-            step = await run_in_threadpool(self.steps.get, resolved)
+            step = await asyncio.to_thread(self.steps.get, resolved)
         assert step is not True
-        if step is not None and step.batcher.config != resolved.batch_config:
-            step.batcher.config = resolved.batch_config
+        if step is not None:
+            step.batcher.reconfigure(resolved.batch_config)
         return step
 
     async def _advance(

@@ -14,8 +14,8 @@ from typing import Any
 
 from app.datasets.calendar import future_timestamps
 from app.errors import InvalidInput
-from app.inference.serving.sessions import ArtifactCorrupt
-from app.inference.serving.version_info import VersionInfo
+from app.serving.sessions import ArtifactCorrupt
+from app.serving.version_info import VersionInfo
 
 SHOWN = 5
 """Series ids listed in an error message."""

@@ -3,50 +3,117 @@ batchers as /predict, so `tritonclient.http` and KServe clients work unchanged.
 
 A version segment that is not a number is read as an alias (`.../versions/production/infer`).
 A version trained with quantiles has a second output, QUANTILES_NAME [batch, horizon, n_targets,
-n_levels], listed in its metadata with its levels.
-An infer request with `parameters.sequence_id` continues a stream (app.streams.oip).
+n_levels], listed in its metadata with its levels. An infer request with
+`parameters.sequence_id` continues a stream (app.api.oip.sequence). Infer is a hot route, served
+by the HTTP edge from `HOT_INFER`; the FastAPI routes below document it and serve the rest.
 Errors are `{"error": "..."}`: 400 for a bad request, 404 for an unknown model or version
-(rendered by app.errors for every path under /v2).
+(rendered by app.http.errors for every path under /v2).
 """
 
 from __future__ import annotations
 
+import asyncio
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from fastapi import APIRouter, Request, Response
-from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
+from starlette.types import Scope as AsgiScope
 
+from app.api.oip import codec
+from app.api.oip.sequence import Sequence, infer_sequence, sequence_of
 from app.auth.deps import require
 from app.auth.service import Scope
 from app.contract import INPUT_NAME, OUTPUT_NAME, QUANTILES_NAME
 from app.errors import InvalidInput
-from app.inference import oip
-from app.inference.fastpath import check_batch
-from app.inference.serving.resolver import Resolved
-from app.names import MAX_VERSION, NAME_PATTERN, ModelName
-from app.registry import service as registry
-from app.streams.oip import infer_sequence, sequence_of
+from app.http.body import header
+from app.http.edge import HotRoute
+from app.http.errors import Headers, render_oip
+from app.http.paths import ModelName
+from app.names import MAX_VERSION, NAME_PATTERN
+from app.serving.dataplane import DataPlane, PredictCall
 
 router = APIRouter(prefix="/v2", tags=["open inference protocol"])
 
 EXTENSIONS = ["binary_tensor_data", "sequence"]
+_NAME = re.compile(NAME_PATTERN)
 
 
-def _version_or_alias(version: str | None) -> tuple[int | None, str | None]:
+def version_or_alias(version: str | None) -> tuple[int | None, str | None]:
+    """A version number or an alias from the URL segment (ASCII digits only: "²" is a digit
+    to str.isdigit but not to int)."""
     if version is None:
         return None, None
-    if version.isdigit() and 1 <= int(version) <= MAX_VERSION:
-        return int(version), None
-    if re.fullmatch(NAME_PATTERN, version) and not version.isdigit():
+    if version.isascii() and version.isdigit():
+        if 1 <= int(version) <= MAX_VERSION:
+            return int(version), None
+    elif _NAME.fullmatch(version):
         return None, version
-    raise InvalidInput("version", f"{version!r} is neither a version number nor an alias")
+    raise InvalidInput("version", f"{version!r:.80} is neither a version number nor an alias")
 
 
-async def _resolve(request: Request, name: str, version: str | None) -> Resolved:
-    number, alias = _version_or_alias(version)
-    return await request.app.state.dataplane.resolve(name, number, alias)
+@dataclass(frozen=True, slots=True)
+class InferCall:
+    model: str
+    version: int | None
+    alias: str | None
+    request: codec.InferRequest
+    sequence: Sequence | None
+
+
+def decode_infer(body: bytes, params: Mapping[str, str], scope: AsgiScope) -> InferCall:
+    name = params["name"]
+    if not _NAME.fullmatch(name):
+        raise codec.OIPError(f"{name!r:.80} is not a model name")
+    version, alias = version_or_alias(params.get("version"))
+    length = header(scope, codec.HEADER_LENGTH.lower().encode()) or None
+    request = codec.decode(body, length)
+    return InferCall(name, version, alias, request, sequence_of(body, length))
+
+
+async def serve_infer(plane: DataPlane, call: InferCall) -> tuple[bytes, Headers]:
+    request = call.request
+    if call.sequence is not None:  # Triton's sequence extension, on the streams
+        served_version, forecast, wanted = await infer_sequence(
+            plane, call.model, call.version, call.alias, request, call.sequence
+        )
+    else:
+        prediction = await plane.predict(
+            PredictCall(
+                call.model,
+                call.version,
+                call.alias,
+                request.inputs,
+                outputs=request.output_names,
+                field=INPUT_NAME,
+            )
+        )
+        forecast, served_version = prediction.forecast, prediction.resolved.version
+        wanted = request.select(prediction.info.output_names)
+    tensors = {OUTPUT_NAME: forecast.point, QUANTILES_NAME: forecast.quantiles}
+    content, extra = codec.encode(
+        call.model, served_version, request.id, [(n, tensors[n], b) for n, b in wanted]
+    )
+    media = b"application/octet-stream" if extra else b"application/json"
+    headers = [(b"content-type", media)]
+    headers += [(k.lower().encode(), v.encode()) for k, v in extra.items()]
+    return content, headers
+
+
+HOT_INFER = [
+    HotRoute(
+        "POST", re.compile(pattern), path, Scope.predict, decode_infer, serve_infer, render_oip
+    )
+    for pattern, path in [
+        (r"/v2/models/(?P<name>[^/]+)/infer", "/v2/models/{name}/infer"),
+        (
+            r"/v2/models/(?P<name>[^/]+)/versions/(?P<version>[^/]+)/infer",
+            "/v2/models/{name}/versions/{version}/infer",
+        ),
+    ]
+]
 
 
 @router.get("", operation_id="v2_server_metadata", summary="Server metadata")
@@ -71,27 +138,23 @@ async def ready(request: Request) -> JSONResponse:
             return False
         return True
 
-    ok = await run_in_threadpool(check)
+    ok = await asyncio.to_thread(check)
     return JSONResponse({"ready": ok}, status_code=200 if ok else 400)
 
 
 async def _metadata(request: Request, name: str, version: str | None) -> Response:
-    resolved = await _resolve(request, name, version)
-    info = (await request.app.state.dataplane.load(resolved)).info
+    plane: DataPlane = request.app.state.dataplane
+    found = await plane.metadata(name, *version_or_alias(version))
+    resolved, info = found.resolved, found.info
     forecast_shape = [-1, resolved.horizon, len(resolved.target_columns)]
     outputs = [{"name": OUTPUT_NAME, "datatype": "FP32", "shape": forecast_shape}]
     if info.quantiles:
         shape = [*forecast_shape, len(info.quantiles)]
         outputs.append({"name": QUANTILES_NAME, "datatype": "FP32", "shape": shape})
-
-    def versions() -> list[str]:
-        with request.app.state.sessionmaker() as session:
-            return [str(v.version) for v in registry.get_model(session, name).versions]
-
     return JSONResponse(
         {
             "name": name,
-            "versions": await run_in_threadpool(versions),
+            "versions": [str(v) for v in found.versions],
             "platform": "onnxruntime_onnx",
             "inputs": [
                 {
@@ -114,34 +177,8 @@ async def _metadata(request: Request, name: str, version: str | None) -> Respons
 
 
 async def _ready(request: Request, name: str, version: str | None) -> Response:
-    await _resolve(request, name, version)
+    await request.app.state.dataplane.models.resolve(name, *version_or_alias(version))
     return JSONResponse({"name": name, "ready": True})
-
-
-async def _infer(request: Request, name: str, version: str | None) -> Response:
-    body = await request.body()
-    call = oip.decode(body, request.headers.get(oip.HEADER_LENGTH))
-    sequence = sequence_of(body, request.headers.get(oip.HEADER_LENGTH))
-    if sequence is not None:  # Triton's sequence extension, on the streams (app.streams.oip)
-        number, alias = _version_or_alias(version)
-        streams = request.app.state.streams
-        served_version, forecast, wanted = await infer_sequence(
-            streams, name, number, alias, call, sequence
-        )
-    else:
-        resolved = await _resolve(request, name, version)
-        plane = request.app.state.dataplane
-        batch = check_batch(call.inputs, resolved, plane.max_windows, field=INPUT_NAME)
-        served = await plane.load(resolved)
-        wanted = call.select(served.info.output_names)
-        forecast = await plane.infer(served, batch)
-        served_version = resolved.version
-    tensors = {OUTPUT_NAME: forecast.point, QUANTILES_NAME: forecast.quantiles}
-    content, headers = oip.encode(
-        name, served_version, call.id, [(n, tensors[n], binary) for n, binary in wanted]
-    )
-    media = "application/octet-stream" if headers else "application/json"
-    return Response(content, media_type=media, headers=headers)
 
 
 @router.get(
@@ -206,6 +243,8 @@ _INFER_DOC = {
     }
 }
 
+_SERVED_BY_EDGE = "OIP infer is served by app.http.edge"
+
 
 @router.post(
     "/models/{name}/infer",
@@ -213,8 +252,9 @@ _INFER_DOC = {
     dependencies=[require(Scope.predict)],
     openapi_extra=_INFER_DOC,
 )
-async def infer(request: Request, name: ModelName) -> Response:
-    return await _infer(request, name, None)
+async def infer(name: ModelName) -> Response:
+    """Answered by the HTTP edge (app.http.edge) before routing: documents the route only."""
+    raise AssertionError(_SERVED_BY_EDGE)
 
 
 @router.post(
@@ -223,5 +263,6 @@ async def infer(request: Request, name: ModelName) -> Response:
     dependencies=[require(Scope.predict)],
     openapi_extra=_INFER_DOC,
 )
-async def infer_version(request: Request, name: ModelName, version: str) -> Response:
-    return await _infer(request, name, version)
+async def infer_version(name: ModelName, version: str) -> Response:
+    """Answered by the HTTP edge (app.http.edge) before routing: documents the route only."""
+    raise AssertionError(_SERVED_BY_EDGE)

@@ -1,20 +1,30 @@
-"""The streams routes: thin over app.streams.service; replies are serialized from numpy by orjson
+"""The streams routes: thin over app.serving.streams; replies are serialized from numpy by orjson
 (the response models document them)."""
 
 from __future__ import annotations
 
+import re
+from collections.abc import Mapping
 from datetime import UTC, datetime
 from typing import Annotated, Any
 
+import numpy as np
 import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
+from starlette.types import Scope as AsgiScope
 
+from app.api.requests import StreamObserve, decode, json_body
+from app.api.stream_schemas import StreamCreate, StreamForecast, StreamRead
 from app.auth.deps import require
 from app.auth.service import Scope
-from app.inference.serving.resolver import Resolved
-from app.streams.schemas import StreamCreate, StreamForecast, StreamObserve, StreamRead
-from app.streams.service import STREAM_ID_PATTERN, Observed, StreamService
-from app.streams.state import StreamRecord
+from app.errors import InvalidInput
+from app.http.edge import JSON, HotRoute
+from app.http.errors import Headers, render_seqcast
+from app.serving.dataplane import DataPlane
+from app.serving.inputs import as_array
+from app.serving.resolver import Resolved
+from app.serving.stream_state import StreamRecord
+from app.serving.streams import STREAM_ID_PATTERN, Observed, StreamService
 
 router = APIRouter(prefix="/streams", tags=["streams"], dependencies=[require(Scope.predict)])
 
@@ -26,7 +36,7 @@ StreamId = Annotated[
 
 async def _streams(request: Request) -> StreamService:
     """Async on purpose: FastAPI runs a sync dependency on the thread pool (a hop per call)."""
-    return request.app.state.streams
+    return request.app.state.dataplane.streams
 
 
 StreamsDep = Annotated[StreamService, Depends(_streams)]
@@ -78,7 +88,8 @@ def _json(doc: dict, status_code: int = 200, headers: dict | None = None) -> Res
     responses={404: {"description": "Unknown model, version or alias."}, **_BAD},
 )
 async def create_stream(body: StreamCreate, streams: StreamsDep) -> Response:
-    observed = await streams.create(body.model, body.version, body.alias, body.history)
+    history = None if body.history is None else as_array(body.history, "history", ROWS)
+    observed = await streams.create(body.model, body.version, body.alias, history)
     doc = with_forecast(streams, observed)
     return _json(doc, 201, {"Location": f"/streams/{observed.record.id}"})
 
@@ -89,10 +100,12 @@ async def create_stream(body: StreamCreate, streams: StreamsDep) -> Response:
     operation_id="observe_stream",
     summary="Add observations; the forecast from the updated state",
     responses={**_GONE, **_BAD, 503: {"description": "The model's queue is full; retry."}},
+    openapi_extra=json_body(StreamObserve, [{"values": [[3.0]]}]),
 )
-async def observe_stream(stream_id: StreamId, body: StreamObserve, streams: StreamsDep) -> Response:
-    observed = await streams.observe(stream_id, body.values)
-    return _json(with_forecast(streams, observed))
+async def observe_stream(stream_id: StreamId) -> Response:
+    """Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
+    the route."""
+    raise AssertionError("POST /streams/{stream_id}/observe is served by app.http.edge")
 
 
 @router.get(
@@ -117,3 +130,33 @@ async def get_stream(stream_id: StreamId, streams: StreamsDep) -> Response:
 async def delete_stream(stream_id: StreamId, streams: StreamsDep) -> Response:
     await streams.delete(stream_id)
     return Response(status_code=204)
+
+
+ROWS = "[rows][n_features]"
+_STREAM_ID = re.compile(STREAM_ID_PATTERN)
+
+
+def decode_observe(body: bytes, params: Mapping[str, str], _: AsgiScope) -> tuple[str, np.ndarray]:
+    stream_id = params["stream_id"]
+    if not _STREAM_ID.fullmatch(stream_id):
+        error = InvalidInput("stream_id", "not a stream id (letters, digits, '.', '_', ':', '-')")
+        error.loc = ("path", "stream_id")
+        raise error
+    return stream_id, as_array(decode(body, StreamObserve).values, "values", ROWS)
+
+
+async def serve_observe(plane: DataPlane, call: tuple[str, np.ndarray]) -> tuple[bytes, Headers]:
+    observed = await plane.observe(*call)
+    doc = with_forecast(plane.streams, observed)
+    return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY), JSON
+
+
+HOT_OBSERVE = HotRoute(
+    "POST",
+    re.compile(r"/streams/(?P<stream_id>[^/]+)/observe"),
+    "/streams/{stream_id}/observe",
+    Scope.predict,
+    decode_observe,
+    serve_observe,
+    render_seqcast,
+)

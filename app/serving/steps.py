@@ -4,12 +4,18 @@ one onnxruntime run through the serving batcher, which stays generic: each reque
 into one float32 row, `[k × n_features observations | state_layers × hidden state]`, and the
 result row is `[forecast | quantiles | next state]`. Requests group by row width, so streams
 sending the same number of observations batch together.
+
+On CPU the step run is timed at load (`StepCost`): a one-observation step of a small recurrent
+model costs a few tens of µs, less than handing it to a thread and waking the event loop back,
+so the batcher runs it inline (within `max_inline_run_ms`); warm-ups of many rows, large batches
+and CUDA still go to the executor.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
+import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -27,9 +33,9 @@ from app.contract import (
     manifest_uri_for,
     sha256_bytes,
 )
-from app.inference.serving.batcher import AdaptiveBatcher, BatchConfig
-from app.inference.serving.resolver import Resolved
-from app.inference.serving.sessions import ArtifactCorrupt, SessionCache
+from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost
+from app.serving.resolver import Resolved
+from app.serving.sessions import CPU, ArtifactCorrupt, SessionCache
 
 log = logging.getLogger("seqcast.streams")
 
@@ -42,6 +48,20 @@ class StepResult:
     """[horizon, n_targets, n_quantiles], when the version has quantiles."""
     state: np.ndarray
     """[state_layers, hidden]: the stream's next state."""
+
+
+@dataclass(frozen=True, slots=True)
+class StepCost(RunCost):
+    """A step graph's measured run time. The batcher asks for `seconds(rows, width)` of a packed
+    batch; a row's width is `k × n_features + state`, and the run is k onnxruntime steps, each
+    `fixed + per_cell × rows` seconds."""
+
+    n_features: int = 1
+    state_size: int = 0
+
+    def seconds(self, rows: int, length: int) -> float:
+        steps = max(1, (length - self.state_size) // self.n_features)
+        return steps * (self.fixed + self.per_cell * rows)
 
 
 class StepModel:
@@ -65,7 +85,29 @@ class StepModel:
         self._outputs = [OUTPUT_NAME, *([QUANTILES_NAME] if self.quantile_levels else [])]
         self._outputs.append(STATE_OUTPUT_NAME)
         self._state_size = state_shape[0] * state_shape[1]
+        self._forecast_size = int(np.prod(self._forecast_shape))
+        self._quantile_size = int(np.prod(self._quantiles_shape)) if self.quantile_levels else 0
         self.batcher = AdaptiveBatcher(self._run, cache.executor, config, name=f"{name} step")
+
+    def measure_cost(self) -> StepCost:
+        """One observation's step at batch 1 and at `max_batch_size` rows (medians of a few
+        runs, after a warm-up), as `fixed + per_cell × rows` per step: what lets the batcher
+        run a cheap step inline."""
+        width = self.n_features + self._state_size
+        timings = []
+        for rows in (1, max(2, min(self.batcher.config.max_batch_size, 64))):
+            packed = np.zeros((rows, width), np.float32)
+            self._run(packed)
+            runs = []
+            for _ in range(7):
+                start = time.perf_counter()
+                self._run(packed)
+                runs.append(time.perf_counter() - start)
+            timings.append((rows, sorted(runs)[len(runs) // 2]))
+        (small, t_small), (large, t_large) = timings
+        per_row = max(0.0, (t_large - t_small) / (large - small))
+        fixed = max(0.0, t_small - per_row * small)
+        return StepCost(fixed, per_row, self.n_features, self._state_size)
 
     def zero_state(self) -> np.ndarray:
         return np.zeros(self.state_shape, np.float32)
@@ -74,8 +116,7 @@ class StepModel:
         """Feed `rows` [k, n_features] one at a time from `state`; batched with other streams."""
         packed = np.concatenate([rows.reshape(-1), state.reshape(-1)]).astype(np.float32)
         out = (await self.batcher.predict(packed[None]))[0]
-        forecast_size = int(np.prod(self._forecast_shape))
-        quantile_size = int(np.prod(self._quantiles_shape)) if self.quantile_levels else 0
+        forecast_size, quantile_size = self._forecast_size, self._quantile_size
         forecast = out[:forecast_size].reshape(self._forecast_shape)
         quantiles = None
         if quantile_size:
@@ -153,5 +194,7 @@ class StepModels:
             session, manifest, (layers, hidden), self._cache, resolved.batch_config, key.label
         )
         model._run(np.zeros((1, model.n_features + layers * hidden), np.float32))  # warm up
+        if session.get_providers()[0] == CPU:  # a CUDA run ends in a device sync: never inline
+            model.batcher.cost = model.measure_cost()
         log.info("loaded the step graph of %s (state %d × %d)", key.label, layers, hidden)
         return model

@@ -33,9 +33,9 @@ from app.contract import (
     sha256_bytes,
 )
 from app.errors import SeqcastError
-from app.inference.serving.batcher import AdaptiveBatcher, BatchConfig
-from app.inference.serving.version_info import VersionInfo
 from app.metrics import BATCH_SIZE, ORT_RUN_SECONDS, version_labels
+from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost
+from app.serving.version_info import VersionInfo
 
 log = logging.getLogger("seqcast.serving")
 
@@ -126,7 +126,12 @@ class SessionCache:
             served = self.peek(key.id)
             if served is not None:
                 return served
-            served = self._load(key, config or self.batch_config)
+            try:
+                served = self._load(key, config or self.batch_config)
+            except BaseException:
+                with self._lock:
+                    self._loading.pop(key.id, None)
+                raise
             with self._lock:
                 self._models[key.id] = served
                 self._loading.pop(key.id, None)
@@ -158,8 +163,11 @@ class SessionCache:
             )
         session = self.open_session(data)
         provider = session.get_providers()[0]
-        info = self._info(key, session)
+        manifest, info = self._info(key, session)
         self._warm_up(session, info.output_names)
+        cost = None
+        if provider == CPU:  # a CUDA run ends in a device sync: never on the event loop
+            cost = measure_cost(session, info.output_names, manifest.input_length, config)
         log.info("loaded %s on %s", key.label or key.id, provider)
 
         labels = version_labels(key)
@@ -174,12 +182,17 @@ class SessionCache:
             return pack(outputs)
 
         batcher = AdaptiveBatcher(
-            run, self._executor, config, name=key.label, batch_sizes=BATCH_SIZE.labels(*labels)
+            run,
+            self._executor,
+            config,
+            name=key.label,
+            batch_sizes=BATCH_SIZE.labels(*labels),
+            cost=cost,
         )
         return ServedModel(key, session, provider, len(data), batcher, info)
 
-    def _info(self, key: VersionKey, session: ort.InferenceSession) -> VersionInfo:
-        """The manifest's serving facts, refused when they contradict the graph."""
+    def _info(self, key: VersionKey, session: ort.InferenceSession) -> tuple[Manifest, VersionInfo]:
+        """The manifest and its serving facts, refused when they contradict the graph."""
         manifest = Manifest.from_json(self._store.get(manifest_uri_for(key.artifact_uri)))
         info = VersionInfo.from_manifest(manifest)
         shapes = {o.name: o.shape for o in session.get_outputs()}
@@ -193,7 +206,7 @@ class SessionCache:
                 f"{key.label or key.id}: the manifest lists quantiles {list(info.quantiles)} but "
                 f"the graph's outputs are {shapes}; refusing to serve it"
             )
-        return info
+        return manifest, info
 
     def open_session(self, data: bytes) -> ort.InferenceSession:
         """An onnxruntime session with the serving thread counts and provider: for the window
@@ -235,3 +248,27 @@ class SessionCache:
         shape = session.get_inputs()[0].shape
         n_features = shape[2] if isinstance(shape[2], int) else 1
         session.run(names, {INPUT_NAME: np.zeros((1, 1, n_features), np.float32)})
+
+
+def measure_cost(
+    session: ort.InferenceSession, names: list[str], length: int, config: BatchConfig
+) -> RunCost:
+    """The run time at batch 1 and at `max_batch_size` rows of the trained window length
+    (medians of a few runs, after the warm-up), as a line in rows × length: what the batcher
+    compares with `max_inline_run_ms` to run a batch on the event loop or on the executor."""
+    n_features = session.get_inputs()[0].shape[2]
+    n_features = n_features if isinstance(n_features, int) else 1
+    length = max(1, length)
+    timings = []
+    for rows in (1, max(2, min(config.max_batch_size, 64))):
+        batch = np.zeros((rows, length, n_features), np.float32)
+        session.run(names, {INPUT_NAME: batch})
+        runs = []
+        for _ in range(7):
+            start = time.perf_counter()
+            session.run(names, {INPUT_NAME: batch})
+            runs.append(time.perf_counter() - start)
+        timings.append((rows * length, sorted(runs)[len(runs) // 2]))
+    (small, t_small), (large, t_large) = timings
+    per_cell = max(0.0, (t_large - t_small) / (large - small))
+    return RunCost(fixed=max(0.0, t_small - per_cell * small), per_cell=per_cell)

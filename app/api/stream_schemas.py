@@ -41,17 +41,6 @@ class StreamCreate(BaseModel):
         return self
 
 
-class StreamObserve(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid", allow_inf_nan=False, json_schema_extra={"examples": [{"values": [[3.0]]}]}
-    )
-
-    values: Rows = Field(
-        description="One or more new observations, oldest first: [rows][n_features] raw values "
-        "in the model's feature order ([rows] for a single-feature model)."
-    )
-
-
 class StreamRead(BaseModel):
     id: str
     model: str

@@ -1,0 +1,104 @@
+"""The HTTP edge: the hot routes (/predict, stream observe, OIP infer) answered at the ASGI
+layer from one route table, ahead of FastAPI's routing, dependency injection and
+Request/Response objects, which on a 2-core machine cost more than the model itself.
+
+For each hot request, in this order: the key and its scope are checked from the headers (an
+unauthenticated request costs no read of its body); the body is read under the route's cap
+(Content-Length first, then counting, so a chunked body is refused as it streams); the body is
+decoded by the route's pure `decode`, inline when small and in a thread when large; the route's
+`serve` makes its one data-plane call and renders the reply. Every error goes through the
+route's protocol renderer (app.http.errors). Everything else passes through to FastAPI.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from app.auth.service import KeyChecker
+from app.auth.service import Scope as KeyScope
+from app.http.body import ClientGone, header, read_body
+from app.http.errors import Headers, Renderer
+
+JSON: Headers = [(b"content-type", b"application/json")]
+
+Decode = Callable[[bytes, Mapping[str, str], Scope], Any]
+"""Body bytes, path parameters and the ASGI scope (for headers) -> the route's call; pure and
+thread-safe, so a large body can be decoded off the event loop."""
+Serve = Callable[[Any, Any], Awaitable[tuple[bytes, Headers]]]
+"""(data plane, call) -> reply body and its headers (content-type included)."""
+
+
+@dataclass(frozen=True)
+class HotRoute:
+    method: str
+    pattern: re.Pattern[str]
+    path: str
+    """The documented FastAPI route's path template: the metrics label requests with it, as
+    they would a routed request (the edge puts the HotRoute in the scope's "route")."""
+    scope: KeyScope
+    decode: Decode
+    serve: Serve
+    errors: Renderer
+
+
+class Edge:
+    def __init__(
+        self,
+        app: ASGIApp,
+        *,
+        routes: list[HotRoute],
+        plane: Any,
+        keys: KeyChecker,
+        max_bytes: int,
+        offload_bytes: int,
+    ) -> None:
+        self.app = app
+        self.routes = routes
+        self.plane = plane
+        self.keys = keys
+        self.max_bytes = max_bytes
+        self.setting = "SEQCAST_MAX_INFERENCE_BODY_BYTES"
+        """Named in the 413, so the caller knows which limit it hit."""
+        self.offload_bytes = offload_bytes
+        """Bodies larger than this are decoded in a thread."""
+
+    def match(self, method: str, path: str) -> tuple[HotRoute, dict[str, str]] | None:
+        for route in self.routes:
+            if route.method == method:
+                found = route.pattern.fullmatch(path)
+                if found is not None:
+                    return route, found.groupdict()
+        return None
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        matched = self.match(scope["method"], scope["path"]) if scope["type"] == "http" else None
+        if matched is None:
+            await self.app(scope, receive, send)
+            return
+        route, params = matched
+        scope["route"] = route
+        try:
+            await self.keys.authorize(header(scope, b"authorization"), route.scope)
+            body = await read_body(scope, receive, self.max_bytes, self.setting)
+            if len(body) > self.offload_bytes:
+                call = await asyncio.to_thread(route.decode, body, params, scope)
+            else:
+                call = route.decode(body, params, scope)
+            payload, headers = await route.serve(self.plane, call)
+            status = 200
+        except ClientGone:
+            return
+        except Exception as exc:
+            rendered = route.errors(exc)
+            if rendered is None:
+                raise
+            status, payload, headers = rendered
+        headers = [*headers, (b"content-length", str(len(payload)).encode())]
+        await send({"type": "http.response.start", "status": status, "headers": headers})
+        await send({"type": "http.response.body", "body": payload})

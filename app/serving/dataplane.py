@@ -1,0 +1,120 @@
+"""The data plane: the one call each transport makes per operation (MLServer's
+`handlers/dataplane.py` is the model). /predict and the Open Inference Protocol's infer call
+`predict`; /streams and the OIP sequence extension call `observe` (and the stream lifecycle);
+the OIP metadata routes call `metadata`.
+
+Transports turn bytes into these calls and results back into bytes; everything between (which
+version, is the input servable, batching, dating the forecast) happens here, and every check
+runs before the batch is queued, so a refused request costs no model run.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from dataclasses import dataclass
+
+import numpy as np
+
+from app.errors import InvalidInput
+from app.serving.inputs import Field, check_batch
+from app.serving.live import LiveModels
+from app.serving.resolver import Resolved
+from app.serving.series import forecast_timestamps
+from app.serving.sessions import ServedModel
+from app.serving.streams import Observed, StreamService
+from app.serving.version_info import Forecast, VersionInfo
+
+
+@dataclass(slots=True)
+class PredictCall:
+    """One forecast request, as every transport hands it over (not frozen: a frozen init costs
+    a setattr per field, per request)."""
+
+    model: str
+    version: int | None
+    alias: str | None
+    inputs: np.ndarray
+    series_id: str | list[str] | None = None
+    last_timestamp: str | list[str] | None = None
+    outputs: tuple[str, ...] | None = None
+    """Output tensors asked for (OIP); None: all of the version's outputs."""
+    field: Field = "inputs"
+    """Where `inputs` came from in the request, for error messages."""
+
+
+@dataclass(slots=True)
+class Prediction:
+    resolved: Resolved
+    info: VersionInfo
+    forecast: Forecast
+    timestamps: list[list[str]] | None
+
+
+@dataclass(frozen=True, slots=True)
+class Metadata:
+    resolved: Resolved
+    info: VersionInfo
+    versions: list[int]
+
+
+class DataPlane:
+    def __init__(self, models: LiveModels, streams: StreamService, max_windows: int) -> None:
+        self.models = models
+        self.streams = streams
+        self.max_windows = max_windows
+
+    async def predict(self, call: PredictCall) -> Prediction:
+        resolved = await self.models.resolve(call.model, call.version, call.alias)
+        batch = check_batch(call.inputs, resolved, self.max_windows, call.field)
+        served = await self.models.load(resolved)
+        if call.outputs is not None:
+            _check_outputs(call.outputs, served.info.output_names)
+        timestamps = None
+        if call.series_id is not None or call.last_timestamp is not None:
+            timestamps = forecast_timestamps(
+                call.series_id,
+                call.last_timestamp,
+                served.info,
+                len(batch),
+                resolved.horizon,
+                served.key.label,
+            )
+        forecast = await self.models.infer(served, batch)
+        return Prediction(resolved, served.info, forecast, timestamps)
+
+    async def observe(self, stream_id: str, rows: np.ndarray, field: Field = "values") -> Observed:
+        return await self.streams.observe(stream_id, rows, field)
+
+    async def metadata(self, model: str, version: int | None, alias: str | None) -> Metadata:
+        resolved = await self.models.resolve(model, version, alias)
+        served = await self.models.load(resolved)
+        versions = await asyncio.to_thread(self.models.resolver.versions, model)
+        return Metadata(resolved, served.info, versions)
+
+    async def outputs(self, resolved: Resolved, asked: tuple[str, ...] | None) -> list[str]:
+        """The version's output tensors, in order (loading it when needed), after checking that
+        it has every one `asked` for."""
+        available = (await self.models.load(resolved)).info.output_names
+        if asked is not None:
+            _check_outputs(asked, available)
+        return available
+
+    async def load(self, model: str, version: int) -> ServedModel:
+        """Load a version into the serving cache now (POST .../load)."""
+        return await self.models.load(await self.models.resolve(model, version, None))
+
+    async def unload(self, model: str, version: int) -> None:
+        resolved = await self.models.resolve(model, version, None)
+        self.models.cache.unload(resolved.key.id)
+
+    def forget(self, model: str, version_id: int | None = None) -> None:
+        """After a registry change: drop cached resolutions, and a deleted version's session."""
+        self.models.forget(model, version_id)
+
+
+def _check_outputs(names: tuple[str, ...], available: list[str]) -> None:
+    for name in names:
+        if name not in available:
+            listed = ", ".join(repr(n) for n in available)
+            message = f"unknown output {name!r}; this model's outputs are {listed}"
+            raise InvalidInput("outputs", message)
