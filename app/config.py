@@ -107,7 +107,7 @@ class Settings(BaseSettings):
         256 << 10,
         ge=0,
         description="Hot-route bodies (/predict, observe, OIP infer) larger than this are "
-        "decoded in a thread, not on the event loop.",
+        "decoded in a separate process, off the event loop (app.http.offload).",
     )
     max_dataset_rows: int = Field(1_000_000, ge=2)
     max_dataset_columns: int = Field(256, ge=1)

@@ -65,10 +65,20 @@ class InvalidInput(SeqcastError):
         super().__init__(message)
         self.loc: tuple[str | int, ...] = ("body", *((field,) if isinstance(field, str) else field))
 
+    def __reduce__(self) -> tuple:
+        """Picklable with its location (a large body is decoded in another process)."""
+        return (_invalid_input, (self.loc, self.message))
+
     def body(self) -> dict:
         field = ".".join(str(p) for p in self.loc[1:])
         msg = f"{field}: {self.message}" if field else self.message
         return {"detail": [{"loc": list(self.loc), "msg": msg, "type": "value_error"}]}
+
+
+def _invalid_input(loc: tuple[str | int, ...], message: str) -> InvalidInput:
+    error = InvalidInput((), message)
+    error.loc = loc
+    return error
 
 
 def body_too_large(max_bytes: int, setting: str = "SEQCAST_MAX_BODY_BYTES") -> PayloadTooLarge:

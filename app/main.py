@@ -28,6 +28,7 @@ from app.db import make_engine, make_sessionmaker
 from app.http.body import BodySizeLimit
 from app.http.edge import Edge
 from app.http.errors import install_error_handlers
+from app.http.offload import ProcessDecoder
 from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
@@ -91,6 +92,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     )
     dataplane = DataPlane(models, stream_service, settings.max_predict_windows)
     keys = KeyChecker(sessions, settings.auth_cache_seconds, enabled=settings.auth)
+    decoder = ProcessDecoder()
 
     @asynccontextmanager
     async def lifespan(_: FastAPI) -> AsyncIterator[None]:
@@ -107,6 +109,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         yield
         gc_tuning.unfreeze()
         reconciler.cancel()
+        decoder.close()
         await stream_store.close()
         executor.shutdown(wait=False, cancel_futures=True)
         engine.dispose()
@@ -136,6 +139,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         keys=keys,
         max_bytes=min(settings.max_inference_body_bytes, settings.max_body_bytes),
         offload_bytes=settings.parse_offload_bytes,
+        offload=decoder,
     )
     app.add_middleware(metrics.RequestTelemetry)  # outermost: 413s get an id and are counted
     install_error_handlers(app)

@@ -15,7 +15,6 @@ from typing import Any
 
 import orjson
 from fastapi import APIRouter
-from starlette.types import Scope
 
 from app.api.predict_schemas import LoadedRead, PredictResponse
 from app.api.requests import PredictRequest, decode, json_body
@@ -44,7 +43,7 @@ EXAMPLES = [
 ]
 
 
-def decode_predict(body: bytes, _: Mapping[str, str], __: Scope) -> PredictCall:
+def decode_predict(body: bytes, _: Mapping[str, str], __: Mapping[str, str]) -> PredictCall:
     request = decode(body, PredictRequest)
     if request.version is not None and request.alias is not None:
         raise InvalidInput("alias", "give version or alias, not both")

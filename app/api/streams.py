@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import numpy as np
 import orjson
 from fastapi import APIRouter, Depends, Path, Request, Response
-from starlette.types import Scope as AsgiScope
 
 from app.api.requests import StreamObserve, decode, json_body
 from app.api.stream_schemas import StreamCreate, StreamForecast, StreamRead
@@ -136,7 +135,9 @@ ROWS = "[rows][n_features]"
 _STREAM_ID = re.compile(STREAM_ID_PATTERN)
 
 
-def decode_observe(body: bytes, params: Mapping[str, str], _: AsgiScope) -> tuple[str, np.ndarray]:
+def decode_observe(
+    body: bytes, params: Mapping[str, str], _: Mapping[str, str]
+) -> tuple[str, np.ndarray]:
     stream_id = params["stream_id"]
     if not _STREAM_ID.fullmatch(stream_id):
         error = InvalidInput("stream_id", "not a stream id (letters, digits, '.', '_', ':', '-')")

@@ -5,16 +5,16 @@ Request/Response objects, which on a 2-core machine cost more than the model its
 For each hot request, in this order: the key and its scope are checked from the headers (an
 unauthenticated request costs no read of its body); the body is read under the route's cap
 (Content-Length first, then counting, so a chunked body is refused as it streams); the body is
-decoded by the route's pure `decode`, inline when small and in a thread when large; the route's
+decoded by the route's pure `decode`, inline when small and in another process when large
+(app.http.offload); the route's
 `serve` makes its one data-plane call and renders the reply. Every error goes through the
 route's protocol renderer (app.http.errors). Everything else passes through to FastAPI.
 """
 
 from __future__ import annotations
 
-import asyncio
 import re
-from collections.abc import Awaitable, Callable, Mapping
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -24,12 +24,10 @@ from app.auth.service import KeyChecker
 from app.auth.service import Scope as KeyScope
 from app.http.body import ClientGone, header, read_body
 from app.http.errors import Headers, Renderer
+from app.http.offload import Decode, Offload, in_thread
 
 JSON: Headers = [(b"content-type", b"application/json")]
 
-Decode = Callable[[bytes, Mapping[str, str], Scope], Any]
-"""Body bytes, path parameters and the ASGI scope (for headers) -> the route's call; pure and
-thread-safe, so a large body can be decoded off the event loop."""
 Serve = Callable[[Any, Any], Awaitable[tuple[bytes, Headers]]]
 """(data plane, call) -> reply body and its headers (content-type included)."""
 
@@ -57,6 +55,7 @@ class Edge:
         keys: KeyChecker,
         max_bytes: int,
         offload_bytes: int,
+        offload: Offload = in_thread,
     ) -> None:
         self.app = app
         self.routes = routes
@@ -66,7 +65,8 @@ class Edge:
         self.setting = "SEQCAST_MAX_INFERENCE_BODY_BYTES"
         """Named in the 413, so the caller knows which limit it hit."""
         self.offload_bytes = offload_bytes
-        """Bodies larger than this are decoded in a thread."""
+        """Bodies larger than this are decoded by `offload`, off the event loop."""
+        self.offload = offload
 
     def match(self, method: str, path: str) -> tuple[HotRoute, dict[str, str]] | None:
         for route in self.routes:
@@ -86,10 +86,11 @@ class Edge:
         try:
             await self.keys.authorize(header(scope, b"authorization"), route.scope)
             body = await read_body(scope, receive, self.max_bytes, self.setting)
+            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             if len(body) > self.offload_bytes:
-                call = await asyncio.to_thread(route.decode, body, params, scope)
+                call = await self.offload(route.decode, body, params, headers)
             else:
-                call = route.decode(body, params, scope)
+                call = route.decode(body, params, headers)
             payload, headers = await route.serve(self.plane, call)
             status = 200
         except ClientGone:

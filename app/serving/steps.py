@@ -114,7 +114,7 @@ class StepModel:
 
     async def advance(self, state: np.ndarray, rows: np.ndarray) -> StepResult:
         """Feed `rows` [k, n_features] one at a time from `state`; batched with other streams."""
-        packed = np.concatenate([rows.reshape(-1), state.reshape(-1)]).astype(np.float32)
+        packed = np.concatenate([rows.reshape(-1), state.reshape(-1)], dtype=np.float32)
         out = (await self.batcher.predict(packed[None]))[0]
         forecast_size, quantile_size = self._forecast_size, self._quantile_size
         forecast = out[:forecast_size].reshape(self._forecast_shape)

@@ -286,9 +286,9 @@ def test_version_or_alias_refuses_what_is_neither(segment):
     assert orjson.loads(rendered[1])["error"].startswith("version: ")
 
 
-def test_decode_infer_reads_the_header_length_from_the_scope():
+def test_decode_infer_reads_the_header_length_from_the_headers():
     body, length = binary_request(WINDOWS)
-    scope = {"type": "http", "headers": [(HEADER_LENGTH.lower().encode(), length.encode())]}
+    scope = {HEADER_LENGTH.lower(): length}
     call = decode_infer(body, {"name": "demand", "version": "production"}, scope)
     assert (call.model, call.version, call.alias) == ("demand", None, "production")
     assert call.sequence is None

@@ -40,7 +40,7 @@ def refused(body: bytes, kind: type = PredictRequest) -> InvalidInput:
 
 
 def predict(body: bytes):
-    return decode_predict(body, {}, {"type": "http", "headers": []})
+    return decode_predict(body, {}, {})
 
 
 def test_a_valid_body_decodes_into_a_float32_call():

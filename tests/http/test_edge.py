@@ -46,9 +46,9 @@ class Echo:
     slow_decode: float = 0.0
     decoding: threading.Event = field(default_factory=threading.Event)
 
-    def decode(self, body: bytes, params: dict[str, str], scope: dict) -> dict:
+    def decode(self, body: bytes, params: dict[str, str], headers: dict) -> dict:
         self.decode_threads.append(threading.get_ident())
-        self.decoded.append((body, dict(params), scope.get("route")))
+        self.decoded.append((body, dict(params), headers.get("x-probe")))
         self.decoding.set()
         if self.slow_decode and len(body) > OFFLOAD_BYTES:
             time.sleep(self.slow_decode)  # a slow parse of a large body, in its thread
@@ -191,14 +191,14 @@ def new_key(sessions: sessionmaker[Session], *scopes: KeyScope) -> str:
 
 def test_a_hot_route_decodes_once_and_serves_with_the_path_parameters(echo):
     edge = make_edge(echo)
-    answer, receive = run(call(edge, "/echo/demand", [b'{"a":', b"1}"]))
+    answer, receive = run(call(edge, "/echo/demand", [b'{"a":', b"1}"], headers={"X-Probe": "p"}))
     assert answer is not None and answer.status == 200
     assert answer.headers["content-type"] == "application/json"
     assert answer.json() == {"echo": {"size": 7, "params": {"name": "demand"}}}
     assert receive.calls == 2  # both chunks read
-    ((body, params, route),) = echo.decoded
+    ((body, params, probe),) = echo.decoded
     assert body == b'{"a":1}' and params == {"name": "demand"}
-    assert route is edge.routes[0]  # the route is put in the scope, for the metrics
+    assert probe == "p"  # headers reach decode by lower-case name
 
 
 @pytest.mark.parametrize(

@@ -20,7 +20,6 @@ from dataclasses import dataclass
 from fastapi import APIRouter, Request, Response
 from fastapi.responses import JSONResponse
 from sqlalchemy import text
-from starlette.types import Scope as AsgiScope
 
 from app.api.oip import codec
 from app.api.oip.sequence import Sequence, infer_sequence, sequence_of
@@ -28,7 +27,6 @@ from app.auth.deps import require
 from app.auth.service import Scope
 from app.contract import INPUT_NAME, OUTPUT_NAME, QUANTILES_NAME
 from app.errors import InvalidInput
-from app.http.body import header
 from app.http.edge import HotRoute
 from app.http.errors import Headers, render_oip
 from app.http.paths import ModelName
@@ -63,12 +61,12 @@ class InferCall:
     sequence: Sequence | None
 
 
-def decode_infer(body: bytes, params: Mapping[str, str], scope: AsgiScope) -> InferCall:
+def decode_infer(body: bytes, params: Mapping[str, str], headers: Mapping[str, str]) -> InferCall:
     name = params["name"]
     if not _NAME.fullmatch(name):
         raise codec.OIPError(f"{name!r:.80} is not a model name")
     version, alias = version_or_alias(params.get("version"))
-    length = header(scope, codec.HEADER_LENGTH.lower().encode()) or None
+    length = headers.get(codec.HEADER_LENGTH.lower()) or None
     request = codec.decode(body, length)
     return InferCall(name, version, alias, request, sequence_of(body, length))
 
