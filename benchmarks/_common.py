@@ -10,13 +10,16 @@ from __future__ import annotations
 import contextlib
 import os
 import platform
+import shutil
 import signal
 import socket
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Sequence
+import uuid
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import httpx
@@ -126,16 +129,19 @@ def start_server(
     command: str = "serve",
     log_name: str | None = None,
     prefix: Sequence[str] = (),
+    env: Mapping[str, str] | None = None,
+    args: Sequence[str] = (),
 ) -> tuple[subprocess.Popen, str]:
     """`seqcast serve` (API + worker) or `seqcast api` on a free loopback port, once ready.
 
     prefix goes before the command (e.g. `taskset -c 0`); the process is then that of prefix,
-    which must exec the command (taskset does), so proc.pid is still the server's."""
+    which must exec the command (taskset does), so proc.pid is still the server's. env: more
+    SEQCAST_* settings (a Backend's, say); args: more options of the command (`--workers 2`)."""
     port = free_port()
     log_path = data_dir / (log_name or f"{command}.log")
     proc = spawn(
-        [*prefix, sys.executable, "-m", "app.cli", command, "--port", str(port)],
-        clean_env(SEQCAST_DATA_DIR=str(data_dir)),
+        [*prefix, sys.executable, "-m", "app.cli", command, "--port", str(port), *args],
+        clean_env(SEQCAST_DATA_DIR=str(data_dir), **(env or {})),
         log_path,
     )
     url = f"http://127.0.0.1:{port}"
@@ -201,3 +207,126 @@ def machine() -> str:
     line = f"{platform.machine()}, {os.cpu_count()} cores, {platform.python_version()}"
     torch = sys.modules.get("torch")
     return f"{line}, torch {torch.__version__}" if torch is not None else line
+
+
+# --- where seqcast keeps its state: the embedded default, or PostgreSQL + Redis -----------------
+
+PG_SERVER = "postgresql://postgres@127.0.0.1:5432"
+REDIS_URL = "redis://127.0.0.1:6379/0"
+
+
+@dataclass
+class Backend:
+    """The settings every seqcast process of a run gets (beyond SEQCAST_DATA_DIR), and the keys.
+
+    Embedded: nothing to add, auth off (a local SQLite database), no keys. PostgreSQL: a fresh
+    database, Redis as broker and stream store, auth on, one key to train and one to predict."""
+
+    name: str
+    env: dict[str, str] = field(default_factory=dict)
+    train_key: str | None = None
+    predict_key: str | None = None
+    database: str | None = None
+    """The PostgreSQL database's name (None when embedded)."""
+    redis_url: str | None = None
+
+    @staticmethod
+    def bearer(key: str | None) -> dict[str, str]:
+        return {"Authorization": f"Bearer {key}"} if key else {}
+
+    def describe(self) -> str:
+        if self.name == "embedded":
+            return "the embedded default (SQLite in the data folder, filesystem broker, auth off)"
+        return (
+            f"PostgreSQL database {self.database} on {PG_SERVER.split('@', 1)[1]} (created for "
+            f"the run, migrated, dropped after), Redis {self.redis_url} as broker and stream "
+            "store, auth on (a key of scope predict, sent as `Authorization: Bearer`)"
+        )
+
+
+def seqcast_cli(args: Sequence[str], data_dir: Path, env: Mapping[str, str]) -> str:
+    """Run one `seqcast ...` command to completion; its stdout, or stop with its output."""
+    out = subprocess.run(
+        [sys.executable, "-m", "app.cli", *args],
+        cwd=ROOT,
+        env=clean_env(SEQCAST_DATA_DIR=str(data_dir), **env),
+        capture_output=True,
+        text=True,
+        stdin=subprocess.DEVNULL,
+        timeout=300,
+    )
+    if out.returncode:
+        raise SystemExit(f"seqcast {' '.join(args)}: exit {out.returncode}\n{out.stderr[-3000:]}")
+    return out.stdout
+
+
+def create_key(data_dir: Path, env: Mapping[str, str], name: str, *scopes: str) -> str:
+    """`seqcast keys create NAME --scope ...`: the key it prints (once) on its last line."""
+    scope_args = [a for s in scopes for a in ("--scope", s)]
+    printed = seqcast_cli(["keys", "create", name, *scope_args], data_dir, env)
+    return printed.strip().splitlines()[-1]
+
+
+@contextlib.contextmanager
+def backend(
+    kind: str, data_dir: Path, pg_server: str = PG_SERVER, redis_url: str = REDIS_URL
+) -> Iterator[Backend]:
+    """The embedded default, or a PostgreSQL database made for this run and dropped on exit
+    (with its artifact folder and its Celery queue in Redis), whatever ends the run."""
+    if kind == "embedded":
+        yield Backend("embedded")
+        return
+    if kind != "postgres":
+        raise ValueError(kind)
+    import psycopg
+    import redis
+
+    run_id = uuid.uuid4().hex[:12]
+    database = f"seqcast_bench_{run_id}"
+    queue = f"seqcast-bench-{run_id}"
+    artifacts = data_dir / f"{database}-artifacts"
+    admin_url = f"{pg_server}/postgres"
+    try:
+        with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+            conn.execute(f'CREATE DATABASE "{database}"')
+    except psycopg.OperationalError as exc:
+        raise SystemExit(f"PostgreSQL at {pg_server}: {exc}") from None
+    try:
+        redis.Redis.from_url(redis_url, socket_connect_timeout=3).ping()
+    except redis.RedisError as exc:
+        _drop_database(admin_url, database)
+        raise SystemExit(f"Redis at {redis_url}: {exc}") from None
+    env = {
+        "SEQCAST_DATABASE_URL": f"{pg_server.replace('postgresql://', 'postgresql+psycopg://')}"
+        f"/{database}",
+        "SEQCAST_BROKER_URL": redis_url,
+        "SEQCAST_STREAMS_URL": redis_url,
+        "SEQCAST_TASK_QUEUE": queue,  # a queue of its own: no other worker on this Redis steals
+        "SEQCAST_ARTIFACT_ROOT": str(artifacts),
+        "SEQCAST_AUTH": "true",
+        "SEQCAST_WORKER_METRICS_PORT": "0",  # another run's worker may hold the default port
+    }
+    try:
+        seqcast_cli(["migrate"], data_dir, env)
+        yield Backend(
+            "postgres",
+            env,
+            train_key=create_key(data_dir, env, f"bench-train-{run_id}", "train", "read"),
+            predict_key=create_key(data_dir, env, f"bench-predict-{run_id}", "predict"),
+            database=database,
+            redis_url=redis_url,
+        )
+    finally:
+        _drop_database(admin_url, database)
+        shutil.rmtree(artifacts, ignore_errors=True)
+        with contextlib.suppress(redis.RedisError):
+            redis.Redis.from_url(redis_url, socket_connect_timeout=3).delete(
+                queue, f"_kombu.binding.{queue}", f"_kombu.binding_permanent.{queue}"
+            )
+
+
+def _drop_database(admin_url: str, database: str) -> None:
+    import psycopg
+
+    with psycopg.connect(admin_url, autocommit=True, connect_timeout=5) as conn:
+        conn.execute(f'DROP DATABASE IF EXISTS "{database}" WITH (FORCE)')
