@@ -11,16 +11,17 @@ Phase 3 starts `seqcast api` alone per stream store (Redis, the deployment's sto
 memory://), creates --streams streams with a 48-row warm-up each, and drives it with wrk at each
 concurrency: `observe` (a Lua `request()` cycling through the streams in turn, one new 3-value
 row per request, so in-flight requests always hit different streams) and `predict` (the batch-1
-/predict call a stateless client makes instead: the whole 48 × 3 window), interleaved. After the
-runs it reads every stream back: the observations the server counted must cover every 2xx
-observe wrk saw (requests still in flight when wrk stops may be counted too, at most the
-concurrency per run) — zero lost.
+/predict call a stateless client makes instead: the whole 48 × 3 window), interleaved, --rounds
+times each (the checks compare the medians of the rounds' p50s, so a burst of load from another
+job on a shared machine skews one round, not the verdict). After the runs it reads every stream
+back: the observations the server counted must cover every 2xx observe wrk saw (requests still
+in flight when wrk stops may be counted too, at most the concurrency per run) — zero lost.
 Phase 4 (in this process, Redis store): 64 concurrent observes on one stream, serialized by the
 per-stream lock plus compare-and-set (the default), by compare-and-set alone, and split across
 two app instances (two replicas: the compare-and-set decides): wall time and refused writes.
 
     .venv/bin/python benchmarks/streams.py --duration 8             # full run: ~4 min
-    .venv/bin/python benchmarks/streams.py --duration 3 --concurrency 1 --stores redis
+    .venv/bin/python benchmarks/streams.py --duration 3 --concurrency 1 --stores redis --rounds 5
 
 Needs wrk (`apt-get install wrk`) and Redis (--redis, default redis://127.0.0.1:6379/14).
 Raw figures go to results/streams.json. Loopback only.
