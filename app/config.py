@@ -38,6 +38,12 @@ class Settings(BaseSettings):
 
     host: str = "127.0.0.1"
     port: int = 8000
+    api_workers: int = Field(
+        1,
+        ge=1,
+        description="API processes sharing the port (`seqcast api --workers`), each with its own "
+        "model cache and batchers; /metrics then answers for the process that took the scrape.",
+    )
     access_log: bool = Field(
         False, description="uvicorn's per-request log line (off: it costs hot-path throughput)."
     )

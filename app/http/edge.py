@@ -6,9 +6,9 @@ For each hot request, in this order: the key and its scope are checked from the 
 unauthenticated request costs no read of its body); the body is read under the route's cap
 (Content-Length first, then counting, so a chunked body is refused as it streams); the body is
 decoded by the route's pure `decode`, inline when small and in another process when large
-(app.http.offload); the route's
-`serve` makes its one data-plane call and renders the reply. Every error goes through the
-route's protocol renderer (app.http.errors). Everything else passes through to FastAPI.
+(app.http.offload); the route's `serve` makes its one data-plane call and renders the reply.
+Every error goes through the route's protocol renderer (app.http.errors). Everything else
+passes through to FastAPI.
 """
 
 from __future__ import annotations
@@ -86,11 +86,11 @@ class Edge:
         try:
             await self.keys.authorize(header(scope, b"authorization"), route.scope)
             body = await read_body(scope, receive, self.max_bytes, self.setting)
-            headers = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
+            given = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             if len(body) > self.offload_bytes:
-                call = await self.offload(route.decode, body, params, headers)
+                call = await self.offload(route.decode, body, params, given)
             else:
-                call = route.decode(body, params, headers)
+                call = route.decode(body, params, given)
             payload, headers = await route.serve(self.plane, call)
             status = 200
         except ClientGone:
