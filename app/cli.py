@@ -99,10 +99,11 @@ def _migrate() -> None:
     log.info("database at head: %s", _redact(settings.database_url))
 
 
-def _run_api(host: str | None, port: int | None, workers: int = 1) -> None:
+def _run_api(host: str | None, port: int | None, workers: int | None = None) -> None:
     import uvicorn
 
     settings = get_settings()
+    workers = workers or settings.api_workers
     uvicorn.run(
         "app.main:create_app",
         factory=True,
@@ -120,37 +121,70 @@ Host = Annotated[
 Port = Annotated[int | None, typer.Option(help="Port [default: SEQCAST_PORT or 8000]")]
 Concurrency = Annotated[int, typer.Option(min=1, help="Training jobs the worker runs at once.")]
 ApiWorkers = Annotated[
-    int,
+    int | None,
     typer.Option(
         "--workers",
         min=1,
         help="API processes sharing the port, each with its own model cache and batchers "
-        "(one per core is a good start).",
+        "(one per core is a good start) [default: SEQCAST_API_WORKERS or 1]",
+        show_default=False,
     ),
 ]
 
 
 @app.command(rich_help_panel=SERVER)
 def serve(
-    host: Host = None, port: Port = None, concurrency: Concurrency = 1, workers: ApiWorkers = 1
+    host: Host = None, port: Port = None, concurrency: Concurrency = 1, workers: ApiWorkers = None
 ) -> None:
     """Migrate, then run the API with a worker process; stop both together."""
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it: with the default handler that
+    # would kill this process before the worker is stopped (docker stop, systemd). Make it an
+    # exception instead, so the `finally` below runs; re-raised once the worker is gone.
+    received: list[int] = []
+
+    def on_sigterm(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
     _server_logging()
     _migrate()
-    worker = subprocess.Popen(worker_command(get_settings(), concurrency))
-    log.info("worker started (pid %s)", worker.pid)
+    worker: subprocess.Popen | None = None
     try:
+        worker = subprocess.Popen(worker_command(get_settings(), concurrency))
+        log.info("worker started (pid %s)", worker.pid)
         _run_api(host, port, workers)
     finally:
-        worker.send_signal(signal.SIGTERM)
+        if worker is not None:
+            _stop_worker(worker)
+        if received:  # end as the signal asked (systemd counts "killed by SIGTERM" as clean)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGTERM)
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM (Celery's warm shutdown), SIGKILL after 30 s or at a second SIGINT/SIGTERM."""
+
+    def force(_signum: int, _frame: object) -> None:
+        worker.kill()
+
+    previous = {sig: signal.signal(sig, force) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if worker.poll() is None:
+            log.info("stopping the worker (pid %s)", worker.pid)
+            worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=30)
         except subprocess.TimeoutExpired:
             worker.kill()
+            worker.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
 
 
 @app.command(rich_help_panel=SERVER)
-def api(host: Host = None, port: Port = None, workers: ApiWorkers = 1) -> None:
+def api(host: Host = None, port: Port = None, workers: ApiWorkers = None) -> None:
     """Run the API only."""
     _server_logging()
     _run_api(host, port, workers)

@@ -117,6 +117,14 @@ class Settings(BaseSettings):
     )
     max_dataset_rows: int = Field(1_000_000, ge=2)
     max_dataset_columns: int = Field(256, ge=1)
+    max_dataset_bytes: int = Field(
+        256 << 20,
+        ge=1024,
+        description="Largest stored dataset, in bytes as stored (8 per value, 4 per timestamp "
+        "character): e.g. 1,000,000 rows x 32 columns, or x 16 with ISO timestamps. Larger "
+        "uploads (JSON, CSV, Parquet) are refused with a 422 before anything is stored; an "
+        "upload costs the API a few times this in memory while it is parsed.",
+    )
     max_predict_windows: int = Field(1024, ge=1, description="Windows in one /predict request.")
 
     job_deadline_seconds: int = Field(

@@ -100,7 +100,9 @@ async def create_dataset(
         if isinstance(raw_series_column, str) and raw_series_column:
             series_column = raw_series_column
         data, filename = await upload.read(), upload.filename
-        table = await run_in_threadpool(service.table_from_file, data, filename, series_column)
+        table = await run_in_threadpool(
+            service.table_from_file, data, filename, series_column, service.limits(settings)
+        )
         service.check_limits(table, settings, "file")
     elif content_type.startswith("application/json"):
         if series_column is not None:

@@ -33,25 +33,39 @@ def table_from_json(data: SeriesData, field: tuple[str, ...] = ()) -> SeriesTabl
     )
 
 
-def table_from_file(data: bytes, filename: str | None, series_column: str | None) -> SeriesTable:
-    """A Parquet file (by its magic bytes) or else CSV text."""
+def limits(settings: Settings) -> tables.Limits:
+    return tables.Limits(
+        rows=settings.max_dataset_rows,
+        columns=settings.max_dataset_columns,
+        bytes=settings.max_dataset_bytes,
+    )
+
+
+def table_from_file(
+    data: bytes,
+    filename: str | None,
+    series_column: str | None,
+    limits: tables.Limits | None = None,
+) -> SeriesTable:
+    """A Parquet file (by its magic bytes) or else CSV text. With `limits`, a file over them is
+    refused while it is read (before a Parquet file is decoded, as a CSV streams)."""
     if is_parquet(data):
-        return parse_parquet(data, series_column)
+        return parse_parquet(data, series_column, limits)
     if (filename or "").lower().endswith(PARQUET_SUFFIXES):
         raise InvalidInput("file", f"{filename!r} is not a Parquet file (no PAR1 magic bytes)")
-    return parse_csv(data, series_column)
+    return parse_csv(data, series_column, limits)
 
 
 def check_limits(table: SeriesTable, settings: Settings, field: str) -> None:
-    if table.n_rows > settings.max_dataset_rows:
-        raise InvalidInput(
-            field, f"{table.n_rows} rows exceed the limit of {settings.max_dataset_rows}"
-        )
-    if len(table.columns) > settings.max_dataset_columns:
-        raise InvalidInput(
-            field,
-            f"{len(table.columns)} columns exceed the limit of {settings.max_dataset_columns}",
-        )
+    """Rows, columns and stored size; call before `create`, so nothing over them is stored."""
+    caps = limits(settings)
+    if table.n_rows > caps.rows:
+        raise InvalidInput(field, caps.rows_message(table.n_rows))
+    if len(table.columns) > caps.columns:
+        raise InvalidInput(field, caps.columns_message(len(table.columns)))
+    size = storage.encoded_size(table)
+    if size > caps.bytes:
+        raise InvalidInput(field, caps.bytes_message(size))
 
 
 def create(session: Session, store: ArtifactStore, *, name: str, table: SeriesTable) -> Dataset:

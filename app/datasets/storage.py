@@ -57,6 +57,27 @@ class SeriesTable:
         return self.values[:, self.columns.index(name)]
 
 
+NPY_OVERHEAD = 512
+"""Bytes an .npz spends per array beyond its data (.npy header, zip entry and directory)."""
+
+
+def _text_bytes(texts: list[str]) -> int:
+    return 4 * len(texts) * max((len(t) for t in texts), default=0)  # numpy "<U": 4 per char
+
+
+def encoded_size(table: SeriesTable) -> int:
+    """An upper bound of len(encode(table)), computed without encoding."""
+    size = 2 * NPY_OVERHEAD + 8 * table.values.size + _text_bytes(table.columns)
+    if table.timestamps is not None:
+        size += NPY_OVERHEAD + _text_bytes(table.timestamps)
+    if table.series is not None:
+        size += 2 * NPY_OVERHEAD + _text_bytes([s for s, _ in table.series])
+        size += 8 * len(table.series)
+    if table.frequency is not None:
+        size += NPY_OVERHEAD + 4 * len(table.frequency)
+    return size
+
+
 def encode(table: SeriesTable) -> bytes:
     buf = io.BytesIO()
     arrays = {"values": table.values.astype("<f8"), "columns": np.array(table.columns, dtype=str)}

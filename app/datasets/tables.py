@@ -5,7 +5,7 @@ the frequency. The parsers only read cells; every rule about rows lives here."""
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 
 import numpy as np
@@ -20,6 +20,28 @@ MAX_REPORTED = 5
 """How many offending rows an error message lists."""
 
 Field = str | tuple[str | int, ...]
+
+
+@dataclass(frozen=True)
+class Limits:
+    """What one dataset may hold (SEQCAST_MAX_DATASET_ROWS / _COLUMNS / _BYTES); the parsers
+    check them while reading, before the whole file is decoded."""
+
+    rows: int
+    columns: int
+    bytes: int
+
+    def rows_message(self, n_rows: int) -> str:
+        return f"{n_rows} rows exceed the limit of {self.rows}"
+
+    def columns_message(self, n_columns: int) -> str:
+        return f"{n_columns} columns exceed the limit of {self.columns}"
+
+    def bytes_message(self, n_bytes: int, at_least: bool = False) -> str:
+        return (
+            f"the dataset would take {'at least ' if at_least else ''}{n_bytes} bytes stored, "
+            f"over the limit of {self.bytes} (SEQCAST_MAX_DATASET_BYTES)"
+        )
 
 
 def series_id_problem(series_id: str) -> str | None:

@@ -210,7 +210,7 @@ class SessionCache:
 
     def open_session(self, data: bytes) -> ort.InferenceSession:
         """An onnxruntime session with the serving thread counts and provider: for the window
-        graphs here and for other graphs of a version (app.streams' step graphs)."""
+        graphs here and for other graphs of a version (the step graphs of app.serving.steps)."""
         options = ort.SessionOptions()
         options.intra_op_num_threads = self._threads
         options.inter_op_num_threads = 1

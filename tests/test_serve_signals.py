@@ -1,0 +1,105 @@
+"""`seqcast serve` stopped by a signal (docker stop and systemd send SIGTERM, a terminal SIGINT)
+stops its worker process too: nothing it started is left running."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.conftest import ROOT, free_port
+
+
+def children(pid: int) -> set[int]:
+    """Live processes whose parent is `pid` (from /proc: psutil is not a dependency)."""
+    found = set()
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+        except OSError:
+            continue
+        fields = stat.rsplit(")", 1)[1].split()  # after "pid (comm)": state, ppid, ...
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(entry.name))
+    return found
+
+
+def descendants(pid: int) -> set[int]:
+    found, todo = set(), [pid]
+    while todo:
+        for child in children(todo.pop()):
+            if child not in found:
+                found.add(child)
+                todo.append(child)
+    return found
+
+
+def alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
+
+
+@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
+def test_serve_stops_its_worker_on_signal(sig: signal.Signals, tmp_path: Path):
+    port = free_port()
+    env = {k: v for k, v in os.environ.items() if not k.startswith("SEQCAST_")}
+    env["SEQCAST_DATA_DIR"] = str(tmp_path)
+    env["SEQCAST_WORKER_METRICS_PORT"] = "0"
+    log_path = tmp_path / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=env,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,  # the signal reaches `serve` alone, as `docker stop` sends it
+        )
+    started: set[int] = set()
+    try:
+        deadline = time.monotonic() + 90
+        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
+            while True:
+                assert process.poll() is None, log_path.read_text()
+                assert time.monotonic() < deadline, log_path.read_text()
+                try:
+                    if client.get("/healthz").status_code == 200:
+                        break
+                except httpx.TransportError:
+                    pass
+                time.sleep(0.3)
+        # the worker: a `celery worker` child (its pool processes are its own children)
+        deadline = time.monotonic() + 60
+        while not (started := descendants(process.pid)) or not any(
+            b"celery" in Path(f"/proc/{pid}/cmdline").read_bytes() for pid in started if alive(pid)
+        ):
+            assert time.monotonic() < deadline, f"no worker child\n{log_path.read_text()}"
+            time.sleep(0.3)
+        time.sleep(1)
+        started = descendants(process.pid)
+
+        process.send_signal(sig)
+        process.wait(timeout=30)
+        deadline = time.monotonic() + 30
+        while left := {pid for pid in started if alive(pid)}:
+            assert time.monotonic() < deadline, f"still running: {left}\n{log_path.read_text()}"
+            time.sleep(0.2)
+        if sig == signal.SIGTERM:  # ended as the signal asks (systemd counts that as clean)
+            assert process.returncode == -signal.SIGTERM, log_path.read_text()
+    finally:
+        if process.poll() is None:
+            process.kill()
+        for pid in started | descendants(process.pid):
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
