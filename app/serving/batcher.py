@@ -60,6 +60,30 @@ class RunCost:
         return self.fixed + self.per_cell * rows * length
 
 
+def measure_line(
+    run: Callable[[np.ndarray], object],
+    batch_of: Callable[[int], np.ndarray],
+    max_rows: int,
+    cells_per_row: int = 1,
+) -> tuple[float, float]:
+    """(fixed, per_cell) seconds of `run` on `batch_of(rows)`, timed at 1 and `max_rows` rows
+    (capped at 64; medians of 7 runs after one warm-up each), as a line in rows × cells_per_row:
+    the measurement behind every RunCost."""
+    timings = []
+    for rows in (1, max(2, min(max_rows, 64))):
+        batch = batch_of(rows)
+        run(batch)
+        runs = []
+        for _ in range(7):
+            start = time.perf_counter()
+            run(batch)
+            runs.append(time.perf_counter() - start)
+        timings.append((rows * cells_per_row, sorted(runs)[len(runs) // 2]))
+    (small, t_small), (large, t_large) = timings
+    per_cell = max(0.0, (t_large - t_small) / (large - small))
+    return max(0.0, t_small - per_cell * small), per_cell
+
+
 class Observer(Protocol):
     """A histogram (child) to record batch sizes in, e.g. app.metrics.BATCH_SIZE.labels(...)."""
 

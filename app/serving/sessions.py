@@ -34,7 +34,7 @@ from app.contract import (
 )
 from app.errors import SeqcastError
 from app.metrics import BATCH_SIZE, ORT_RUN_SECONDS, version_labels
-from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost
+from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost, measure_line
 from app.serving.version_info import VersionInfo
 
 log = logging.getLogger("seqcast.serving")
@@ -259,16 +259,10 @@ def measure_cost(
     n_features = session.get_inputs()[0].shape[2]
     n_features = n_features if isinstance(n_features, int) else 1
     length = max(1, length)
-    timings = []
-    for rows in (1, max(2, min(config.max_batch_size, 64))):
-        batch = np.zeros((rows, length, n_features), np.float32)
-        session.run(names, {INPUT_NAME: batch})
-        runs = []
-        for _ in range(7):
-            start = time.perf_counter()
-            session.run(names, {INPUT_NAME: batch})
-            runs.append(time.perf_counter() - start)
-        timings.append((rows * length, sorted(runs)[len(runs) // 2]))
-    (small, t_small), (large, t_large) = timings
-    per_cell = max(0.0, (t_large - t_small) / (large - small))
-    return RunCost(fixed=max(0.0, t_small - per_cell * small), per_cell=per_cell)
+    fixed, per_cell = measure_line(
+        lambda batch: session.run(names, {INPUT_NAME: batch}),
+        lambda rows: np.zeros((rows, length, n_features), np.float32),
+        config.max_batch_size,
+        cells_per_row=length,
+    )
+    return RunCost(fixed=fixed, per_cell=per_cell)

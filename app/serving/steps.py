@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import logging
 import threading
-import time
 from collections import OrderedDict
 from dataclasses import dataclass
 
@@ -33,7 +32,7 @@ from app.contract import (
     manifest_uri_for,
     sha256_bytes,
 )
-from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost
+from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost, measure_line
 from app.serving.resolver import Resolved
 from app.serving.sessions import CPU, ArtifactCorrupt, SessionCache
 
@@ -94,19 +93,11 @@ class StepModel:
         runs, after a warm-up), as `fixed + per_cell × rows` per step: what lets the batcher
         run a cheap step inline."""
         width = self.n_features + self._state_size
-        timings = []
-        for rows in (1, max(2, min(self.batcher.config.max_batch_size, 64))):
-            packed = np.zeros((rows, width), np.float32)
-            self._run(packed)
-            runs = []
-            for _ in range(7):
-                start = time.perf_counter()
-                self._run(packed)
-                runs.append(time.perf_counter() - start)
-            timings.append((rows, sorted(runs)[len(runs) // 2]))
-        (small, t_small), (large, t_large) = timings
-        per_row = max(0.0, (t_large - t_small) / (large - small))
-        fixed = max(0.0, t_small - per_row * small)
+        fixed, per_row = measure_line(
+            self._run,
+            lambda rows: np.zeros((rows, width), np.float32),
+            self.batcher.config.max_batch_size,
+        )
         return StepCost(fixed, per_row, self.n_features, self._state_size)
 
     def zero_state(self) -> np.ndarray:
