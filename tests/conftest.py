@@ -28,7 +28,7 @@ from fastapi.testclient import TestClient
 
 from app.auth import service as keys
 from app.auth.service import Scope
-from app.cli import worker_command
+from app.cli.server import worker_command
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app

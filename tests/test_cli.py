@@ -19,7 +19,7 @@ import pyarrow.parquet as pq
 import pytest
 from typer.testing import CliRunner
 
-from app.cli import app
+from app.cli.main import app
 from tests.conftest import ROOT, free_port, seasonal_series
 
 runner = CliRunner()
@@ -181,7 +181,7 @@ def test_unreachable_server_exits_2():
 def test_client_commands_never_import_torch_or_workers(live_url, admin_key, trained):
     code = (
         "import sys\n"
-        "from app.cli import main\n"
+        "from app.cli.main import main\n"
         "try:\n"
         f"    main(['models', 'cli-gru', '--url', {live_url!r}, '--api-key', {admin_key!r}])\n"
         "except SystemExit as exc:\n"
@@ -192,6 +192,24 @@ def test_client_commands_never_import_torch_or_workers(live_url, admin_key, trai
     )
     done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
     assert done.returncode == 0, done.stdout + done.stderr
+
+
+def test_server_commands_work_without_the_sdk():
+    """The API image has no SDK: server commands never load it, client ones say how to get it."""
+    code = (
+        "import sys\n"
+        "from app.cli.main import main\n"
+        "try:\n"
+        "    main(['api', '--help'])\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "assert 'seqcast_client' not in sys.modules\n"
+        "sys.modules['seqcast_client'] = None\n"
+        "main(['jobs', '--url', 'http://127.0.0.1:1'])\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "the seqcast client SDK is not installed" in done.stderr, done.stderr
 
 
 def test_help_lists_server_and_client_commands():

@@ -1,0 +1,1 @@
+"""The `seqcast` console script: `main` wires the commands of `server`, `keys` and `client/`."""

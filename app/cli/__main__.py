@@ -1,0 +1,5 @@
+"""`python -m app.cli`, as the tests and benchmarks start the console script."""
+
+from app.cli.main import main
+
+main()

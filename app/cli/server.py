@@ -1,0 +1,161 @@
+"""The server commands: `serve` (migrate, then the API with a worker process), `api`, `worker`,
+`migrate`.
+
+Neither this module nor the API ever imports torch or `workers`: `worker` execs Celery in a new
+process, and `serve` starts it as a child, which it stops when it is stopped itself.
+"""
+
+import logging
+import os
+import signal
+import subprocess
+import sys
+from typing import Annotated
+
+import typer
+
+from app.config import Settings, get_settings
+
+log = logging.getLogger("seqcast")
+
+
+def worker_command(settings: Settings, concurrency: int = 1, loglevel: str = "INFO") -> list[str]:
+    """The Celery worker as its own process: the API process never imports workers or torch."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app",
+        "workers.celery_app",
+        "worker",
+        f"--loglevel={loglevel}",
+        f"--concurrency={concurrency}",
+        "--queues",
+        settings.task_queue,
+        "--without-gossip",
+        "--without-mingle",
+    ]
+
+
+def _server_logging() -> None:
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s %(message)s")
+    logging.getLogger("alembic.runtime.plugins").setLevel(logging.WARNING)
+    from app.logs import apply_format
+
+    apply_format(get_settings().log_format or "text")  # the same format the API will use
+
+
+def _redact(url: str) -> str:
+    if "@" in url and "://" in url:
+        scheme, rest = url.split("://", 1)
+        return f"{scheme}://***@{rest.rsplit('@', 1)[1]}"
+    return url
+
+
+def _migrate() -> None:
+    from app.migrate import upgrade
+
+    settings = get_settings()
+    settings.data_dir.mkdir(parents=True, exist_ok=True)
+    upgrade(settings.database_url)
+    log.info("database at head: %s", _redact(settings.database_url))
+
+
+def _run_api(host: str | None, port: int | None, workers: int | None = None) -> None:
+    import uvicorn
+
+    settings = get_settings()
+    workers = workers or settings.api_workers
+    uvicorn.run(
+        "app.main:create_app",
+        factory=True,
+        host=host or settings.host,
+        port=port or settings.port,
+        workers=workers if workers > 1 else None,
+        log_level="info",
+        access_log=settings.access_log,
+    )
+
+
+Host = Annotated[
+    str | None, typer.Option(help="Interface to listen on [default: SEQCAST_HOST or 127.0.0.1]")
+]
+Port = Annotated[int | None, typer.Option(help="Port [default: SEQCAST_PORT or 8000]")]
+Concurrency = Annotated[int, typer.Option(min=1, help="Training jobs the worker runs at once.")]
+ApiWorkers = Annotated[
+    int | None,
+    typer.Option(
+        "--workers",
+        min=1,
+        help="API processes sharing the port, each with its own model cache and batchers "
+        "(one per core is a good start) [default: SEQCAST_API_WORKERS or 1]",
+        show_default=False,
+    ),
+]
+
+
+def serve(
+    host: Host = None, port: Port = None, concurrency: Concurrency = 1, workers: ApiWorkers = None
+) -> None:
+    """Migrate, then run the API with a worker process; stop both together."""
+    # uvicorn shuts down gracefully on SIGTERM, then re-raises it: with the default handler that
+    # would kill this process before the worker is stopped (docker stop, systemd). Make it an
+    # exception instead, so the `finally` below runs; re-raised once the worker is gone.
+    received: list[int] = []
+
+    def on_sigterm(signum: int, _frame: object) -> None:
+        received.append(signum)
+        raise SystemExit(128 + signum)
+
+    signal.signal(signal.SIGTERM, on_sigterm)
+    _server_logging()
+    _migrate()
+    worker: subprocess.Popen | None = None
+    try:
+        worker = subprocess.Popen(worker_command(get_settings(), concurrency))
+        log.info("worker started (pid %s)", worker.pid)
+        _run_api(host, port, workers)
+    finally:
+        if worker is not None:
+            _stop_worker(worker)
+        if received:  # end as the signal asked (systemd counts "killed by SIGTERM" as clean)
+            signal.signal(signal.SIGTERM, signal.SIG_DFL)
+            signal.raise_signal(signal.SIGTERM)
+
+
+def _stop_worker(worker: subprocess.Popen) -> None:
+    """SIGTERM (Celery's warm shutdown), SIGKILL after 30 s or at a second SIGINT/SIGTERM."""
+
+    def force(_signum: int, _frame: object) -> None:
+        worker.kill()
+
+    previous = {sig: signal.signal(sig, force) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        if worker.poll() is None:
+            log.info("stopping the worker (pid %s)", worker.pid)
+            worker.send_signal(signal.SIGTERM)
+        try:
+            worker.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            worker.wait()
+    finally:
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
+def api(host: Host = None, port: Port = None, workers: ApiWorkers = None) -> None:
+    """Run the API only."""
+    _server_logging()
+    _run_api(host, port, workers)
+
+
+def worker(concurrency: Concurrency = 1) -> None:
+    """Run a Celery training worker (replaces this process)."""
+    os.execv(sys.executable, worker_command(get_settings(), concurrency))
+
+
+def migrate() -> None:
+    """Apply the database migrations."""
+    _server_logging()
+    _migrate()
