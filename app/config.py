@@ -126,6 +126,41 @@ class Settings(BaseSettings):
         "upload costs the API a few times this in memory while it is parsed.",
     )
     max_predict_windows: int = Field(1024, ge=1, description="Windows in one /predict request.")
+    max_train_parameters: int = Field(
+        50_000_000,
+        ge=1,
+        description="Largest network POST /train accepts, in trainable parameters (counted from "
+        "the architecture's formulas, app.training.budget): ~50 M trains on a CPU in hours.",
+    )
+    max_train_window_values: int = Field(
+        500_000_000,
+        ge=1,
+        description="Most float32 values the worker may cut a dataset into: windows × "
+        "(input_length × features + horizon × targets), more with varied window_lengths "
+        "(500 M: 2 GB).",
+    )
+    max_train_memory_bytes: int = Field(
+        4 << 30,
+        ge=1 << 20,
+        description="Most memory a training step may take by estimate: parameters × 5 (weights, "
+        "gradients, Adam's two moments, the best weights kept) + one batch's activations.",
+    )
+    max_jobs_per_key: int = Field(
+        20, ge=1, description="Queued + running jobs (training and backtests) per API key."
+    )
+    max_datasets_per_key: int = Field(1000, ge=1, description="Datasets stored per API key.")
+    max_dataset_bytes_per_key: int = Field(
+        10 << 30, ge=1024, description="Bytes of datasets stored per API key (as stored)."
+    )
+    max_streams_per_key: int = Field(
+        1000, ge=1, description="Live streams (and OIP sequences) per API key."
+    )
+    quota_retry_after_seconds: int = Field(
+        30,
+        ge=1,
+        description="Retry-After of a 429 for the job and dataset quotas (a stream quota's says "
+        "when the oldest stream expires).",
+    )
 
     job_deadline_seconds: int = Field(
         5 * 3600, ge=60, description="A training job running longer is stopped and failed."

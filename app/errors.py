@@ -8,6 +8,7 @@ Inference Protocol's `{"error"}`. Input errors use the shape FastAPI uses for va
 
 from __future__ import annotations
 
+import math
 from typing import ClassVar
 
 
@@ -49,6 +50,21 @@ class Conflict(SeqcastError):
 class PayloadTooLarge(SeqcastError):
     status_code = 413
     headers: ClassVar[dict[str, str] | None] = {"Connection": "close"}
+
+
+class TooManyRequests(SeqcastError):
+    """Over a per-key quota (jobs, datasets, streams); Retry-After says when trying again may
+    succeed."""
+
+    status_code = 429
+
+    def __init__(self, message: str, retry_after: float) -> None:
+        super().__init__(message)
+        self.retry_after = max(1, math.ceil(retry_after))
+        self.headers = {"Retry-After": str(self.retry_after)}  # type: ignore[misc]
+
+    def __reduce__(self) -> tuple:
+        return (type(self), (self.message, self.retry_after))
 
 
 class ServiceUnavailable(SeqcastError):

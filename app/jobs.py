@@ -11,15 +11,17 @@ from typing import Any, Protocol, TypeVar
 
 from celery import Celery
 from fastapi import Header, Response
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.auth import service as auth
+from app.backtests.models import Backtest
 from app.config import Settings
 from app.db import utcnow
-from app.errors import ServiceUnavailable
+from app.errors import ServiceUnavailable, TooManyRequests
 from app.queue import enqueue
-from app.training.models import JobStatus
+from app.training.models import JobStatus, TrainingJob
 
 log = logging.getLogger("seqcast.reconciler")
 
@@ -51,6 +53,30 @@ class QueuedRow(Protocol):
 Row = TypeVar("Row", bound=QueuedRow)
 
 
+def check_quota(session: Session, settings: Settings, owner: int | None) -> None:
+    """Refuse a new job (429) while the key has `max_jobs_per_key` queued or running, training
+    and backtests together; call it in the transaction that adds the job."""
+    auth.lock(session, owner)
+    active = (JobStatus.queued, JobStatus.running)
+    count = sum(
+        session.scalar(
+            select(func.count())
+            .select_from(model)
+            .where(auth.owned_by(model.owner_key_id, owner), model.status.in_(active))
+        )
+        or 0
+        for model in (TrainingJob, Backtest)
+    )
+    limit = settings.max_jobs_per_key
+    if count >= limit:
+        raise TooManyRequests(
+            f"this API key already has {count} jobs (training and backtests) queued or running, "
+            f"its limit (SEQCAST_MAX_JOBS_PER_KEY={limit}); retry when one has finished, or "
+            "cancel one",
+            settings.quota_retry_after_seconds,
+        )
+
+
 def submit_once(
     session: Session,
     response: Response,
@@ -60,6 +86,7 @@ def submit_once(
     task: str,
     location: str,
     idempotency_key: str | None,
+    owner: int | None,
     find: Callable[[Session, str], Row | None],
     create: Callable[[], Row],
     discard: Callable[[Row], None],
@@ -70,12 +97,13 @@ def submit_once(
     A retry with the same key gets the first row back, also when it raced the first request: on
     PostgreSQL its INSERT waits for the first one's commit and then violates the unique key (at
     the flush in `create`, or at the commit). When the broker cannot take the message, `discard`
-    undoes the row and the client gets a 503.
+    undoes the row and the client gets a 503. A new row must fit the `owner` key's job quota.
     """
     if idempotency_key and (earlier := find(session, idempotency_key)):
         response.headers["Location"] = location.format(earlier.id)
         return earlier
     try:
+        check_quota(session, settings, owner)
         row = create()
         session.commit()  # the task must find its row: publish only after the commit
     except IntegrityError:  # the same Idempotency-Key, raced by a concurrent retry

@@ -88,7 +88,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     models = LiveModels(resolver, cache)
     stream_store = make_stream_store(settings.streams_url, settings.stream_ttl_seconds)
     stream_service = StreamService(
-        models, StepModels(store, cache, settings.session_cache_size), stream_store
+        models,
+        StepModels(store, cache, settings.session_cache_size),
+        stream_store,
+        max_per_owner=settings.max_streams_per_key,
     )
     dataplane = DataPlane(models, stream_service, settings.max_predict_windows)
     keys = KeyChecker(sessions, settings.auth_cache_seconds, enabled=settings.auth)

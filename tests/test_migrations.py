@@ -160,3 +160,30 @@ def test_0005_fills_older_rows_and_goes_back_down(any_db):
         assert not added & set(_columns(any_db, table))
     assert _read(any_db, "SELECT id FROM datasets") == [("d1",)]
     assert _read(any_db, "SELECT id, model_id FROM model_versions") == [(1, 1)]
+
+
+def test_0006_gives_older_rows_no_owner_and_an_estimated_size(any_db):
+    """Rows from before per-key quotas belong to no key, and a dataset's size is estimated
+    from its shape: 8 bytes per value, 80 per timestamp."""
+    upgrade(any_db, "0005")
+    engine = create_engine(any_db)
+    try:
+        with engine.begin() as conn:
+            conn.exec_driver_sql(
+                "INSERT INTO datasets (id, name, n_rows, columns, has_timestamps, n_series, "
+                "sha256, artifact_uri, created_at) VALUES ('d1', 'd', 100, '[\"y\", \"x\"]', "
+                "true, 1, 's', 'u', CURRENT_TIMESTAMP)"
+            )
+    finally:
+        engine.dispose()
+    upgrade(any_db)
+    assert _read(any_db, "SELECT size_bytes, owner_key_id FROM datasets") == [
+        (100 * (2 * 8 + 80), None)
+    ]
+    for table in ("datasets", "training_jobs", "backtests"):
+        assert _columns(any_db, table)["owner_key_id"]["nullable"]
+    assert _columns(any_db, "datasets")["size_bytes"]["default"] is None
+    downgrade(any_db, "0005")
+    assert "size_bytes" not in _columns(any_db, "datasets")
+    assert "owner_key_id" not in _columns(any_db, "training_jobs")
+    assert _read(any_db, "SELECT id FROM datasets") == [("d1",)]

@@ -1,5 +1,6 @@
 """The streams routes: thin over app.serving.streams; replies are serialized from numpy by orjson
-(the response models document them)."""
+(the response models document them). A stream belongs to the key that created it: another key
+gets 404 for it, as for a stream that does not exist."""
 
 from __future__ import annotations
 
@@ -14,8 +15,8 @@ from fastapi import APIRouter, Depends, Path, Request, Response
 
 from app.api.requests import StreamObserve, decode, json_body
 from app.api.stream_schemas import StreamCreate, StreamForecast, StreamRead
-from app.auth.deps import require
-from app.auth.service import Scope
+from app.auth.deps import OVER_QUOTA, PredictCaller, require
+from app.auth.service import Caller, Scope
 from app.errors import InvalidInput
 from app.http.edge import JSON, HotRoute
 from app.http.errors import Headers, render_seqcast
@@ -40,7 +41,12 @@ async def _streams(request: Request) -> StreamService:
 
 StreamsDep = Annotated[StreamService, Depends(_streams)]
 
-_GONE = {404: {"description": "Unknown stream: it expired, was deleted, or never existed."}}
+_GONE = {
+    404: {
+        "description": "Unknown stream: it expired, was deleted, never existed, or belongs to "
+        "another API key."
+    }
+}
 _BAD = {422: {"description": "Observations this version cannot take; the message says why."}}
 
 
@@ -84,11 +90,11 @@ def _json(doc: dict, status_code: int = 200, headers: dict | None = None) -> Res
     response_model=StreamForecast,
     operation_id="create_stream",
     summary="Start a stream pinned to one version; optional warm-up history",
-    responses={404: {"description": "Unknown model, version or alias."}, **_BAD},
+    responses={404: {"description": "Unknown model, version or alias."}, **_BAD, **OVER_QUOTA},
 )
-async def create_stream(body: StreamCreate, streams: StreamsDep) -> Response:
+async def create_stream(body: StreamCreate, streams: StreamsDep, caller: PredictCaller) -> Response:
     history = None if body.history is None else as_array(body.history, "history", ROWS)
-    observed = await streams.create(body.model, body.version, body.alias, history)
+    observed = await streams.create(body.model, body.version, body.alias, history, owner=caller.tag)
     doc = with_forecast(streams, observed)
     return _json(doc, 201, {"Location": f"/streams/{observed.record.id}"})
 
@@ -114,8 +120,8 @@ async def observe_stream(stream_id: StreamId) -> Response:
     summary="A stream's version, mode, counters and expiry",
     responses=_GONE,
 )
-async def get_stream(stream_id: StreamId, streams: StreamsDep) -> Response:
-    record = await streams.get(stream_id)
+async def get_stream(stream_id: StreamId, streams: StreamsDep, caller: PredictCaller) -> Response:
+    record = await streams.get(stream_id, caller.tag)
     return _json(describe(streams, record, await streams.pinned(record)))
 
 
@@ -126,8 +132,10 @@ async def get_stream(stream_id: StreamId, streams: StreamsDep) -> Response:
     summary="Drop a stream and its state",
     responses=_GONE,
 )
-async def delete_stream(stream_id: StreamId, streams: StreamsDep) -> Response:
-    await streams.delete(stream_id)
+async def delete_stream(
+    stream_id: StreamId, streams: StreamsDep, caller: PredictCaller
+) -> Response:
+    await streams.delete(stream_id, caller.tag)
     return Response(status_code=204)
 
 
@@ -146,8 +154,11 @@ def decode_observe(
     return stream_id, as_array(decode(body, StreamObserve).values, "values", ROWS)
 
 
-async def serve_observe(plane: DataPlane, call: tuple[str, np.ndarray]) -> tuple[bytes, Headers]:
-    observed = await plane.observe(*call)
+async def serve_observe(
+    plane: DataPlane, call: tuple[str, np.ndarray], caller: Caller
+) -> tuple[bytes, Headers]:
+    stream_id, rows = call
+    observed = await plane.observe(stream_id, rows, owner=caller.tag)
     doc = with_forecast(plane.streams, observed)
     return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY), JSON
 
@@ -160,4 +171,5 @@ HOT_OBSERVE = HotRoute(
     decode_observe,
     serve_observe,
     render_seqcast,
+    owned=True,
 )

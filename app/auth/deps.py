@@ -7,12 +7,14 @@ generated clients send the key. The key is never logged: errors name the problem
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Awaitable, Callable
+from functools import cache
+from typing import Annotated, Any
 
 from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from app.auth.service import Scope
+from app.auth.service import Caller, Scope
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -23,10 +25,30 @@ bearer = HTTPBearer(
 
 
 def require(scope: Scope) -> Any:
+    """A dependency that checks the key for `scope` and gives its Caller (who owns what the
+    route creates). One guard per scope, so a route that names it both in `dependencies=` (its
+    router's) and as a parameter (`TrainCaller`) is checked once: FastAPI caches a dependency per
+    request by its function."""
+    return Depends(_guard(scope))
+
+
+@cache
+def _guard(scope: Scope) -> Callable[..., Awaitable[Caller]]:
     async def guard(
         request: Request, _: HTTPAuthorizationCredentials | None = Security(bearer)
-    ) -> None:
-        await request.app.state.keys.authorize(request.headers.get("authorization", ""), scope)
+    ) -> Caller:
+        keys = request.app.state.keys
+        return await keys.authorize(request.headers.get("authorization", ""), scope)
 
     guard.__name__ = f"require_{scope.value}"
-    return Depends(guard)
+    return guard
+
+
+TrainCaller = Annotated[Caller, require(Scope.train)]
+"""A route parameter: the key, checked for the train scope (it owns what the route creates)."""
+PredictCaller = Annotated[Caller, require(Scope.predict)]
+
+OVER_QUOTA: dict[int | str, dict[str, Any]] = {
+    429: {"description": "Over a per-key quota (the message names it); retry after Retry-After."}
+}
+"""The `responses=` entry of a route that creates something a key's quota counts."""

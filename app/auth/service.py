@@ -13,9 +13,10 @@ import hashlib
 import secrets
 import threading
 import time
+from dataclasses import dataclass
 from enum import StrEnum
 
-from sqlalchemy import select
+from sqlalchemy import ColumnElement, select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app.auth.models import ApiKey
@@ -58,8 +59,45 @@ def get_all(session: Session) -> list[ApiKey]:
     return list(session.scalars(select(ApiKey).order_by(ApiKey.id)))
 
 
+def lock(session: Session, key_id: int | None) -> None:
+    """Serialize one key's quota checks until the transaction ends, so two concurrent requests
+    cannot both take its last slot (a row lock; PostgreSQL honours it). With auth off (key_id
+    None: a local SQLite install, one user) nothing is locked, and requests racing for the last
+    slot may all get it."""
+    if key_id is not None:
+        session.execute(select(ApiKey.id).where(ApiKey.id == key_id).with_for_update())
+
+
+def owned_by(column: ColumnElement[int | None], key_id: int | None) -> ColumnElement[bool]:
+    """Rows of one owner; owner None is the shared bucket of auth-off installs."""
+    return column.is_(None) if key_id is None else column == key_id
+
+
+@dataclass(frozen=True, slots=True)
+class Caller:
+    """Who sent a request: the key's row id, which the rows it creates record and the quotas
+    count, and its owner tag, under which its streams live in the stream store (Redis): the
+    first 16 hex digits of the key's hash, unique across databases, whose ids restart from 1
+    when one is recreated while the stream store lives on. Both None with auth off: every
+    caller is then one owner."""
+
+    key_id: int | None
+    tag: str | None
+
+
+ANONYMOUS = Caller(None, None)
+
+
+@dataclass(frozen=True, slots=True)
+class Grant:
+    """What a valid key may do, and who it is."""
+
+    caller: Caller
+    scopes: frozenset[str]
+
+
 class KeyChecker:
-    """Key → its scopes (None: unknown or revoked), cached for `ttl` seconds."""
+    """Key → its grant (None: unknown or revoked), cached for `ttl` seconds."""
 
     def __init__(
         self, sessions: sessionmaker[Session], ttl: float, *, enabled: bool = True
@@ -67,41 +105,45 @@ class KeyChecker:
         self._sessions = sessions
         self._ttl = ttl
         self.enabled = enabled
-        self._cache: dict[str, tuple[frozenset[str] | None, float]] = {}
+        self._cache: dict[str, tuple[Grant | None, float]] = {}
         self._lock = threading.Lock()
 
-    def cached(self, key: str) -> tuple[bool, frozenset[str] | None]:
-        """(hit, scopes) without touching the database."""
+    def cached(self, key: str) -> tuple[bool, Grant | None]:
+        """(hit, grant) without touching the database."""
         hit = self._cache.get(hash_key(key))
         if hit is None or time.monotonic() - hit[1] > self._ttl:
             return False, None
         return True, hit[0]
 
-    def check(self, key: str) -> frozenset[str] | None:
+    def check(self, key: str) -> Grant | None:
         digest = hash_key(key)
         with self._sessions() as session:
             row = session.scalar(select(ApiKey).where(ApiKey.key_hash == digest))
-            scopes = frozenset(row.scopes) if row is not None and row.revoked_at is None else None
+            grant = None
+            if row is not None and row.revoked_at is None:
+                grant = Grant(Caller(row.id, digest[:16]), frozenset(row.scopes))
         with self._lock:
-            self._cache[digest] = (scopes, time.monotonic())
-        return scopes
+            self._cache[digest] = (grant, time.monotonic())
+        return grant
 
-    async def authorize(self, authorization: str, needed: Scope) -> None:
-        """Check the raw `Authorization` header for `needed`, or raise 401/403. One dictionary
-        lookup when the key was checked recently; otherwise one query, off the event loop."""
+    async def authorize(self, authorization: str, needed: Scope) -> Caller:
+        """Check the raw `Authorization` header for `needed` and return who the key is, or raise
+        401/403; ANONYMOUS when auth is off. One dictionary lookup when the key was checked
+        recently; otherwise one query, off the event loop."""
         if not self.enabled:
-            return
+            return ANONYMOUS
         scheme, _, key = authorization.partition(" ")
         if scheme.lower() != "bearer" or not key.strip():
             raise Unauthorized("an API key is required: send `Authorization: Bearer <key>`")
         key = key.strip()
-        hit, scopes = self.cached(key)
+        hit, grant = self.cached(key)
         if not hit:
-            scopes = await asyncio.to_thread(self.check, key)
-        if scopes is None:
+            grant = await asyncio.to_thread(self.check, key)
+        if grant is None:
             raise Unauthorized("the API key is not valid (unknown or revoked)")
-        if not allows(scopes, needed):
+        if not allows(grant.scopes, needed):
             raise Forbidden(f"this API key lacks the {needed.value!r} scope this route needs")
+        return grant.caller
 
 
 def allows(scopes: frozenset[str], needed: Scope) -> bool:

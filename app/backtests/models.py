@@ -42,6 +42,10 @@ class Backtest(Base):
     idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
     published_at: Mapped[datetime | None]
     worker: Mapped[str | None] = mapped_column(String(200))
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
+    )
+    """The API key that queued it (None with auth off): its jobs count against its quota."""
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

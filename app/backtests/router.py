@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.auth.deps import require
+from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.backtests import service
 from app.backtests.schemas import BacktestRead, BacktestRequest
@@ -22,13 +22,12 @@ router = APIRouter(tags=["backtests"])
     status_code=202,
     response_model=BacktestRead,
     operation_id="backtest",
-    dependencies=[require(Scope.train)],
     summary="Queue a rolling-origin backtest of a version",
     description="Evaluates the version's ONNX artifact (no retraining) on its dataset: in each "
     "series, `folds` forecast origins `stride` rows apart, the last one `horizon` rows before "
     "the end; per fold MAE, RMSE, sMAPE and MASE of the model and of the seasonal-naive "
     "baseline. A series too short for the folds is a 422 that says how many rows are needed.",
-    responses=BROKER_DOWN,
+    responses={**BROKER_DOWN, **OVER_QUOTA},
 )
 def backtest(
     body: BacktestRequest,
@@ -36,6 +35,7 @@ def backtest(
     session: SessionDep,
     celery: CeleryDep,
     settings: SettingsDep,
+    caller: TrainCaller,
     idempotency_key: Annotated[str | None, idempotency_key_header("backtest")] = None,
 ) -> BacktestRead:
     queued = submit_once(
@@ -47,7 +47,10 @@ def backtest(
         location="/backtests/{}",
         idempotency_key=idempotency_key,
         find=service.by_idempotency_key,
-        create=lambda: service.create(session, body, idempotency_key=idempotency_key),
+        owner=caller.key_id,
+        create=lambda: service.create(
+            session, body, idempotency_key=idempotency_key, owner=caller.key_id
+        ),
         discard=lambda created: service.discard(session, created),
     )
     return service.to_read(queued)

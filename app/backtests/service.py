@@ -58,9 +58,14 @@ def resolve_version(session: Session, request: BacktestRequest) -> ModelVersion:
 
 
 def create(
-    session: Session, request: BacktestRequest, *, idempotency_key: str | None = None
+    session: Session,
+    request: BacktestRequest,
+    *,
+    idempotency_key: str | None = None,
+    owner: int | None = None,
 ) -> Backtest:
-    """Checked against the dataset row's series lengths, so the values are not read here."""
+    """Checked against the dataset row's series lengths, so the values are not read here;
+    `owner` is the API key that queued it."""
     version = resolve_version(session, request)
     plan = fold_plan(version, request.folds, request.stride)
     check_fits(plan, datasets.get(session, version.dataset_id).series_rows())
@@ -70,6 +75,7 @@ def create(
         stride=plan.stride,
         status=JobStatus.queued,
         idempotency_key=idempotency_key,
+        owner_key_id=owner,
     )
     session.add(backtest)
     session.flush()

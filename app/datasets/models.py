@@ -2,7 +2,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import String
+from sqlalchemy import BigInteger, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from app.db import Base, new_id, utcnow
@@ -28,6 +28,12 @@ class Dataset(Base):
     """Inferred time step (app.datasets.calendar), or None."""
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     artifact_uri: Mapped[str] = mapped_column(String(1024))
+    size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)
+    """Bytes of the stored values (estimated for rows from before revision 0006)."""
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
+    )
+    """The API key that uploaded it (None with auth off): counted against its quotas."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     def series_summary(self) -> list[dict]:

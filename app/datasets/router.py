@@ -7,7 +7,7 @@ from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
-from app.auth.deps import require
+from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.datasets import service
 from app.datasets.schemas import (
@@ -65,18 +65,19 @@ _UPLOAD_BODY = {
     status_code=201,
     response_model=DatasetRead,
     operation_id="create_dataset",
-    dependencies=[require(Scope.train)],
     summary="Upload one or many series (JSON columns, a CSV or a Parquet file)",
     description="Rows are grouped by series (in order of first appearance) and sorted by time "
     "within each series; the frequency is inferred from the timestamps. Unparseable or "
     "duplicate timestamps, non-numeric values, nulls and NaN are 422s naming the row and column.",
     openapi_extra=_UPLOAD_BODY,
+    responses=OVER_QUOTA,
 )
 async def create_dataset(
     request: Request,
     session: SessionDep,
     store: StoreDep,
     settings: SettingsDep,
+    caller: TrainCaller,
     series_column: Annotated[
         str | None,
         Query(
@@ -85,6 +86,8 @@ async def create_dataset(
         ),
     ] = None,
 ) -> DatasetRead:
+    # a key over its quota is refused before its upload is read
+    await run_in_threadpool(service.check_quota, session, settings, caller.key_id)
     content_type = request.headers.get("content-type", "")
     if content_type.startswith("multipart/form-data"):
         form = await request.form()
@@ -122,7 +125,9 @@ async def create_dataset(
             "content-type",
             f"expected application/json or multipart/form-data, got {content_type or 'none'!r}",
         )
-    dataset = await run_in_threadpool(service.create, session, store, name=name, table=table)
+    dataset = await run_in_threadpool(
+        service.create, session, store, settings, name=name, table=table, owner=caller.key_id
+    )
     return service.to_read(dataset)
 
 

@@ -4,10 +4,11 @@ commits."""
 from __future__ import annotations
 
 import numpy as np
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from app.artifacts import ArtifactStore
+from app.auth import service as auth
 from app.config import Settings
 from app.contract import dataset_artifact_key
 from app.datasets import storage, tables
@@ -16,7 +17,7 @@ from app.datasets.models import Dataset
 from app.datasets.parquet_parser import is_parquet, parse_parquet
 from app.datasets.schemas import SERIES_PREVIEW, DatasetRead, DatasetValues, SeriesData
 from app.datasets.storage import SeriesTable
-from app.errors import InvalidInput, NotFound
+from app.errors import InvalidInput, NotFound, TooManyRequests
 
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
@@ -68,11 +69,51 @@ def check_limits(table: SeriesTable, settings: Settings, field: str) -> None:
         raise InvalidInput(field, caps.bytes_message(size))
 
 
-def create(session: Session, store: ArtifactStore, *, name: str, table: SeriesTable) -> Dataset:
-    """Write the values first (idempotent: same content, same key), then the row: a failure in
-    between leaves at most an unreferenced file, never a row pointing at nothing."""
+def check_quota(
+    session: Session, settings: Settings, owner: int | None, adding_bytes: int = 0
+) -> None:
+    """Refuse (429) a dataset of `adding_bytes` that would take the API key `owner` past its
+    dataset count or bytes; call it in the transaction that adds the dataset (and with 0 before
+    an upload is read, to refuse it before any parsing)."""
+    auth.lock(session, owner)
+    count, stored = session.execute(
+        select(func.count(), func.coalesce(func.sum(Dataset.size_bytes), 0)).where(
+            auth.owned_by(Dataset.owner_key_id, owner)
+        )
+    ).one()
+    retry = settings.quota_retry_after_seconds
+    if count >= settings.max_datasets_per_key:
+        raise TooManyRequests(
+            f"this API key already stores {count} datasets, its limit "
+            f"(SEQCAST_MAX_DATASETS_PER_KEY={settings.max_datasets_per_key})",
+            retry,
+        )
+    limit = settings.max_dataset_bytes_per_key
+    if stored + adding_bytes > limit or (adding_bytes == 0 and stored >= limit):
+        adding = f" + {adding_bytes:,} bytes for this one" if adding_bytes else ""
+        raise TooManyRequests(
+            f"this API key stores {stored:,} bytes of datasets{adding}, over its limit of "
+            f"{limit:,} (SEQCAST_MAX_DATASET_BYTES_PER_KEY)",
+            retry,
+        )
+
+
+def create(
+    session: Session,
+    store: ArtifactStore,
+    settings: Settings,
+    *,
+    name: str,
+    table: SeriesTable,
+    owner: int | None = None,
+) -> Dataset:
+    """A dataset owned by the API key `owner`, within its quotas. Write the values first
+    (idempotent: same content, same key), then the row: a failure in between leaves at most an
+    unreferenced file, never a row pointing at nothing."""
+    encoded = storage.encode(table)
+    check_quota(session, settings, owner, len(encoded))
     sha = table.sha256()
-    uri = store.put(dataset_artifact_key(sha), storage.encode(table))
+    uri = store.put(dataset_artifact_key(sha), encoded)
     summary = tables.summary(table)
     dataset = Dataset(
         name=name,
@@ -84,6 +125,8 @@ def create(session: Session, store: ArtifactStore, *, name: str, table: SeriesTa
         frequency=table.frequency,
         sha256=sha,
         artifact_uri=uri,
+        size_bytes=len(encoded),
+        owner_key_id=owner,
     )
     session.add(dataset)
     session.flush()

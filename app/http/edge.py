@@ -28,8 +28,9 @@ from app.http.offload import Decode, Offload, in_thread
 
 JSON: Headers = [(b"content-type", b"application/json")]
 
-Serve = Callable[[Any, Any], Awaitable[tuple[bytes, Headers]]]
-"""(data plane, call) -> reply body and its headers (content-type included)."""
+Serve = Callable[..., Awaitable[tuple[bytes, Headers]]]
+"""(data plane, call) -> reply body and its headers (content-type included); an `owned` route's
+takes (data plane, call, caller)."""
 
 
 @dataclass(frozen=True)
@@ -43,6 +44,9 @@ class HotRoute:
     decode: Decode
     serve: Serve
     errors: Renderer
+    owned: bool = False
+    """`serve` takes a third argument, the caller (app.auth.service.Caller, from the key check):
+    the route reaches what a key owns (streams, OIP sequences)."""
 
 
 class Edge:
@@ -84,14 +88,17 @@ class Edge:
         route, params = matched
         scope["route"] = route
         try:
-            await self.keys.authorize(header(scope, b"authorization"), route.scope)
+            caller = await self.keys.authorize(header(scope, b"authorization"), route.scope)
             body = await read_body(scope, receive, self.max_bytes, self.setting)
             given = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
             if len(body) > self.offload_bytes:
                 call = await self.offload(route.decode, body, params, given)
             else:
                 call = route.decode(body, params, given)
-            payload, headers = await route.serve(self.plane, call)
+            if route.owned:
+                payload, headers = await route.serve(self.plane, call, caller)
+            else:
+                payload, headers = await route.serve(self.plane, call)
             status = 200
         except ClientGone:
             return

@@ -82,8 +82,11 @@ class DataPlane:
         forecast = await self.models.infer(served, batch)
         return Prediction(resolved, served.info, forecast, timestamps)
 
-    async def observe(self, stream_id: str, rows: np.ndarray, field: Field = "values") -> Observed:
-        return await self.streams.observe(stream_id, rows, field)
+    async def observe(
+        self, stream_id: str, rows: np.ndarray, field: Field = "values", owner: str | None = None
+    ) -> Observed:
+        """Observe the stream `stream_id` of `owner` (an API key's tag; None with auth off)."""
+        return await self.streams.observe(stream_id, rows, field, owner)
 
     async def metadata(self, model: str, version: int | None, alias: str | None) -> Metadata:
         resolved = await self.models.resolve(model, version, alias)

@@ -13,6 +13,10 @@ wasted compute while a neighbour's observe runs), and across replicas by the sto
 compare-and-set on the sequence number (a lost race re-reads and recomputes; nothing is lost).
 The process remembers each stream's last write, so an observe that follows one on the same
 replica costs one store round trip (the compare-and-set), not two.
+
+Every call names the stream's owner, the tag of the API key that created it (None with auth
+off): another key's streams are not found (app.serving.stream_state), and an owner may keep at
+most `max_per_owner` live streams.
 """
 
 from __future__ import annotations
@@ -28,12 +32,12 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.errors import NotFound, ServiceUnavailable
+from app.errors import NotFound, ServiceUnavailable, TooManyRequests
 from app.serving.inputs import Field, check_rows
 from app.serving.live import LiveModels
 from app.serving.resolver import Resolved
 from app.serving.steps import StepModel, StepModels
-from app.serving.stream_state import StreamRecord, StreamStore
+from app.serving.stream_state import StreamRecord, StreamStore, slot_of
 
 MAX_ATTEMPTS = 32
 """Compare-and-set rounds before an observe gives up with a 503 (only other replicas can make
@@ -88,11 +92,19 @@ class KeyedLocks:
 
 class StreamService:
     def __init__(
-        self, plane: LiveModels, steps: StepModels, store: StreamStore, *, local_lock: bool = True
+        self,
+        plane: LiveModels,
+        steps: StepModels,
+        store: StreamStore,
+        *,
+        local_lock: bool = True,
+        max_per_owner: int | None = None,
     ) -> None:
         self.plane = plane
         self.steps = steps
         self.store = store
+        self.max_per_owner = max_per_owner
+        """Live streams one API key may keep (SEQCAST_MAX_STREAMS_PER_KEY); None: no limit."""
         self.local_lock = local_lock
         """False leaves serialization to the compare-and-set alone (the benchmark compares)."""
         self.conflicts = 0
@@ -109,9 +121,10 @@ class StreamService:
         *,
         stream_id: str | None = None,
         field: Field = "history",
+        owner: str | None = None,
     ) -> Observed:
-        """A new stream pinned to the version resolved now; `stream_id` replaces any stream of
-        that id (the OIP sequence extension's sequence_start)."""
+        """A new stream of `owner`, pinned to the version resolved now; `stream_id` replaces the
+        owner's stream of that id (the OIP sequence extension's sequence_start)."""
         resolved = await self.plane.resolve(model, version, alias)
         rows = None
         if history is not None:
@@ -134,41 +147,57 @@ class StreamService:
             state=state,
             created_at=now,
             updated_at=now,
+            owner=owner,
         )
         observed = Observed(record, resolved)
         if rows is not None:  # the warm-up is part of the creation: sequence stays 0
             observed = await self._advance(record, resolved, step, rows)
             observed = replace(observed, record=replace(observed.record, sequence=0))
-        await self.store.create(observed.record)
+        wait = await self.store.create(observed.record, self.max_per_owner)
+        if wait is not None:
+            raise TooManyRequests(
+                f"this API key already has {self.max_per_owner} live streams, its limit "
+                f"(SEQCAST_MAX_STREAMS_PER_KEY={self.max_per_owner}); delete one (DELETE "
+                "/streams/{id}, or end an OIP sequence) or retry when the oldest expires",
+                wait,
+            )
         self._remember(observed.record)
         return observed
 
     async def observe(
-        self, stream_id: str, values: np.ndarray, field: Field = "values"
+        self,
+        stream_id: str,
+        values: np.ndarray,
+        field: Field = "values",
+        owner: str | None = None,
     ) -> Observed:
-        """Append observations and forecast from the updated state; retried on a lost race."""
+        """Append observations to the owner's stream and forecast from the updated state;
+        retried on a lost race."""
         if not self.local_lock:
-            return await self._observe(stream_id, values, field)
-        async with self._locks.hold(stream_id):
-            return await self._observe(stream_id, values, field)
+            return await self._observe(stream_id, values, field, owner)
+        async with self._locks.hold(slot_of(owner, stream_id)):
+            return await self._observe(stream_id, values, field, owner)
 
-    async def _observe(self, stream_id: str, values: np.ndarray, field: Field) -> Observed:
+    async def _observe(
+        self, stream_id: str, values: np.ndarray, field: Field, owner: str | None
+    ) -> Observed:
+        key = slot_of(owner, stream_id)
         for attempt in range(MAX_ATTEMPTS):
-            record = self._recent.get(stream_id) if attempt == 0 else None
+            record = self._recent.get(key) if attempt == 0 else None
             if record is None:
-                record = await self.get(stream_id)
+                record = await self.get(stream_id, owner)
             resolved = await self.pinned(record)
             rows = check_rows(values, len(resolved.feature_columns), field)
             step = await self._step_model(resolved) if record.mode == "step" else None
             observed = await self._advance(record, resolved, step, rows)
             written = await self.store.replace(observed.record, record)
             if written is None:
-                self._recent.pop(stream_id, None)
+                self._recent.pop(key, None)
                 raise self._gone(stream_id)
             if written:
                 self._remember(observed.record)
                 return observed
-            self._recent.pop(stream_id, None)  # another replica wrote since: read it back
+            self._recent.pop(key, None)  # another replica wrote since: read it back
             self.conflicts += 1
             # Jittered, growing backoff: replicas that collide on one stream take turns
             # instead of one starving the other.
@@ -177,20 +206,20 @@ class StreamService:
             f"stream {stream_id} is being observed by other API replicas at once; retry"
         )
 
-    async def get(self, stream_id: str) -> StreamRecord:
-        record = await self.store.get(stream_id)
+    async def get(self, stream_id: str, owner: str | None = None) -> StreamRecord:
+        record = await self.store.get(stream_id, owner)
         if record is None:
             raise self._gone(stream_id)
         return record
 
-    async def delete(self, stream_id: str) -> None:
-        self._recent.pop(stream_id, None)
-        if not await self.store.delete(stream_id):
+    async def delete(self, stream_id: str, owner: str | None = None) -> None:
+        self._recent.pop(slot_of(owner, stream_id), None)
+        if not await self.store.delete(stream_id, owner):
             raise self._gone(stream_id)
 
     def _remember(self, record: StreamRecord) -> None:
-        self._recent[record.id] = record
-        self._recent.move_to_end(record.id)
+        self._recent[record.slot] = record
+        self._recent.move_to_end(record.slot)
         if len(self._recent) > MAX_REMEMBERED:
             self._recent.popitem(last=False)
 

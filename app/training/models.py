@@ -52,6 +52,10 @@ class TrainingJob(Base):
     """Last sign of life from the worker running it (every epoch)."""
     worker: Mapped[str | None] = mapped_column(String(200))
     """host:pid of the worker process running it, to tell a dead one from a live one."""
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
+    )
+    """The API key that queued it (None with auth off): its jobs count against its quota."""
     attempts: Mapped[int] = mapped_column(default=0)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     started_at: Mapped[datetime | None]

@@ -4,7 +4,7 @@ from typing import Annotated
 
 from fastapi import APIRouter, Query, Response
 
-from app.auth.deps import require
+from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.deps import CeleryDep, SessionDep, SettingsDep, StoreDep
 from app.http.paths import RecordId
@@ -23,10 +23,9 @@ router = APIRouter()
     status_code=202,
     response_model=JobRead,
     operation_id="train",
-    dependencies=[require(Scope.train)],
     tags=["training"],
     summary="Queue a training job",
-    responses=BROKER_DOWN,
+    responses={**BROKER_DOWN, **OVER_QUOTA},
 )
 def train(
     body: TrainRequest,
@@ -35,6 +34,7 @@ def train(
     store: StoreDep,
     celery: CeleryDep,
     settings: SettingsDep,
+    caller: TrainCaller,
     idempotency_key: Annotated[str | None, idempotency_key_header("job")] = None,
 ) -> JobRead:
     job = submit_once(
@@ -45,9 +45,10 @@ def train(
         task=TRAIN_TASK,
         location="/jobs/{}",
         idempotency_key=idempotency_key,
+        owner=caller.key_id,
         find=service.by_idempotency_key,
         create=lambda: service.create_job(
-            session, store, settings, body, idempotency_key=idempotency_key
+            session, store, settings, body, idempotency_key=idempotency_key, owner=caller.key_id
         ),
         # an inline `data` made a dataset for this job alone: it goes too
         discard=lambda created: service.discard(

@@ -13,8 +13,9 @@ from app.datasets.models import Dataset
 from app.db import utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.registry.models import Model, ModelVersion
+from app.training import budget
 from app.training.models import JobStatus, TrainingJob
-from app.training.schemas import JobRead, JobSpec, TrainRequest
+from app.training.schemas import Hyperparameters, JobRead, JobSpec, TrainRequest
 
 
 def default_input_length(horizon: int) -> int:
@@ -68,8 +69,30 @@ def _check_lengths(request: TrainRequest, dataset: Dataset, input_length: int) -
     )
 
 
-def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
-    """Fill in defaults and refuse what cannot be trained on this dataset, naming the field."""
+def shape_of(request: TrainRequest, spec: JobSpec, dataset: Dataset) -> budget.Shape:
+    hp = spec.hyperparameters
+    return budget.Shape(
+        architecture=request.architecture,
+        n_features=len(spec.feature_columns),
+        n_targets=len(spec.target_columns),
+        n_levels=max(len(spec.quantiles), 1),
+        input_length=spec.input_length,
+        horizon=spec.horizon,
+        hidden_size=hp.hidden_size,
+        num_layers=hp.num_layers,
+        d_model=hp.d_model,
+        nhead=hp.nhead,
+        dim_feedforward=hp.dim_feedforward,
+        batch_size=hp.batch_size,
+        dropout=hp.dropout,
+        varied=hp.window_lengths == "varied",
+        series_rows=tuple(rows for _, rows in dataset.series_rows()),
+    )
+
+
+def resolve_spec(request: TrainRequest, dataset: Dataset, settings: Settings) -> JobSpec:
+    """Fill in defaults and refuse what cannot be trained on this dataset, or what exceeds the
+    training ceilings (app.training.budget), naming the field."""
     columns = list(dataset.columns)
     targets = request.target_columns or columns
     features = request.feature_columns or targets
@@ -95,8 +118,7 @@ def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
             f"statistics, so the targets must be among feature_columns; add {', '.join(unread)}",
         )
     input_length = request.input_length or default_input_length(request.horizon)
-    _check_lengths(request, dataset, input_length)
-    return JobSpec(
+    spec = JobSpec(
         target_columns=list(targets),
         feature_columns=list(features),
         input_length=input_length,
@@ -106,6 +128,13 @@ def resolve_spec(request: TrainRequest, dataset: Dataset) -> JobSpec:
         quantiles=request.quantiles or [],
         hyperparameters=hp,
     )
+    shape = shape_of(request, spec, dataset)
+    defaults = {name: field.default for name, field in Hyperparameters.model_fields.items()}
+    knobs = budget.knobs(defaults, default_input_length(request.horizon))
+    budget.check(shape, settings, budget.PARAMETERS, knobs)
+    _check_lengths(request, dataset, input_length)
+    budget.check(shape, settings, budget.DATA, knobs)
+    return spec
 
 
 def create_job(
@@ -115,19 +144,27 @@ def create_job(
     request: TrainRequest,
     *,
     idempotency_key: str | None = None,
+    owner: int | None = None,
 ) -> TrainingJob:
+    """The job, owned by the API key `owner` (app.jobs.submit_once checks its job quota; inline
+    `data` is a dataset, within its dataset quotas)."""
     if request.data is not None:
         table = datasets.table_from_json(request.data, field=("data",))
         datasets.check_limits(table, settings, "data")
         dataset = datasets.create(
-            session, store, name=request.data.name or f"{request.model_name}-data", table=table
+            session,
+            store,
+            settings,
+            name=request.data.name or f"{request.model_name}-data",
+            table=table,
+            owner=owner,
         )
     else:
         assert request.dataset_id is not None
         dataset = session.get(Dataset, request.dataset_id)
         if dataset is None:
             raise InvalidInput("dataset_id", f"dataset {request.dataset_id!r} does not exist")
-    spec = resolve_spec(request, dataset)
+    spec = resolve_spec(request, dataset, settings)
     job = TrainingJob(
         model_name=request.model_name,
         architecture=request.architecture,
@@ -136,6 +173,7 @@ def create_job(
         epochs_total=spec.hyperparameters.epochs,
         status=JobStatus.queued,
         idempotency_key=idempotency_key,
+        owner_key_id=owner,
     )
     session.add(job)
     session.flush()

@@ -263,7 +263,8 @@ def test_a_valid_key_is_served_and_remembered(echo, registry):
     headers = {"Authorization": f"Bearer {key}"}
     answer, receive = run(call(edge, "/echo/demand", [b"{}"], headers=headers))
     assert answer is not None and answer.status == 200 and receive.calls == 1
-    assert checker.cached(key) == (True, frozenset({"predict"}))
+    hit, grant = checker.cached(key)
+    assert hit and grant is not None and grant.scopes == frozenset({"predict"})
     admin = new_key(registry, KeyScope.admin)  # admin implies predict
     answer, _ = run(
         call(edge, "/echo/demand", [b"{}"], headers={"Authorization": f"Bearer {admin}"})

@@ -24,7 +24,7 @@ from sqlalchemy import text
 from app.api.oip import codec
 from app.api.oip.sequence import Sequence, infer_sequence, sequence_of
 from app.auth.deps import require
-from app.auth.service import Scope
+from app.auth.service import Caller, Scope
 from app.contract import INPUT_NAME, OUTPUT_NAME, QUANTILES_NAME
 from app.errors import InvalidInput
 from app.http.edge import HotRoute
@@ -71,11 +71,12 @@ def decode_infer(body: bytes, params: Mapping[str, str], headers: Mapping[str, s
     return InferCall(name, version, alias, request, sequence_of(body, length))
 
 
-async def serve_infer(plane: DataPlane, call: InferCall) -> tuple[bytes, Headers]:
+async def serve_infer(plane: DataPlane, call: InferCall, caller: Caller) -> tuple[bytes, Headers]:
+    """`caller` owns the sequences it starts (unused without a sequence)."""
     request = call.request
     if call.sequence is not None:  # Triton's sequence extension, on the streams
         served_version, forecast, wanted = await infer_sequence(
-            plane, call.model, call.version, call.alias, request, call.sequence
+            plane, call.model, call.version, call.alias, request, call.sequence, caller.tag
         )
     else:
         prediction = await plane.predict(
@@ -102,7 +103,14 @@ async def serve_infer(plane: DataPlane, call: InferCall) -> tuple[bytes, Headers
 
 HOT_INFER = [
     HotRoute(
-        "POST", re.compile(pattern), path, Scope.predict, decode_infer, serve_infer, render_oip
+        "POST",
+        re.compile(pattern),
+        path,
+        Scope.predict,
+        decode_infer,
+        serve_infer,
+        render_oip,
+        owned=True,
     )
     for pattern, path in [
         (r"/v2/models/(?P<name>[^/]+)/infer", "/v2/models/{name}/infer"),

@@ -4,7 +4,10 @@
 Sequence `S` of model `M` is the stream `M:S` (sequence ids are per model, as in Triton).
 `sequence_start` creates it (replacing an earlier one of that id), pinned to the version or alias
 in the URL (default: latest); later requests continue it whatever the URL's version says;
-`sequence_end` deletes it after answering. The `inputs` tensor carries the new observations,
+`sequence_end` deletes it after answering. A sequence belongs to the API key that started it:
+another key's requests do not see it (a continuation is a 404, as for a sequence never started)
+and its `sequence_start` of the same id starts a sequence of its own. The `inputs` tensor
+carries the new observations,
 `[1, steps, n_features]`, and the `forecast` output is the stream's forecast `[1, horizon,
 n_targets]`. A sequence id of 0 (or "") means "no sequence", as in Triton.
 """
@@ -67,9 +70,11 @@ async def infer_sequence(
     alias: str | None,
     call: InferRequest,
     sequence: Sequence,
+    owner: str | None = None,
 ) -> tuple[int, Forecast, list[tuple[str, bool]]]:
     """The stream's version, its forecast after the new observations (batch axis of 1) and the
-    outputs to return; the outputs asked for are checked before the stream is written."""
+    outputs to return; the outputs asked for are checked before the stream is written. The
+    stream is the API key `owner`'s."""
     inputs = call.inputs
     if inputs.ndim != 3 or inputs.shape[0] != 1:
         raise OIPError(
@@ -82,7 +87,7 @@ async def infer_sequence(
         resolved = await plane.models.resolve(model, version, alias)
     else:
         try:
-            resolved = await streams.pinned(await streams.get(stream_id))
+            resolved = await streams.pinned(await streams.get(stream_id, owner))
         except StreamNotFound:
             raise StreamNotFound(
                 f"sequence {sequence.id} of model {model} has not started or has expired: send "
@@ -91,13 +96,19 @@ async def infer_sequence(
     wanted = call.select(await plane.outputs(resolved, call.output_names))
     if sequence.start:
         observed = await streams.create(
-            model, resolved.version, None, inputs[0], stream_id=stream_id, field=INPUT_NAME
+            model,
+            resolved.version,
+            None,
+            inputs[0],
+            stream_id=stream_id,
+            field=INPUT_NAME,
+            owner=owner,
         )
     else:
-        observed = await plane.observe(stream_id, inputs[0], field=INPUT_NAME)
+        observed = await plane.observe(stream_id, inputs[0], field=INPUT_NAME, owner=owner)
     if sequence.end:
         with contextlib.suppress(StreamNotFound):  # a concurrent end got there first
-            await streams.delete(stream_id)
+            await streams.delete(stream_id, owner)
     assert observed.forecast is not None
     quantiles = None if observed.quantiles is None else observed.quantiles[None]
     return observed.record.version, Forecast(observed.forecast[None], quantiles), wanted
