@@ -3,13 +3,13 @@ broker, a real Celery worker process, and the real app behind Starlette's TestCl
 stack also runs on the embedded default (SQLite + filesystem broker) in test_embedded.py.
 
 Override the servers with SEQCAST_TEST_POSTGRES (a server URL without database) and
-SEQCAST_TEST_REDIS.
+SEQCAST_TEST_REDIS. Where nothing answers there, the session starts private servers from the
+installed binaries (tests/private_services.py) and stops them at its end.
 """
 
 from __future__ import annotations
 
 import os
-import socket
 import subprocess
 import threading
 import time
@@ -33,9 +33,34 @@ from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
 from app.migrate import upgrade
+from tests.private_services import CannotStartServer, free_port, session_servers
 
 PG_SERVER = os.environ.get("SEQCAST_TEST_POSTGRES", "postgresql://postgres@127.0.0.1:5432")
 REDIS_URL = os.environ.get("SEQCAST_TEST_REDIS", "redis://127.0.0.1:6379/0")
+_SERVERS = pytest.StashKey[list[str]]()
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Private servers for the session where the configured ones are down. The URLs go into the
+    environment too: test modules import them from `tests.conftest`, a second copy of this module
+    read after this hook, and worker processes inherit them."""
+    global PG_SERVER, REDIS_URL
+    if config.option.help or config.option.version:
+        return
+    try:
+        servers = session_servers(PG_SERVER, REDIS_URL)
+    except CannotStartServer as exc:
+        raise pytest.UsageError(str(exc)) from None
+    config.add_cleanup(servers.close)
+    config.stash[_SERVERS] = servers.notes
+    PG_SERVER = os.environ["SEQCAST_TEST_POSTGRES"] = servers.postgres
+    REDIS_URL = os.environ["SEQCAST_TEST_REDIS"] = servers.redis
+
+
+def pytest_report_header(config: pytest.Config) -> list[str]:
+    return config.stash.get(_SERVERS, [])
+
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -172,12 +197,6 @@ def client(pg_settings: Settings, auth_headers: dict[str, str]) -> Iterator[Test
     keys). Tests that need training also request `pg_worker`."""
     with TestClient(create_app(pg_settings), headers=auth_headers) as c:
         yield c
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
 
 
 @pytest.fixture(scope="session")

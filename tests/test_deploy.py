@@ -1,13 +1,17 @@
 """Offline checks of the deployment files: docker-compose.yml, deploy/*.Dockerfile, the kustomize
 base and GPU overlay under deploy/k8s (rendered here, validated against the Kubernetes JSON
-schemas shipped by kubernetes-validate) and deploy/prometheus. No Docker engine, cluster or
-network is needed: what is checked is that the files agree with the package (console scripts,
-CLI subcommands, `Settings` fields, extras) and with each other (ports, volumes, probes)."""
+schemas shipped by kubernetes-validate), deploy/prometheus (scrape config and alert rules) and
+deploy/grafana (provisioning and the dashboard). No Docker engine, cluster or network is needed:
+what is checked is that the files agree with the package (console scripts, CLI subcommands,
+`Settings` fields, extras, the metrics the code defines) and with each other (ports, volumes,
+probes, datasource). With promtool installed, the alert rules are also run on synthetic series."""
 
 from __future__ import annotations
 
+import ast
 import copy
 import fnmatch
+import json
 import re
 import shlex
 import shutil
@@ -19,6 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import kubernetes_validate
+import prometheus_client
 import pytest
 import yaml
 
@@ -691,3 +696,319 @@ def test_gpu_overlay_patches_only_the_worker():
     for key, obj in base().items():
         if key != ("Deployment", "seqcast-worker"):
             assert gpu_overlay()[key] == obj, key
+
+
+# --- alert rules and the Grafana dashboard -------------------------------------------------------
+
+PROMETHEUS = DEPLOY / "prometheus"
+GRAFANA = DEPLOY / "grafana"
+METRIC_TYPES = {"Counter", "Gauge", "Histogram", "Summary"}
+# Labels Prometheus attaches to every scraped series, and series it makes itself.
+TARGET_LABELS = {"job", "instance"}
+PROMETHEUS_SERIES = {"up": set(), "ALERTS": {"alertname", "alertstate", "severity"}}
+PROMQL_WORDS = {"and", "or", "unless", "bool", "offset", "inf", "nan"}
+GROUPING = re.compile(r"\b(by|without|on|ignoring|group_left|group_right)\s*\(([^)]*)\)")
+SELECTOR = re.compile(r"(?<![\w:.$])([A-Za-z_:][\w:]*)(?![\w:])\s*(\{[^}]*\})?(?!\s*\()")
+MATCHER = re.compile(r'(\w+)\s*(=~|!~|!=|=)\s*"([^"]*)"')
+DURATION = re.compile(r"^(\d+(ms|s|m|h|d|w|y))+$")
+
+
+@cache
+def defined_metrics() -> dict[str, set[str]]:
+    """Every series name the code exposes (app/, workers/), with its labels. Read from the source,
+    so the families a collector yields at scrape time count too; the exposed names (`_total`,
+    `_bucket`, ...) are what prometheus_client itself makes of each definition."""
+    series: dict[str, set[str]] = {}
+    for path in sorted([*(ROOT / "app").rglob("*.py"), *(ROOT / "workers").rglob("*.py")]):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            func = node.func
+            kind = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            kind = kind.removesuffix("MetricFamily")
+            strings = [a.value for a in node.args[:2] if isinstance(a, ast.Constant)]
+            if (
+                kind not in METRIC_TYPES
+                or len(strings) < 2
+                or not all(isinstance(v, str) for v in strings)
+            ):
+                continue  # e.g. collections.Counter
+            labels: list[str] = []
+            for keyword in node.keywords:
+                if keyword.arg in ("labelnames", "labels"):
+                    labels = ast.literal_eval(keyword.value)
+            if len(node.args) > 2:
+                labels = ast.literal_eval(node.args[2])
+            registry = prometheus_client.CollectorRegistry()
+            getattr(prometheus_client, kind)(strings[0], strings[1], registry=registry)
+            for family in registry.collect():
+                for sample in family.samples:
+                    extra = {"le"} if sample.name.endswith("_bucket") else set()
+                    series[sample.name] = set(labels) | extra
+    return series
+
+
+def known_series() -> dict[str, set[str]]:
+    return {**PROMETHEUS_SERIES, **defined_metrics()}
+
+
+def scrape_jobs() -> set[str]:
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    return {job["job_name"] for job in config["scrape_configs"]}
+
+
+def selectors(expr: str) -> list[tuple[str, dict[str, str]]]:
+    """(metric, {label: value}) of every series selector in a PromQL expression."""
+    text = re.sub(r"\[[^\]]*\]", "", GROUPING.sub("", expr))  # ranges, by (...) and the like
+    found = []
+    for match in SELECTOR.finditer(text):
+        if match[1] in PROMQL_WORDS:
+            continue
+        matchers = {m[1]: m[3] for m in MATCHER.finditer(match[2] or "")}
+        found.append((match[1], matchers))
+    return found
+
+
+def result_labels(expr: str) -> set[str]:
+    """Labels an expression's result can carry: those kept by every aggregation, else those of
+    the series it selects (an approximation, enough for legends and annotations)."""
+    groups = [
+        {label.strip() for label in m[2].split(",") if label.strip()}
+        for m in GROUPING.finditer(expr)
+        if m[1] == "by"
+    ]
+    if groups:
+        return set.intersection(*groups) - {"le"}
+    series = known_series()
+    return TARGET_LABELS | {label for name, _ in selectors(expr) for label in series[name]}
+
+
+def check_expr(expr: str, where: str) -> set[str]:
+    """Every metric, label and job an expression names exists; returns its metrics."""
+    series = known_series()
+    found = selectors(expr)
+    assert found, f"{where}: no metric in {expr!r}"
+    for name, matchers in found:
+        assert name in series, f"{where}: {name} is not a metric the code defines"
+        unknown = set(matchers) - series[name] - TARGET_LABELS - {"__name__"}
+        assert not unknown, f"{where}: {name} has no label {unknown}"
+        if "job" in matchers:
+            assert set(matchers["job"].split("|")) <= scrape_jobs(), f"{where}: no such job"
+    names = {name for name, _ in found}
+    labels = TARGET_LABELS | {"le"} | {label for name in names for label in series[name]}
+    for match in GROUPING.finditer(expr):
+        grouped = {label.strip() for label in match[2].split(",") if label.strip()}
+        assert grouped <= labels, f"{where}: {match[1]} ({grouped - labels}) on {names}"
+    return names
+
+
+def test_expression_checker_catches_what_it_should():
+    """The checker above, on known-bad expressions (a typo would otherwise pass silently)."""
+    good = 'sum by (model) (rate(seqcast_inference_requests_total{status="503"}[5m])) > 0'
+    assert check_expr(good, "good") == {"seqcast_inference_requests_total"}
+    for bad in (
+        "rate(seqcast_inference_requests[5m])",  # no `_total`
+        'seqcast_queue_depth{modle="m"}',
+        "sum by (route) (seqcast_queue_depth)",
+        'up{job="seqcast-apu"}',
+    ):
+        with pytest.raises(AssertionError):
+            check_expr(bad, "bad")
+    assert result_labels(good) == {"model"}
+
+
+# Prometheus' rule-file schema (rulefmt): anything else is refused at load.
+GROUP_KEYS = {"name", "interval", "limit", "query_offset", "rules"}
+RULE_KEYS = {"alert", "record", "expr", "for", "keep_firing_for", "labels", "annotations"}
+
+
+@cache
+def alert_rules() -> list[dict]:
+    rules = yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())
+    assert set(rules) == {"groups"}
+    return [rule for group in rules["groups"] for rule in group["rules"]]
+
+
+def test_alert_rules_have_the_rule_file_structure():
+    groups = yaml.safe_load((PROMETHEUS / "alerts.yml").read_text())["groups"]
+    names = [g["name"] for g in groups]
+    assert len(names) == len(set(names)), "group names must be unique"
+    for group in groups:
+        assert set(group) <= GROUP_KEYS and group["rules"], group["name"]
+        for rule in group["rules"]:
+            assert set(rule) <= RULE_KEYS, rule
+            assert ("alert" in rule) != ("record" in rule), rule
+            assert isinstance(rule["expr"], str) and rule["expr"].strip()
+            assert DURATION.match(rule.get("for", "0s")), rule.get("for")
+    alerts = [r["alert"] for r in alert_rules()]
+    assert len(alerts) == len(set(alerts)), "alert names must be unique"
+    for rule in alert_rules():
+        assert rule["labels"]["severity"] in ("warning", "critical"), rule["alert"]
+        assert {"summary", "description"} <= set(rule["annotations"]), rule["alert"]
+
+
+def test_alert_rules_name_real_metrics_and_labels():
+    used: set[str] = set()
+    for rule in alert_rules():
+        used |= check_expr(rule["expr"], rule["alert"])
+        for text in rule["annotations"].values():
+            for label in re.findall(r"\$labels\.(\w+)", text):
+                assert label in result_labels(rule["expr"]), f"{rule['alert']}: $labels.{label}"
+    # What the operators' kit promises: a full queue, failing jobs, a slow p99, a target down.
+    assert {
+        "seqcast_inference_requests_total",
+        "seqcast_queue_depth",
+        "seqcast_inference_request_duration_seconds_bucket",
+        "seqcast_training_jobs_finished_total",
+        "up",
+    } <= used
+
+
+def test_queue_alert_threshold_follows_the_default_queue_limit():
+    (rule,) = [r for r in alert_rules() if r["alert"] == "SeqcastBatchQueueNearlyFull"]
+    threshold = float(re.search(r">\s*([\d.]+)\s*$", rule["expr"].strip())[1])
+    assert threshold == 0.75 * Settings.model_fields["batch_max_queue"].default
+
+
+def test_live_accuracy_alert_once_the_gauge_exists():
+    """No placeholder rule for a metric that does not exist; once it does, an alert uses it."""
+    gauge = "seqcast_live_mase_ratio"
+    alerted = any(gauge in rule["expr"] for rule in alert_rules())
+    assert alerted == (gauge in defined_metrics())
+
+
+def test_prometheus_loads_the_alert_rules():
+    config = yaml.safe_load((PROMETHEUS / "prometheus.yml").read_text())
+    mounts = services()["prometheus"]["volumes"]
+    config_path = next(m.split(":")[1] for m in mounts if m.endswith("/prometheus.yml:ro"))
+    for rule_file in config["rule_files"]:
+        target = str(Path(config_path).parent / rule_file)
+        assert f"./deploy/prometheus/{rule_file}:{target}:ro" in mounts, rule_file
+        assert (PROMETHEUS / rule_file).is_file()
+
+
+def test_every_alert_has_a_promtool_unit_test():
+    tests = yaml.safe_load((PROMETHEUS / "alerts.test.yml").read_text())
+    assert tests["rule_files"] == ["alerts.yml"]
+    fired = {
+        case["alertname"]
+        for test in tests["tests"]
+        for case in test["alert_rule_test"]
+        if case["exp_alerts"]
+    }
+    assert fired == {r["alert"] for r in alert_rules()}
+    for test in tests["tests"]:
+        for series in test["input_series"]:
+            check_expr(series["series"], "alerts.test.yml")
+
+
+PROMTOOL = shutil.which("promtool")
+needs_promtool = pytest.mark.skipif(
+    PROMTOOL is None, reason="promtool not installed (Debian: apt-get install prometheus)"
+)
+
+
+@needs_promtool
+def test_promtool_checks_the_config_and_rules():
+    result = subprocess.run(
+        [PROMTOOL, "check", "config", str(PROMETHEUS / "prometheus.yml")],
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@needs_promtool
+def test_promtool_alert_unit_tests_pass():
+    result = subprocess.run(
+        [PROMTOOL, "test", "rules", "alerts.test.yml"],
+        cwd=PROMETHEUS,
+        capture_output=True,
+        text=True,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+@cache
+def grafana_datasource() -> dict:
+    provisioning = yaml.safe_load(
+        (GRAFANA / "provisioning" / "datasources" / "prometheus.yml").read_text()
+    )
+    assert provisioning["apiVersion"] == 1
+    (datasource,) = provisioning["datasources"]
+    return datasource
+
+
+def dashboards() -> dict[str, dict]:
+    provider = yaml.safe_load((GRAFANA / "provisioning" / "dashboards" / "seqcast.yml").read_text())
+    assert provider["apiVersion"] == 1
+    (source,) = provider["providers"]
+    assert source["type"] == "file"
+    mounts = {m.split(":")[1]: m.split(":")[0] for m in services()["grafana"]["volumes"]}
+    folder = ROOT / mounts[source["options"]["path"]]
+    found = {p.name: json.loads(p.read_text()) for p in sorted(folder.glob("*.json"))}
+    assert found, f"no dashboard in {folder}"
+    return found
+
+
+def test_grafana_is_provisioned_with_the_compose_prometheus():
+    grafana = services()["grafana"]
+    mounts = grafana["volumes"]
+    for kind in ("datasources", "dashboards"):
+        source = f"./deploy/grafana/provisioning/{kind}"
+        assert f"{source}:/etc/grafana/provisioning/{kind}:ro" in mounts
+    assert grafana["depends_on"]["prometheus"]["condition"] == "service_healthy"
+    assert all(port.startswith("127.0.0.1:") for port in grafana["ports"])
+    home = env_dict(grafana["environment"])["GF_DASHBOARDS_DEFAULT_HOME_DASHBOARD_PATH"]
+    assert Path(home).name in dashboards()
+
+    datasource = grafana_datasource()
+    assert datasource["type"] == "prometheus"
+    host, port = re.fullmatch(r"http://([\w-]+):(\d+)", datasource["url"]).groups()
+    assert host in services() and host == "prometheus"
+    assert any(p.endswith(f":{port}") for p in services()[host]["ports"])
+
+
+GRAFANA_PANELS = {"timeseries", "stat", "table", "gauge", "bargauge", "text"}
+
+
+@pytest.mark.parametrize("name", sorted(dashboards()))
+def test_dashboard_panels_query_real_metrics(name: str):
+    dashboard = dashboards()[name]
+    assert dashboard["uid"] and dashboard["title"] and dashboard["schemaVersion"] >= 36
+    assert dashboard.get("id") is None, "a provisioned dashboard carries no database id"
+    source = {"type": "prometheus", "uid": grafana_datasource()["uid"]}
+    variables = {v["name"]: v for v in dashboard["templating"]["list"]}
+    for variable in variables.values():
+        if variable["type"] == "query":
+            assert variable["datasource"] == source
+            query = variable["query"]["query"] if isinstance(variable["query"], dict) else ""
+            metric, label = re.fullmatch(r"label_values\((\w+),\s*(\w+)\)", query).groups()
+            assert label in known_series()[metric], query
+
+    ids = [p["id"] for p in dashboard["panels"]]
+    assert len(ids) == len(set(ids)), "panel ids must be unique"
+    cells: set[tuple[int, int]] = set()
+    for panel in dashboard["panels"]:
+        grid = panel["gridPos"]
+        assert grid["w"] >= 1 and grid["x"] + grid["w"] <= 24, panel["title"]
+        area = {(x, y) for x in range(grid["x"], grid["x"] + grid["w"])
+                for y in range(grid["y"], grid["y"] + grid["h"])}  # fmt: skip
+        assert not cells & area, f"{panel['title']} overlaps another panel"
+        cells |= area
+        if panel["type"] == "row":
+            continue
+        where = f"{name}: {panel['title']}"
+        assert panel["type"] in GRAFANA_PANELS, where
+        assert panel["datasource"] == source, where
+        assert panel["targets"], where
+        ref_ids = [t["refId"] for t in panel["targets"]]
+        assert len(ref_ids) == len(set(ref_ids)), where
+        for target in panel["targets"]:
+            assert target.get("datasource", source) == source, where
+            expr = target["expr"]
+            check_expr(expr, where)
+            for used in re.findall(r"\$(\w+)", expr):
+                assert used.startswith("__") or used in variables, f"{where}: ${used}"
+            for label in re.findall(r"\{\{\s*(\w+)\s*\}\}", target.get("legendFormat", "")):
+                assert label in result_labels(expr), f"{where}: legend {{{{{label}}}}}"
