@@ -10,10 +10,10 @@ from __future__ import annotations
 import os
 from functools import lru_cache
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, field_validator, model_validator
-from pydantic_settings import BaseSettings, SettingsConfigDict
+from pydantic_settings import BaseSettings, NoDecode, SettingsConfigDict
 
 Device = Literal["auto", "cpu", "cuda"]
 LogFormat = Literal["json", "text"]
@@ -56,7 +56,15 @@ class Settings(BaseSettings):
         9808, ge=0, le=65535, description="The worker's Prometheus exporter port (0: none)."
     )
     worker_metrics_host: str = Field(
-        "0.0.0.0", description="Interface the worker's Prometheus exporter listens on."
+        "",
+        description="Interface the worker's Prometheus exporter listens on; default: 127.0.0.1 "
+        "on a local install, 0.0.0.0 otherwise (Prometheus scrapes it from another host).",
+    )
+    allowed_hosts: Annotated[list[str], NoDecode] = Field(
+        [],
+        description="With auth off: Host names the API answers besides localhost, 127.0.0.1 and "
+        "::1 (comma-separated). Other Hosts, foreign Origins and cross-site form bodies get 403 "
+        "or 415, so a web page cannot drive an unauthenticated API.",
     )
 
     training_device: Device = Field("auto", description="Worker device: auto picks CUDA if usable.")
@@ -165,12 +173,32 @@ class Settings(BaseSettings):
     job_deadline_seconds: int = Field(
         5 * 3600, ge=60, description="A training job running longer is stopped and failed."
     )
-    job_heartbeat_timeout_seconds: int = Field(
-        600, ge=10, description="A running job silent this long is presumed dead and re-queued."
+    job_heartbeat_interval_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="How often a thread of the running training task writes the job's heartbeat "
+        "(independent of epoch length).",
+    )
+    job_heartbeat_timeout_seconds: float | None = Field(
+        None,
+        gt=0,
+        description="A running job silent this long is presumed dead and re-queued; default: 3 "
+        "heartbeat intervals. At least 2 intervals, so one late beat is not a death.",
     )
     reconcile_interval_seconds: float = Field(
-        30.0, ge=0, description="How often the API re-queues lost jobs (0: never)."
+        10.0,
+        ge=0,
+        description="How often each API process re-queues lost jobs (0: never). A dead worker's "
+        "job trains again within the heartbeat timeout + this + the next worker's pickup.",
     )
+
+    @field_validator("allowed_hosts", mode="before")
+    @classmethod
+    def _comma_separated(cls, value: Any) -> Any:
+        if isinstance(value, str):
+            return [name.strip() for name in value.split(",") if name.strip()]
+        return value
 
     @field_validator("artifact_root", mode="before")
     @classmethod
@@ -208,6 +236,14 @@ class Settings(BaseSettings):
             self.artifact_root = str(path.expanduser().resolve())
         if self.log_format is None:
             self.log_format = "text" if self.local else "json"
+        if self.heartbeat_timeout < 2 * self.job_heartbeat_interval_seconds:
+            raise ValueError(
+                f"SEQCAST_JOB_HEARTBEAT_TIMEOUT_SECONDS={self.job_heartbeat_timeout_seconds} is "
+                "under 2 heartbeat intervals (SEQCAST_JOB_HEARTBEAT_INTERVAL_SECONDS="
+                f"{self.job_heartbeat_interval_seconds}): a live job would be re-queued"
+            )
+        if not self.worker_metrics_host:
+            self.worker_metrics_host = "127.0.0.1" if self.local else "0.0.0.0"
         if self.auth is None:
             self.auth = not self.local
         elif not self.auth and not self.local:
@@ -216,6 +252,14 @@ class Settings(BaseSettings):
                 "deployment must require API keys (create one with `seqcast keys create`)"
             )
         return self
+
+    @property
+    def heartbeat_timeout(self) -> float:
+        """Seconds of silence after which a running job is presumed dead: the override, else 3
+        heartbeat intervals. A property, so a `model_copy` that changes the interval follows."""
+        if self.job_heartbeat_timeout_seconds is not None:
+            return self.job_heartbeat_timeout_seconds
+        return 3 * self.job_heartbeat_interval_seconds
 
     @property
     def broker_folder(self) -> Path:

@@ -52,6 +52,10 @@ class PayloadTooLarge(SeqcastError):
     headers: ClassVar[dict[str, str] | None] = {"Connection": "close"}
 
 
+class UnsupportedMediaType(SeqcastError):
+    status_code = 415
+
+
 class TooManyRequests(SeqcastError):
     """Over a per-key quota (jobs, datasets, streams); Retry-After says when trying again may
     succeed."""

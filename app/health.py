@@ -1,4 +1,9 @@
+"""Liveness (/healthz: the process answers) and readiness (/readyz: its database and broker
+answer)."""
+
 from __future__ import annotations
+
+import logging
 
 from fastapi import APIRouter, Request
 from fastapi.concurrency import run_in_threadpool
@@ -6,6 +11,8 @@ from fastapi.responses import JSONResponse
 from sqlalchemy import text
 
 from app.queue import broker_reachable
+
+log = logging.getLogger("seqcast")
 
 router = APIRouter(tags=["health"])
 
@@ -32,6 +39,14 @@ async def readyz(request: Request) -> JSONResponse:
             return f"{type(exc).__name__}: {exc}"
         return None
 
+    def public(reason: str | None, what: str) -> str:
+        """The answer names the dependency, not the driver's message: that can carry host
+        names, user names and file paths. The full reason goes to the log."""
+        if reason is None:
+            return "ok"
+        log.warning("readyz: %s unavailable: %s", what, reason)
+        return f"unavailable ({reason.split(':', 1)[0]})"
+
     checks = {
         "database": await run_in_threadpool(check_database),
         "broker": await run_in_threadpool(
@@ -41,6 +56,6 @@ async def readyz(request: Request) -> JSONResponse:
     ready = all(v is None for v in checks.values())
     body = {
         "status": "ready" if ready else "unavailable",
-        "checks": {k: "ok" if v is None else v for k, v in checks.items()},
+        "checks": {k: public(v, k) for k, v in checks.items()},
     }
     return JSONResponse(body, status_code=200 if ready else 503)

@@ -28,6 +28,7 @@ from app.db import make_engine, make_sessionmaker
 from app.http.body import BodySizeLimit
 from app.http.edge import Edge
 from app.http.errors import install_error_handlers
+from app.http.guard import LocalOnly, RouteScopes
 from app.http.offload import ProcessDecoder
 from app.logs import apply_format
 from app.queue import make_celery
@@ -52,6 +53,18 @@ DESCRIPTION = """Train RNN, LSTM, GRU and Transformer forecasters on your series
 Upload a series (`POST /datasets`), queue training (`POST /train`), follow the job
 (`GET /jobs/{id}`), then forecast (`POST /predict`). Models are exported to ONNX, checked
 against PyTorch, versioned in the registry and served by onnxruntime."""
+
+ROUTERS = (
+    datasets_router,
+    training_router,
+    backtests_router,
+    registry_router,
+    predict.router,
+    streams.router,
+    oip.router,
+    health.router,
+    metrics.router,
+)
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:
@@ -143,20 +156,12 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         max_bytes=min(settings.max_inference_body_bytes, settings.max_body_bytes),
         offload_bytes=settings.parse_offload_bytes,
         offload=decoder,
+        scopes=RouteScopes([route for router in ROUTERS for route in router.routes]),
+        local=None if settings.auth else LocalOnly(frozenset(settings.allowed_hosts)),
     )
     app.add_middleware(metrics.RequestTelemetry)  # outermost: 413s get an id and are counted
     install_error_handlers(app)
-    for router in (
-        datasets_router,
-        training_router,
-        backtests_router,
-        registry_router,
-        predict.router,
-        streams.router,
-        oip.router,
-        health.router,
-        metrics.router,
-    ):
+    for router in ROUTERS:
         app.include_router(router)
     install_ui(app)
 

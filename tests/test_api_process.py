@@ -12,7 +12,7 @@ def test_api_never_imports_torch(tmp_path):
         "from app.main import create_app\n"
         f"app = create_app(Settings(data_dir={str(tmp_path)!r}))\n"
         "app.openapi()\n"
-        "with TestClient(app) as c:\n"
+        "with TestClient(app, base_url='http://127.0.0.1') as c:\n"
         "    assert c.get('/healthz').status_code == 200\n"
         "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('torch', 'workers'))\n"
         "print(leaked)\n"

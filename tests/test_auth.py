@@ -126,7 +126,9 @@ def test_local_default_warns_loudly_without_auth(tmp_path, caplog):
 
     settings = Settings(data_dir=tmp_path)
     upgrade(settings.database_url)
-    with caplog.at_level(logging.WARNING), TestClient(create_app(settings)) as client:
+    with caplog.at_level(logging.WARNING), TestClient(
+        create_app(settings), base_url="http://127.0.0.1"
+    ) as client:
         assert client.get("/models").status_code == 200  # no key needed
     assert "AUTHENTICATION IS OFF" in caplog.text
 
@@ -163,3 +165,34 @@ def test_keys_cli_create_list_revoke(pg_settings):
     assert client.get("/models").status_code == 401
     missing = seqcast("revoke", "999999")
     assert missing.returncode == 1 and "not found" in missing.stderr
+
+
+def test_refused_keys_are_remembered_only_up_to_a_bound(tmp_path):
+    """20,000 invented keys (the issue's probe) leave at most `max_refusals` entries; a valid
+    key is remembered beside them and survives the flood."""
+    import asyncio
+
+    from app.auth.service import KeyChecker
+    from app.errors import Unauthorized
+    from tests.support.registry_db import migrated_database
+
+    engine, sessions = migrated_database(tmp_path)
+    with sessions() as session:
+        _, valid = keys.create(session, name="kept", scopes=[Scope.read])
+        session.commit()
+    checker = KeyChecker(sessions, ttl=600, max_refusals=256)
+
+    async def probe() -> None:
+        assert (await checker.authorize(f"Bearer {valid}", Scope.read)).key_id is not None
+        for i in range(20_000):
+            invented = f"sk_invented-{i}"
+            if i < 2_000:  # through the database, as a request would
+                with pytest.raises(Unauthorized):
+                    await checker.authorize(f"Bearer {invented}", Scope.read)
+            else:  # the rest straight into the cache: the bound, not the query, is tested
+                checker._remember(keys.hash_key(invented), None)
+
+    asyncio.run(probe())
+    assert checker.cache_size() <= 256 + 1
+    assert checker.cached(valid)[0]  # the valid key was not pushed out
+    engine.dispose()

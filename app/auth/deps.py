@@ -15,6 +15,7 @@ from fastapi import Depends, Request, Security
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from app.auth.service import Caller, Scope
+from app.http.guard import SCOPE_ATTRIBUTE
 
 bearer = HTTPBearer(
     auto_error=False,
@@ -41,6 +42,7 @@ def _guard(scope: Scope) -> Callable[..., Awaitable[Caller]]:
         return await keys.authorize(request.headers.get("authorization", ""), scope)
 
     guard.__name__ = f"require_{scope.value}"
+    setattr(guard, SCOPE_ATTRIBUTE, scope)  # the HTTP edge checks it before the body is read
     return guard
 
 

@@ -13,6 +13,7 @@ import hashlib
 import secrets
 import threading
 import time
+from collections import OrderedDict
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -97,15 +98,26 @@ class Grant:
 
 
 class KeyChecker:
-    """Key → its grant (None: unknown or revoked), cached for `ttl` seconds."""
+    """Key → its grant (None: unknown or revoked), cached for `ttl` seconds.
+
+    Grants are as many as the keys in the database; refusals are as many as a caller cares to
+    invent, so only the latest `max_refusals` are remembered (the oldest forgotten first): a
+    flood of random keys costs one indexed query each, never memory."""
 
     def __init__(
-        self, sessions: sessionmaker[Session], ttl: float, *, enabled: bool = True
+        self,
+        sessions: sessionmaker[Session],
+        ttl: float,
+        *,
+        enabled: bool = True,
+        max_refusals: int = 1024,
     ) -> None:
         self._sessions = sessions
         self._ttl = ttl
         self.enabled = enabled
+        self.max_refusals = max_refusals
         self._cache: dict[str, tuple[Grant | None, float]] = {}
+        self._refused: OrderedDict[str, None] = OrderedDict()
         self._lock = threading.Lock()
 
     def cached(self, key: str) -> tuple[bool, Grant | None]:
@@ -115,6 +127,21 @@ class KeyChecker:
             return False, None
         return True, hit[0]
 
+    def cache_size(self) -> int:
+        return len(self._cache)
+
+    def _remember(self, digest: str, grant: Grant | None) -> None:
+        with self._lock:
+            self._cache[digest] = (grant, time.monotonic())
+            if grant is not None:
+                self._refused.pop(digest, None)
+                return
+            self._refused[digest] = None
+            self._refused.move_to_end(digest)
+            while len(self._refused) > self.max_refusals:
+                forgotten, _ = self._refused.popitem(last=False)
+                self._cache.pop(forgotten, None)
+
     def check(self, key: str) -> Grant | None:
         digest = hash_key(key)
         with self._sessions() as session:
@@ -122,8 +149,7 @@ class KeyChecker:
             grant = None
             if row is not None and row.revoked_at is None:
                 grant = Grant(Caller(row.id, digest[:16]), frozenset(row.scopes))
-        with self._lock:
-            self._cache[digest] = (grant, time.monotonic())
+        self._remember(digest, grant)
         return grant
 
     async def authorize(self, authorization: str, needed: Scope) -> Caller:

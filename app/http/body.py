@@ -50,6 +50,10 @@ class _Exceeded(Exception):
 
 
 class BodySizeLimit:
+    """The body cap for every route the HTTP edge passes through. A chunked body that crosses
+    the cap stops the app's reading with an exception; whatever the app answers then (FastAPI
+    turns any error while it parses a body into a 400) is replaced by the 413."""
+
     def __init__(self, app: ASGIApp, max_bytes: int) -> None:
         self.app = app
         self.max_bytes = max_bytes
@@ -62,24 +66,31 @@ class BodySizeLimit:
             await self._refuse(send)
             return
         received = 0
+        exceeded = False
         started = False
 
         async def counting_receive() -> Message:
-            nonlocal received
+            nonlocal received, exceeded
             message = await receive()
             if message["type"] == "http.request":
                 received += len(message.get("body", b""))
                 if received > self.max_bytes:
+                    exceeded = True
                     raise _Exceeded
             return message
 
-        async def tracking_send(message: Message) -> None:
+        async def guarded_send(message: Message) -> None:
             nonlocal started
+            if exceeded:
+                if not started:
+                    started = True
+                    await self._refuse(send)
+                return  # the app's own answer to a body it could not finish reading
             started = started or message["type"] == "http.response.start"
             await send(message)
 
         try:
-            await self.app(scope, counting_receive, tracking_send)
+            await self.app(scope, counting_receive, guarded_send)
         except _Exceeded:
             if not started:
                 await self._refuse(send)

@@ -7,8 +7,11 @@ unauthenticated request costs no read of its body); the body is read under the r
 (Content-Length first, then counting, so a chunked body is refused as it streams); the body is
 decoded by the route's pure `decode`, inline when small and in another process when large
 (app.http.offload); the route's `serve` makes its one data-plane call and renders the reply.
-Every error goes through the route's protocol renderer (app.http.errors). Everything else
-passes through to FastAPI.
+Every error goes through the route's protocol renderer (app.http.errors).
+
+Everything else passes through to FastAPI, after the same header checks (app.http.guard):
+the key and the scope its route declares, and, with auth off, the local-only rules. FastAPI
+reads a body before it runs a route's dependencies, so these checks cannot live there.
 """
 
 from __future__ import annotations
@@ -23,7 +26,8 @@ from starlette.types import ASGIApp, Receive, Scope, Send
 from app.auth.service import KeyChecker
 from app.auth.service import Scope as KeyScope
 from app.http.body import ClientGone, header, read_body
-from app.http.errors import Headers, Renderer
+from app.http.errors import Headers, Renderer, renderer_for
+from app.http.guard import LocalOnly, RouteScopes
 from app.http.offload import Decode, Offload, in_thread
 
 JSON: Headers = [(b"content-type", b"application/json")]
@@ -60,6 +64,8 @@ class Edge:
         max_bytes: int,
         offload_bytes: int,
         offload: Offload = in_thread,
+        scopes: RouteScopes | None = None,
+        local: LocalOnly | None = None,
     ) -> None:
         self.app = app
         self.routes = routes
@@ -71,6 +77,10 @@ class Edge:
         self.offload_bytes = offload_bytes
         """Bodies larger than this are decoded by `offload`, off the event loop."""
         self.offload = offload
+        self.scopes = scopes
+        """The other routes' scopes (None: they check their own)."""
+        self.local = local
+        """The local-only rules, on an install with auth off (None: auth is on)."""
 
     def match(self, method: str, path: str) -> tuple[HotRoute, dict[str, str]] | None:
         for route in self.routes:
@@ -81,13 +91,18 @@ class Edge:
         return None
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        matched = self.match(scope["method"], scope["path"]) if scope["type"] == "http" else None
-        if matched is None:
+        if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        matched = self.match(scope["method"], scope["path"])
+        if matched is None:
+            await self.pass_through(scope, receive, send)
             return
         route, params = matched
         scope["route"] = route
         try:
+            if self.local is not None:
+                self.local.check(scope)
             caller = await self.keys.authorize(header(scope, b"authorization"), route.scope)
             body = await read_body(scope, receive, self.max_bytes, self.setting)
             given = {k.decode("latin-1"): v.decode("latin-1") for k, v in scope["headers"]}
@@ -107,6 +122,26 @@ class Edge:
             if rendered is None:
                 raise
             status, payload, headers = rendered
-        headers = [*headers, (b"content-length", str(len(payload)).encode())]
-        await send({"type": "http.response.start", "status": status, "headers": headers})
-        await send({"type": "http.response.body", "body": payload})
+        await respond(send, status, payload, headers)
+
+    async def pass_through(self, scope: Scope, receive: Receive, send: Send) -> None:
+        """A FastAPI route, once the headers pass: its key and scope, the local-only rules."""
+        try:
+            if self.local is not None:
+                self.local.check(scope)
+            needed = self.scopes.needed(scope) if self.scopes is not None else None
+            if needed is not None:
+                await self.keys.authorize(header(scope, b"authorization"), needed)
+        except Exception as exc:
+            rendered = renderer_for(scope["path"])(exc)
+            if rendered is None:
+                raise
+            await respond(send, *rendered)
+            return
+        await self.app(scope, receive, send)
+
+
+async def respond(send: Send, status: int, payload: bytes, headers: Headers) -> None:
+    headers = [*headers, (b"content-length", str(len(payload)).encode())]
+    await send({"type": "http.response.start", "status": status, "headers": headers})
+    await send({"type": "http.response.body", "body": payload})
