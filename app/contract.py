@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
-from typing import Any
+from typing import Any, Literal, get_args
 
-ARCHITECTURES = ("rnn", "lstm", "gru", "transformer")
+Architecture = Literal["rnn", "lstm", "gru", "transformer"]
+"""The networks seqcast trains: the /train schema, the CLI (through the SDK), the worker."""
+ARCHITECTURES: tuple[Architecture, ...] = get_args(Architecture)
 
 INPUT_NAME = "inputs"
 """float32 [batch, length, n_features], raw (unscaled) values in `feature_columns` order."""
@@ -36,7 +39,18 @@ STEP_INPUT_NAME = "observation"
 STATE_INPUT_NAME = "state"
 """float32 [state_layers, batch, hidden]; zeros start a stream. LSTM stacks (h, c) on axis 0."""
 STATE_OUTPUT_NAME = "next_state"
-"""The step graph's outputs: OUTPUT_NAME, QUANTILES_NAME (when quantiles), STATE_OUTPUT_NAME."""
+"""float32 [state_layers, batch, hidden]: the state after the observation (step_output_names)."""
+
+
+def output_names(quantiles: bool) -> list[str]:
+    """The window graph's outputs, in the order the graph returns them."""
+    return [OUTPUT_NAME, QUANTILES_NAME] if quantiles else [OUTPUT_NAME]
+
+
+def step_output_names(quantiles: bool) -> list[str]:
+    """The step graph's outputs: the window graph's, then the next state."""
+    return [*output_names(quantiles), STATE_OUTPUT_NAME]
+
 
 ONNX_FILENAME = "model.onnx"
 MANIFEST_FILENAME = "manifest.json"
@@ -138,11 +152,36 @@ def segment_plans(
     return segments
 
 
+@dataclass(frozen=True)
+class StepGraph:
+    """The manifest's entry for a version's step graph: written by the worker (workers.runner),
+    read by serving (app.serving.steps)."""
+
+    file: str
+    state_shape: tuple[int, int]
+    """(state_layers, hidden): a stream's state is [state_layers, batch, hidden]."""
+    parity_error: float
+    sha256: str
+
+    def to_manifest(self) -> dict[str, Any]:
+        return {**asdict(self), "state_shape": list(self.state_shape)}
+
+    @classmethod
+    def from_manifest(cls, doc: Mapping[str, Any]) -> StepGraph:
+        layers, hidden = (int(n) for n in doc["state_shape"])
+        return cls(
+            file=str(doc["file"]),
+            state_shape=(layers, hidden),
+            parity_error=float(doc["parity_error"]),
+            sha256=str(doc["sha256"]),
+        )
+
+
 @dataclass
 class Manifest:
-    """Written next to the .onnx file; the registry row mirrors it."""
+    """Written next to the .onnx file; the registry row mirrors it (app.registry.service)."""
 
-    architecture: str
+    architecture: Architecture
     feature_columns: list[str]
     target_columns: list[str]
     input_length: int
@@ -157,22 +196,24 @@ class Manifest:
     normalization: dict[str, Any] = field(default_factory=dict)
     """{"mode": one of NORMALIZATIONS, "feature_mean": [...], ...}."""
     quantiles: list[float] = field(default_factory=list)
-    step: dict[str, Any] | None = None
-    """The step graph, when there is one: {"file", "state_shape": [layers, hidden],
-    "parity_error", "sha256"}."""
+    step: StepGraph | None = None
+    """The step graph, when there is one (recurrent, globally normalized versions)."""
     frequency: str | None = None
     """The dataset's inferred time step (see app.datasets), when it has timestamps."""
     series: dict[str, str | None] = field(default_factory=dict)
     """Series id -> its last timestamp in the training data ({} for a single unnamed series)."""
 
     def to_json(self) -> bytes:
-        return json.dumps(asdict(self), indent=2, sort_keys=True).encode()
+        doc = {**asdict(self), "step": self.step.to_manifest() if self.step else None}
+        return json.dumps(doc, indent=2, sort_keys=True).encode()
 
     @classmethod
     def from_json(cls, data: bytes) -> Manifest:
         doc = json.loads(data)
         known = {f for f in cls.__dataclass_fields__}
-        return cls(**{k: v for k, v in doc.items() if k in known})
+        fields = {k: v for k, v in doc.items() if k in known}
+        fields["step"] = StepGraph.from_manifest(doc["step"]) if doc.get("step") else None
+        return cls(**fields)
 
 
 def manifest_uri_for(onnx_uri: str) -> str:

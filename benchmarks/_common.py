@@ -28,7 +28,6 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 BENCH_DIR = ROOT / "benchmarks"
 RESULTS_DIR = BENCH_DIR / "results"
-ARCHITECTURES = ("rnn", "lstm", "gru", "transformer")
 INPUT_LENGTH, HORIZON = 48, 12
 FEATURES, TARGETS = ("y1", "y2", "x"), ("y1", "y2")
 

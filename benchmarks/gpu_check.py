@@ -28,9 +28,9 @@ from typing import Any
 
 import numpy as np
 import torch
-from _common import ARCHITECTURES, FEATURES, HORIZON, INPUT_LENGTH, TARGETS, series
+from _common import FEATURES, HORIZON, INPUT_LENGTH, TARGETS, series
 
-from app.contract import INPUT_NAME, OUTPUT_NAME, split_plan
+from app.contract import ARCHITECTURES, INPUT_NAME, OUTPUT_NAME, split_plan
 from workers.training.data import prepare
 from workers.training.export import ExportError, export_in_subprocess, save_checkpoint
 from workers.training.loop import fit, seed_everything, training_options

@@ -60,7 +60,6 @@ from pathlib import Path
 import httpx
 import numpy as np
 from _common import (
-    ARCHITECTURES,
     BENCH_DIR,
     HORIZON,
     PG_SERVER,
@@ -80,6 +79,8 @@ from _common import (
     wait_ready,
 )
 from _common import data_dir as make_data_dir
+
+from app.contract import ARCHITECTURES
 
 SERVERS = ("seqcast", "floor", "fastapi_pydantic", "fastapi_ort", "fastapi_torch")
 REFERENCES = SERVERS[1:]

@@ -32,7 +32,7 @@ import threading
 import time
 from pathlib import Path
 
-from _common import ARCHITECTURES, RESULTS_DIR, last_window, series, start_server, stop
+from _common import RESULTS_DIR, last_window, series, start_server, stop
 from _common import data_dir as make_data_dir
 from predict_load import (
     LUA,
@@ -46,6 +46,8 @@ from predict_load import (
     run_wrk,
     terminate_as_exit,
 )
+
+from app.contract import ARCHITECTURES
 
 MAX_RSS_GROWTH_PERCENT = 5.0
 SETTLE_S = 2.0

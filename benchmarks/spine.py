@@ -19,7 +19,6 @@ from pathlib import Path
 
 import httpx
 from _common import (
-    ARCHITECTURES,
     RESULTS_DIR,
     last_window,
     machine,
@@ -28,6 +27,8 @@ from _common import (
     stop,
     train,
 )
+
+from app.contract import ARCHITECTURES
 
 
 def latency(client: httpx.Client, model: str, window: list, batch: int, n: int) -> dict:

@@ -31,6 +31,7 @@ from app.contract import (
     ONNX_FILENAME,
     STEP_FILENAME,
     Manifest,
+    StepGraph,
     model_artifact_key,
     segment_plans,
     sha256_bytes,
@@ -279,11 +280,16 @@ def _train_and_register(
     sha = sha256_bytes(onnx_bytes)
     key = model_artifact_key(job.model_name, job.id)
     uri = store.put(f"{key}/{ONNX_FILENAME}", onnx_bytes)
-    step = None
+    step: StepGraph | None = None
     if report.step and step_bytes is not None:  # recurrent, globally normalized: streams step it
         store.put(f"{key}/{STEP_FILENAME}", step_bytes)
-        step = {k: report.step[k] for k in ("file", "state_shape", "parity_error")}
-        step["sha256"] = sha256_bytes(step_bytes)
+        layers, hidden = report.step["state_shape"]
+        step = StepGraph(
+            file=report.step["file"],
+            state_shape=(layers, hidden),
+            parity_error=report.step["parity_error"],
+            sha256=sha256_bytes(step_bytes),
+        )
     manifest = Manifest(
         architecture=job.architecture,
         feature_columns=spec.feature_columns,
@@ -310,19 +316,10 @@ def _train_and_register(
     store.put(f"{key}/{MANIFEST_FILENAME}", manifest.to_json())
 
     version_fields = dict(
-        architecture=job.architecture,
+        registry.manifest_fields(manifest),
         hyperparameters=hp.model_dump(),
-        feature_columns=spec.feature_columns,
-        target_columns=spec.target_columns,
-        input_length=spec.input_length,
-        horizon=spec.horizon,
         metrics=metrics,
-        quantiles=list(spec.quantiles),
         artifact_uri=uri,
-        sha256=sha,
-        size_bytes=len(onnx_bytes),
-        opset=report.opset,
-        parity_error=report.parity_error,
         dataset_id=job.dataset_id,
     )
     timings = {**job.timings, "training": train_seconds, "export": export_seconds}

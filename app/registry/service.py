@@ -3,9 +3,13 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict
+from typing import Any
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session, selectinload
 
+from app.contract import Manifest
 from app.errors import Conflict, InvalidInput, NotFound
 from app.registry.models import Model, ModelAlias, ModelVersion
 from app.registry.schemas import ModelRead, ServingConfig, VersionRead, VersionSummary
@@ -128,6 +132,13 @@ def register_version(session: Session, *, model_name: str, **fields: object) -> 
     session.add(created)
     session.flush()
     return created
+
+
+def manifest_fields(manifest: Manifest) -> dict[str, Any]:
+    """The row's copy of its version's manifest: every manifest field that is also a column, so
+    the table decides what the row mirrors and the worker states each fact once."""
+    columns = ModelVersion.__table__.columns.keys()
+    return {k: v for k, v in asdict(manifest).items() if k in columns}
 
 
 def version_of_job(session: Session, job_id: str) -> ModelVersion | None:

@@ -23,14 +23,12 @@ import onnxruntime as ort
 
 from app.artifacts import ArtifactStore
 from app.contract import (
-    OUTPUT_NAME,
-    QUANTILES_NAME,
     STATE_INPUT_NAME,
-    STATE_OUTPUT_NAME,
     STEP_INPUT_NAME,
     Manifest,
     manifest_uri_for,
     sha256_bytes,
+    step_output_names,
 )
 from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost, measure_line
 from app.serving.resolver import Resolved
@@ -81,8 +79,7 @@ class StepModel:
         self.quantile_levels = list(manifest.quantiles)
         self._forecast_shape = (manifest.horizon, len(manifest.target_columns))
         self._quantiles_shape = (*self._forecast_shape, len(self.quantile_levels))
-        self._outputs = [OUTPUT_NAME, *([QUANTILES_NAME] if self.quantile_levels else [])]
-        self._outputs.append(STATE_OUTPUT_NAME)
+        self._outputs = step_output_names(bool(self.quantile_levels))
         self._state_size = state_shape[0] * state_shape[1]
         self._forecast_size = int(np.prod(self._forecast_shape))
         self._quantile_size = int(np.prod(self._quantiles_shape)) if self.quantile_levels else 0
@@ -171,15 +168,14 @@ class StepModels:
         step = manifest.step
         if not step or manifest.normalization.get("mode", "global") != "global":
             return None
-        uri = f"{key.artifact_uri.rsplit('/', 1)[0]}/{step['file']}"
+        uri = f"{key.artifact_uri.rsplit('/', 1)[0]}/{step.file}"
         data = self._store.get(uri)
-        expected = step.get("sha256")
-        if expected and sha256_bytes(data) != expected:
+        if sha256_bytes(data) != step.sha256:
             raise ArtifactCorrupt(
                 f"step graph of {key.label} ({uri}) does not match the sha256 in its manifest; "
                 "refusing to load it"
             )
-        layers, hidden = (int(n) for n in step["state_shape"])
+        layers, hidden = step.state_shape
         session = self._cache.open_session(data)
         model = StepModel(
             session, manifest, (layers, hidden), self._cache, resolved.batch_config, key.label

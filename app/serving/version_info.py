@@ -15,7 +15,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from app.contract import OUTPUT_NAME, QUANTILES_NAME, Manifest
+from app.contract import Manifest, output_names
 
 
 class Forecast(NamedTuple):
@@ -47,7 +47,7 @@ class VersionInfo:
     @property
     def output_names(self) -> list[str]:
         """The graph outputs to run, in packing order."""
-        return [OUTPUT_NAME, QUANTILES_NAME] if self.quantiles else [OUTPUT_NAME]
+        return output_names(bool(self.quantiles))
 
     @property
     def named_series(self) -> list[str]:

@@ -5,11 +5,10 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from app.contract import Architecture
 from app.datasets.schemas import SeriesData
 from app.names import ResourceName
 from app.training.models import JobStatus
-
-Architecture = Literal["rnn", "lstm", "gru", "transformer"]
 
 
 class Hyperparameters(BaseModel):

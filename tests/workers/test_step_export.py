@@ -36,7 +36,7 @@ from workers.training.export import (
     save_checkpoint,
 )
 from workers.training.nets import NetConfig, build_net
-from workers.training.step_export import (
+from workers.training.export.step import (
     STEP_PARITY_BATCHES,
     STEP_PARITY_TOLERANCE,
     StepForecaster,
@@ -259,11 +259,11 @@ def test_a_trained_version_ships_its_step_graph(client, pg_worker, dataset, pg_s
     store = make_store(pg_settings)
     manifest = Manifest.from_json(store.get(manifest_uri_for(version["artifact_uri"])))
     assert manifest.step is not None
-    assert manifest.step["file"] == STEP_FILENAME
-    assert manifest.step["state_shape"] == [2, 16]  # one LSTM layer of 16: h and c
-    assert manifest.step["parity_error"] < STEP_PARITY_TOLERANCE
+    assert manifest.step.file == STEP_FILENAME
+    assert manifest.step.state_shape == (2, 16)  # one LSTM layer of 16: h and c
+    assert manifest.step.parity_error < STEP_PARITY_TOLERANCE
     step_bytes = store.get(f"{version['artifact_uri'].rsplit('/', 1)[0]}/{STEP_FILENAME}")
-    assert sha256_bytes(step_bytes) == manifest.step["sha256"]
+    assert sha256_bytes(step_bytes) == manifest.step.sha256
 
     # The stored step graph, stepped through a history of 3 x input_length, forecasts what
     # /predict serves for that history.

@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import torch
 from torch import nn
 
-from app.contract import NORMALIZATIONS
+from app.contract import NORMALIZATIONS, Architecture
 
 if TYPE_CHECKING:
     from workers.training.data import TrainingData
@@ -31,7 +31,7 @@ RECURRENT = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 class NetConfig:
     """Everything needed to rebuild a network; stored in the checkpoint as a plain dict."""
 
-    architecture: str  # "rnn" | "lstm" | "gru" | "transformer"
+    architecture: Architecture
     n_features: int
     n_targets: int
     input_length: int

@@ -14,7 +14,6 @@ state to carry. Those are served in window mode.
 
 from __future__ import annotations
 
-import math
 import warnings
 from pathlib import Path
 
@@ -27,15 +26,23 @@ from app.contract import (
     STATE_INPUT_NAME,
     STATE_OUTPUT_NAME,
     STEP_INPUT_NAME,
-)
-from workers.training.export import (
-    OPSET,
-    PARITY_SEED,
-    ExportError,
-    _first_line,
-    _quiet,
-    _relative_error,
     output_names,
+    step_output_names,
+)
+from workers.training.export.common import (
+    OPSET,
+    ExportError,
+    check_graph,
+    cpu_session,
+    eager_outputs,
+    first_line,
+    nan_first,
+    onnxruntime_errors,
+    parity_failure,
+    parity_windows,
+    quiet,
+    relative_error,
+    worst_case,
 )
 from workers.training.nets import RECURRENT, Forecaster, NetConfig
 
@@ -85,17 +92,12 @@ class StepForecaster(nn.Module):
         return state
 
     def forward(self, observation: torch.Tensor, state: torch.Tensor) -> tuple[torch.Tensor, ...]:
-        """-> (forecast[, quantiles], next_state), in step_output_names order."""
+        """-> (forecast[, quantiles], next_state), in app.contract.step_output_names order."""
         z, loc, scale = self.net.normalize(observation.unsqueeze(1))  # global: fixed statistics
         out, next_state = self.rnn(z, self.unpack_state(state))
         outputs = self.net.readout(out[:, -1], loc, scale)
         outputs = outputs if isinstance(outputs, tuple) else (outputs,)
         return (*outputs, self.pack_state(next_state))
-
-
-def step_output_names(cfg: NetConfig) -> list[str]:
-    """The window graph's outputs, then the next state."""
-    return [*output_names(cfg), STATE_OUTPUT_NAME]
 
 
 def export_step(step: StepForecaster, cfg: NetConfig, step_path: Path) -> int:
@@ -104,15 +106,13 @@ def export_step(step: StepForecaster, cfg: NetConfig, step_path: Path) -> int:
     The TorchScript exporter maps the single step onto an ONNX RNN/LSTM/GRU op whose initial
     state is a graph input, so any batch size runs.
     """
-    import onnx
-
     observation = torch.zeros(2, cfg.n_features)
     state = torch.zeros(state_shape(cfg)[0], 2, cfg.hidden_size)
-    names = step_output_names(cfg)
+    names = step_output_names(bool(cfg.quantiles))
     dynamic = {STEP_INPUT_NAME: {0: "batch"}, STATE_INPUT_NAME: {1: "batch"}}
     dynamic.update({name: {1 if name == STATE_OUTPUT_NAME else 0: "batch"} for name in names})
     try:
-        with _quiet(), warnings.catch_warnings():
+        with quiet(), warnings.catch_warnings():
             # nn.RNN's shape checks on the given state are traced as constants; harmless, since
             # the gate then runs other batch sizes than the example's.
             warnings.filterwarnings("ignore", category=torch.jit.TracerWarning)
@@ -128,62 +128,40 @@ def export_step(step: StepForecaster, cfg: NetConfig, step_path: Path) -> int:
             )
     except Exception as exc:
         raise ExportError(
-            f"step graph export failed: {type(exc).__name__}: {_first_line(str(exc))}"
+            f"step graph export failed: {type(exc).__name__}: {first_line(str(exc))}"
         ) from exc
-    model = onnx.load(str(step_path), load_external_data=False)
-    if any(t.data_location == onnx.TensorProto.EXTERNAL for t in model.graph.initializer):
-        raise ExportError("step graph is not self-contained: it has external tensors")
-    for tensor, axis in ((model.graph.input[0], 0), (model.graph.input[1], 1)):
-        dim = tensor.type.tensor_type.shape.dim[axis]
-        if dim.HasField("dim_value"):
-            raise ExportError(f"step graph export fixed the batch axis of {tensor.name!r}")
-    return next(op.version for op in model.opset_import if op.domain in ("", "ai.onnx"))
+    return check_graph(step_path, "step graph", [(0, 0, "batch"), (1, 1, "batch")])
 
 
 def step_parity(net: Forecaster, cfg: NetConfig, step_path: Path, window_path: Path) -> list[dict]:
     """Feed random raw windows one step at a time through the step graph, carrying the state,
     and compare every output at the end with torch eager and the window graph on the whole
     window; the error is relative to the output's magnitude, as in the window gate."""
-    import onnxruntime as ort
-
-    def session(path: Path) -> ort.InferenceSession:
-        return ort.InferenceSession(path.read_bytes(), providers=["CPUExecutionProvider"])
-
-    step_session, window_session = session(step_path), session(window_path)
-    names, step_names = output_names(cfg), step_output_names(cfg)
-    generator = torch.Generator().manual_seed(PARITY_SEED)
-    mean, std = net.feature_mean, net.feature_std
+    step_session, window_session = cpu_session(step_path), cpu_session(window_path)
+    quantiles = bool(cfg.quantiles)
+    names, step_names = output_names(quantiles), step_output_names(quantiles)
+    lengths = step_parity_lengths(cfg.input_length)
     checked = []
-    for batch in STEP_PARITY_BATCHES:
-        for length in step_parity_lengths(cfg.input_length):
-            x = mean + std * torch.randn(batch, length, cfg.n_features, generator=generator)
-            window = x.numpy()
-            with torch.no_grad():
-                eager = net(x)
-            eager = [o.numpy() for o in (eager if isinstance(eager, tuple) else (eager,))]
-            try:
-                served = window_session.run(names, {INPUT_NAME: window})
-                state = np.zeros([state_shape(cfg)[0], batch, cfg.hidden_size], np.float32)
-                for t in range(length):
-                    *stepped, state = step_session.run(
-                        step_names, {STEP_INPUT_NAME: window[:, t], STATE_INPUT_NAME: state}
-                    )
-            except Exception as exc:
-                raise ExportError(
-                    f"step graph parity check failed: onnxruntime could not run batch {batch}, "
-                    f"length {length}: {_first_line(str(exc))}"
-                ) from exc
-            vs_torch = max(_relative_error(g, e) for g, e in zip(stepped, eager, strict=True))
-            vs_window = max(_relative_error(g, e) for g, e in zip(stepped, served, strict=True))
-            checked.append(
-                {
-                    "batch": batch,
-                    "length": length,
-                    "error_vs_torch": vs_torch,
-                    "error_vs_window_onnx": vs_window,
-                    "error": max(vs_torch, vs_window),
-                }
-            )
+    for batch, length, x in parity_windows(net, cfg.n_features, STEP_PARITY_BATCHES, lengths):
+        window = x.numpy()
+        eager = eager_outputs(net, x)
+        with onnxruntime_errors("step graph", batch, length):
+            served = window_session.run(names, {INPUT_NAME: window})
+            state = np.zeros([state_shape(cfg)[0], batch, cfg.hidden_size], np.float32)
+            for t in range(length):
+                *stepped, state = step_session.run(
+                    step_names, {STEP_INPUT_NAME: window[:, t], STATE_INPUT_NAME: state}
+                )
+        vs_torch, vs_window = relative_error(stepped, eager), relative_error(stepped, served)
+        checked.append(
+            {
+                "batch": batch,
+                "length": length,
+                "error_vs_torch": vs_torch,
+                "error_vs_window_onnx": vs_window,
+                "error": max(vs_torch, vs_window, key=nan_first),
+            }
+        )
     return checked
 
 
@@ -197,7 +175,9 @@ def export_step_graph(
 ) -> dict:
     """Export the step graph of `net` (or of the given `step` module) beside the window graph
     and gate it; raises ExportError and leaves no step file when it does not reproduce the
-    window model. Returns {"file", "state_shape", "parity_error", "checked"}."""
+    window model. Returns {"file", "state_shape", "opset", "parity_error", "checked"}; the
+    runner puts file, state_shape and parity_error, with the file's sha256, in the manifest
+    (app.contract.StepGraph)."""
     step = step if step is not None else StepForecaster(net)
     try:
         opset = export_step(step, cfg, step_path)
@@ -205,14 +185,11 @@ def export_step_graph(
     except Exception:
         step_path.unlink(missing_ok=True)
         raise
-    worst = max(checked, key=lambda c: c["error"] if math.isfinite(c["error"]) else math.inf)
+    worst = worst_case(checked)
     if not worst["error"] <= tolerance:
         step_path.unlink(missing_ok=True)
-        raise ExportError(
-            f"step graph parity check failed: max relative error {worst['error']:.1e} at batch "
-            f"{worst['batch']}, length {worst['length']} (fed one observation at a time) "
-            f"exceeds tolerance {tolerance:.3g}"
-        )
+        how = " (fed one observation at a time)"
+        raise ExportError(parity_failure("step graph", worst, tolerance, how))
     return {
         "file": step_path.name,
         "state_shape": state_shape(cfg),
