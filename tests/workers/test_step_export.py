@@ -35,7 +35,6 @@ from workers.training.export import (
     load_checkpoint,
     save_checkpoint,
 )
-from workers.training.nets import NetConfig, build_net
 from workers.training.export.step import (
     STEP_PARITY_BATCHES,
     STEP_PARITY_TOLERANCE,
@@ -45,6 +44,7 @@ from workers.training.export.step import (
     state_shape,
     step_parity_lengths,
 )
+from workers.training.nets import NetConfig, build_net
 
 INPUT_LENGTH = 12
 HIDDEN = 16
