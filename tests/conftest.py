@@ -108,12 +108,20 @@ def settings_env(settings: Settings) -> dict[str, str]:
     }
 
 
-def start_worker(settings: Settings, log: Path) -> Worker:
-    """A real `celery worker` process, as `seqcast worker` starts it; waits until it is ready."""
+def start_worker(settings: Settings, log: Path, *, own_group: bool = False) -> Worker:
+    """A real `celery worker` process, as `seqcast worker` starts it; waits until it is ready.
+    With `own_group`, the worker and its pool are a process group of their own (os.killpg)."""
     env = settings_env(settings)
     command = worker_command(settings)
     handle = log.open("wb")
-    process = subprocess.Popen(command, env=env, cwd=ROOT, stdout=handle, stderr=subprocess.STDOUT)
+    process = subprocess.Popen(
+        command,
+        env=env,
+        cwd=ROOT,
+        stdout=handle,
+        stderr=subprocess.STDOUT,
+        start_new_session=own_group,
+    )
     deadline = time.monotonic() + 90
     while time.monotonic() < deadline:
         if process.poll() is not None:
@@ -135,17 +143,26 @@ def wait_for_job(client: TestClient, job_id: str, timeout: float = 240) -> dict:
     raise AssertionError(f"job {job_id} still {job['status']} after {timeout} s: {job}")
 
 
-@pytest.fixture(scope="session")
-def pg_url() -> Iterator[str]:
-    """A fresh database for this test session, created with the real migrations."""
+@contextmanager
+def fresh_database() -> Iterator[str]:
+    """A new PostgreSQL database created with the real migrations, dropped afterwards."""
     name = f"seqcast_test_{uuid.uuid4().hex[:10]}"
     with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
         conn.execute(f'CREATE DATABASE "{name}"')
     url = f"{PG_SERVER.replace('postgresql://', 'postgresql+psycopg://')}/{name}"
-    upgrade(url)
-    yield url
-    with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
-        conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+    try:
+        upgrade(url)
+        yield url
+    finally:
+        with psycopg.connect(f"{PG_SERVER}/postgres", autocommit=True) as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+
+
+@pytest.fixture(scope="session")
+def pg_url() -> Iterator[str]:
+    """The database of this test session."""
+    with fresh_database() as url:
+        yield url
 
 
 @pytest.fixture(scope="session")

@@ -2,8 +2,9 @@
 fresh process, gate on parity, store the artifact, register the version.
 
 The job row is the source of truth: the task only carries its id, re-reads it, skips a job that
-is already finished, and writes progress after every epoch so that the API can show it and a
-cancel request is seen within one epoch.
+is already finished or alive on another worker, and writes progress after every epoch so that the
+API can show it and a cancel request is seen within one epoch. A thread of the task writes its
+heartbeat every few seconds meanwhile (workers.heartbeat), however long an epoch takes.
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from app.models import JobStatus, TrainingJob
 from app.registry import service as registry
 from app.training.schemas import JobSpec
 from workers.db import worker_sessions
+from workers.heartbeat import Heartbeat
 from workers.metrics import (
     EPOCH_SECONDS,
     EXPORT_SECONDS,
@@ -82,7 +84,9 @@ def run_job(job_id: str, settings: Settings) -> None:
 def _run_job(job_id: str, settings: Settings) -> None:
     Session_ = worker_sessions(settings)
     with Session_() as session:
-        job = session.get(TrainingJob, job_id)
+        # Locked from the check to the claim in _start: two deliveries of one job (a redelivery
+        # racing the reconciler's re-queue) cannot both find it free. SQLite ignores the lock.
+        job = session.get(TrainingJob, job_id, with_for_update=True)
         if job is None:
             log.error("job %s not found; dropping the message", job_id)
             return
@@ -99,9 +103,13 @@ def _run_job(job_id: str, settings: Settings) -> None:
             return
         started, architecture = time.perf_counter(), job.architecture
         outcome = JobStatus.failed
+        heartbeat = Heartbeat(
+            Session_, job_id, _worker_id(), settings.job_heartbeat_interval_seconds
+        )
         JOBS_RUNNING.inc()
         try:
             device = _start(session, job, settings)
+            heartbeat.start()
             _train_and_register(session, job, settings, device)
             outcome = JobStatus.succeeded
         except JobCancelled:
@@ -122,6 +130,7 @@ def _run_job(job_id: str, settings: Settings) -> None:
             session.rollback()
             _finish(session, job, JobStatus.failed, f"{type(exc).__name__}: {exc}")
         finally:
+            heartbeat.stop()  # after the handlers above: the job's row is finished and unlocked
             JOBS_RUNNING.dec()
             labels = (architecture, outcome.value)
             JOB_SECONDS.labels(*labels).observe(time.perf_counter() - started)
@@ -133,7 +142,7 @@ def _start(session: Session, job: TrainingJob, settings: Settings) -> torch.devi
     now = utcnow()
     job.status = JobStatus.running
     job.attempts += 1
-    job.worker = f"{HOST}:{os.getpid()}"
+    job.worker = _worker_id()
     job.heartbeat_at = now
     job.device = torch.cuda.get_device_name(device) if device.type == "cuda" else "cpu"
     job.error = None
@@ -142,6 +151,11 @@ def _start(session: Session, job: TrainingJob, settings: Settings) -> torch.devi
         job.timings = {"queued": (now - job.created_at).total_seconds()}
     session.commit()
     return device
+
+
+def _worker_id() -> str:
+    """host:pid of this process (a prefork child: read after the fork)."""
+    return f"{HOST}:{os.getpid()}"
 
 
 def _alive_elsewhere(job: TrainingJob, settings: Settings) -> bool:
@@ -161,7 +175,7 @@ def _alive_elsewhere(job: TrainingJob, settings: Settings) -> bool:
     if job.heartbeat_at is None:
         return False
     silent = (utcnow() - job.heartbeat_at).total_seconds()
-    return silent < settings.job_heartbeat_timeout_seconds
+    return silent < settings.heartbeat_timeout
 
 
 def _finish(session: Session, job: TrainingJob, status: JobStatus, error: str | None) -> None:
@@ -217,15 +231,15 @@ def _train_and_register(
     epoch_seconds = EPOCH_SECONDS.labels(job.architecture, device.type)
 
     def on_epoch(stats: EpochStats, *, record: bool = True) -> None:
-        """Progress, heartbeat and the cancel check after every epoch. Refit epochs are not
-        recorded (the history is the run the metrics describe) but still beat and see a cancel."""
+        """Progress and the cancel check after every epoch (the heartbeat is the thread's).
+        Refit epochs are not recorded (the history is the run the metrics describe) but still
+        see a cancel."""
         epoch_seconds.observe(stats.seconds)
         session.refresh(job)
         if record:
             history = [h for h in job.history if h["epoch"] < stats.epoch]  # a resume rewrites
             job.epochs_done = stats.epoch
             job.history = [*history, asdict(stats)]
-        job.heartbeat_at = utcnow()
         session.commit()
         if job.cancel_requested:
             raise JobCancelled

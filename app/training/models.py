@@ -49,7 +49,8 @@ class TrainingJob(Base):
     published_at: Mapped[datetime | None]
     """When the task message reached the broker; null rows are re-published by the reconciler."""
     heartbeat_at: Mapped[datetime | None]
-    """Last sign of life from the worker running it (every epoch)."""
+    """Last sign of life from the worker running it (a thread of the task writes it every
+    `job_heartbeat_interval_seconds`, workers.heartbeat)."""
     worker: Mapped[str | None] = mapped_column(String(200))
     """host:pid of the worker process running it, to tell a dead one from a live one."""
     owner_key_id: Mapped[int | None] = mapped_column(

@@ -3,10 +3,11 @@
 One pass, run periodically by every API process (concurrent passes skip each other's rows):
 - a queued job whose message never reached the broker (the API died between commit and
   publish, or the publish failed after the commit) is published;
-- a running job whose worker went silent for `job_heartbeat_timeout_seconds` (the whole worker
-  host died, so no worker is left to reject its message and Redis would wait for its visibility
-  timeout) is queued and published again, once: the next worker resumes it from its last epoch
-  checkpoint;
+- a running job whose heartbeat is older than `Settings.heartbeat_timeout` (3 heartbeat
+  intervals by default: the worker writes one every few seconds from a thread of the task, see
+  workers.heartbeat) is queued and published again, once. Its whole worker died, so no worker
+  is left to reject its message and Redis would wait for its visibility timeout (hours); the
+  next worker resumes it from its last epoch checkpoint;
 - a job running past `job_deadline_seconds` (plus a minute of grace for the worker's own time
   limit) is failed with that reason.
 Re-publishing is safe: the task is idempotent and ignores a job that is finished or alive.
@@ -39,6 +40,7 @@ def reconcile(sessions: sessionmaker[Session], celery: Celery, settings: Setting
         )
 
         deadline = now - timedelta(seconds=settings.job_deadline_seconds + 60)
+        silent_since = now - timedelta(seconds=settings.heartbeat_timeout)
         running = select(TrainingJob).where(TrainingJob.status == JobStatus.running)
         for job in session.scalars(running.with_for_update(skip_locked=True)):
             if job.started_at is not None and job.started_at < deadline:
@@ -49,12 +51,12 @@ def reconcile(sessions: sessionmaker[Session], celery: Celery, settings: Setting
                     "(SEQCAST_JOB_DEADLINE_SECONDS) without finishing"
                 )
                 done["expired"] += 1
-            elif job.heartbeat_at is not None and (now - job.heartbeat_at) > timedelta(
-                seconds=settings.job_heartbeat_timeout_seconds
-            ):
+            elif job.heartbeat_at is not None and job.heartbeat_at < silent_since:
                 enqueue_training(celery, settings, job.id)
                 # Back to queued: the new message may wait behind others for longer than the
-                # heartbeat timeout, and a queued job is not re-published again meanwhile.
+                # heartbeat timeout, and a queued job is not re-published again meanwhile. The
+                # dead worker's heartbeat thread, were it alive after all, beats only for a
+                # running row of its own, so it cannot bring this one back.
                 job.status = JobStatus.queued
                 job.heartbeat_at = None
                 job.published_at = now
