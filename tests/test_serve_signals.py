@@ -50,8 +50,33 @@ def alive(pid: int) -> bool:
     return state != "Z"
 
 
-@pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT], ids=["SIGTERM", "SIGINT"])
-def test_serve_stops_its_worker_on_signal(sig: signal.Signals, tmp_path: Path):
+def start_training(client: httpx.Client) -> None:
+    """A job long enough to be running when the signal comes: the worker's pool process is
+    then busy in torch, and Celery's warm shutdown would wait for it."""
+    wave = [float(i % 12) for i in range(400)]
+    dataset = client.post("/datasets", json={"name": "busy", "columns": {"y": wave}})
+    assert dataset.status_code == 201, dataset.text
+    body = {
+        "model_name": "busy",
+        "architecture": "lstm",
+        "dataset_id": dataset.json()["id"],
+        "horizon": 3,
+        "hyperparameters": {"epochs": 5000, "hidden_size": 32},
+    }
+    job = client.post("/train", json=body)
+    assert job.status_code == 202, job.text
+    deadline = time.monotonic() + 120
+    while client.get(f"/jobs/{job.json()['id']}").json()["status"] != "running":
+        assert time.monotonic() < deadline, "the job never started"
+        time.sleep(0.3)
+
+
+@pytest.mark.parametrize(
+    ("sig", "busy"),
+    [(signal.SIGTERM, False), (signal.SIGINT, False), (signal.SIGTERM, True)],
+    ids=["SIGTERM", "SIGINT", "SIGTERM-while-training"],
+)
+def test_serve_stops_its_worker_on_signal(sig: signal.Signals, busy: bool, tmp_path: Path):
     port = free_port()
     env = {k: v for k, v in os.environ.items() if not k.startswith("SEQCAST_")}
     env["SEQCAST_DATA_DIR"] = str(tmp_path)
@@ -79,6 +104,8 @@ def test_serve_stops_its_worker_on_signal(sig: signal.Signals, tmp_path: Path):
                 except httpx.TransportError:
                     pass
                 time.sleep(0.3)
+            if busy:
+                start_training(client)
         # the worker: a `celery worker` child (its pool processes are its own children)
         deadline = time.monotonic() + 60
         while not (started := descendants(process.pid)) or not any(

@@ -112,7 +112,9 @@ def serve(
     _migrate()
     worker: subprocess.Popen | None = None
     try:
-        worker = subprocess.Popen(worker_command(get_settings(), concurrency))
+        # Its own process group, so stopping it reaches its pool processes too: killing the
+        # Celery main process alone would leave a training child running on its own.
+        worker = subprocess.Popen(worker_command(get_settings(), concurrency), process_group=0)
         log.info("worker started (pid %s)", worker.pid)
         _run_api(host, port, workers)
     finally:
@@ -123,11 +125,24 @@ def serve(
             signal.raise_signal(signal.SIGTERM)
 
 
+WORKER_GRACE_SECONDS = 8.0
+"""How long Celery's warm shutdown may wait for a running task before the worker's whole
+process group is killed: under `docker stop`'s 10 s. Nothing is lost by the kill: the job's
+message is redelivered (acks_late) and training resumes from its last checkpoint."""
+
+
 def _stop_worker(worker: subprocess.Popen) -> None:
-    """SIGTERM (Celery's warm shutdown), SIGKILL after 30 s or at a second SIGINT/SIGTERM."""
+    """SIGTERM (Celery's warm shutdown); SIGKILL to the worker's process group, pool processes
+    included, after WORKER_GRACE_SECONDS or at a second SIGINT/SIGTERM."""
+
+    def kill_group() -> None:
+        try:
+            os.killpg(worker.pid, signal.SIGKILL)
+        except ProcessLookupError:
+            pass
 
     def force(_signum: int, _frame: object) -> None:
-        worker.kill()
+        kill_group()
 
     previous = {sig: signal.signal(sig, force) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
@@ -135,10 +150,11 @@ def _stop_worker(worker: subprocess.Popen) -> None:
             log.info("stopping the worker (pid %s)", worker.pid)
             worker.send_signal(signal.SIGTERM)
         try:
-            worker.wait(timeout=30)
+            worker.wait(timeout=WORKER_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
-            worker.kill()
-            worker.wait()
+            log.warning("the worker did not stop in %.0f s; killing it", WORKER_GRACE_SECONDS)
+        kill_group()  # also any pool process the main process left behind
+        worker.wait()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
