@@ -1,10 +1,16 @@
 """Database plumbing: the declarative Base (with a naming convention, so Alembic names constraints
-predictably) and the engine factory. The per-request session that commits on success is
-app.deps.SessionDep (the worker imports this module, never FastAPI)."""
+predictably), the engine factory, and the after-commit hook.
+
+Services only flush; a request's session (app.deps.SessionDep) commits once, with `commit`
+below, when the route returned normally, and rolls back otherwise. What must wait for that commit
+(publishing a task whose worker reads the row, forgetting a cached model, deleting its files) is
+queued with `after_commit` and runs right after it. The worker imports this module, never FastAPI.
+"""
 
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import ClassVar
 
@@ -18,7 +24,7 @@ from sqlalchemy import (
     create_engine,
     event,
 )
-from sqlalchemy.orm import DeclarativeBase, Session, sessionmaker
+from sqlalchemy.orm import DeclarativeBase, Session, SessionTransaction, sessionmaker
 
 NAMING_CONVENTION = {
     "ix": "ix_%(column_0_label)s",
@@ -78,3 +84,29 @@ def make_engine(url: str) -> Engine:
 
 def make_sessionmaker(engine: Engine) -> sessionmaker[Session]:
     return sessionmaker(engine, expire_on_commit=False)
+
+
+_AFTER_COMMIT = "seqcast.after_commit"
+
+
+def after_commit(session: Session, action: Callable[[], None]) -> None:
+    """Run `action` once `commit(session)` has committed the current transaction; a rollback
+    drops it. Actions run in the order they were added; one that raises stops the rest, and its
+    error is the request's answer (the transaction is committed by then, so an action that must
+    not leave its rows behind undoes them itself, as app.jobs.publish_after_commit does)."""
+    session.info.setdefault(_AFTER_COMMIT, []).append(action)
+
+
+def commit(session: Session) -> None:
+    """Commit, then run the actions `after_commit` queued for the transaction just committed."""
+    session.commit()
+    for action in session.info.pop(_AFTER_COMMIT, []):
+        action()
+
+
+@event.listens_for(Session, "after_soft_rollback")
+def _drop_after_commit(session: Session, previous_transaction: SessionTransaction) -> None:
+    """What waited for a commit that will not happen is forgotten with the transaction (only
+    the outermost transaction's rollback drops them, not a savepoint's)."""
+    if not previous_transaction.nested:
+        session.info.pop(_AFTER_COMMIT, None)

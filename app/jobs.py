@@ -1,6 +1,7 @@
 """Queueing a job row and its task exactly once, for every route that starts worker jobs
 (`POST /train`, `POST /backtest`): an Idempotency-Key returns the first request's row, the task
-is published only after the row is committed, and a broker that is down leaves nothing behind."""
+is published only after the request's one commit (by the app.db.after_commit hook), and a broker
+that is down leaves nothing behind. No web framework here: the routes set their own headers."""
 
 from __future__ import annotations
 
@@ -10,7 +11,6 @@ from datetime import datetime, timedelta
 from typing import Any, Protocol, TypeVar
 
 from celery import Celery
-from fastapi import Header, Response
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 from app.auth import service as auth
 from app.backtests.models import Backtest
 from app.config import Settings
-from app.db import utcnow
+from app.db import after_commit, utcnow
 from app.errors import ServiceUnavailable, TooManyRequests
 from app.queue import enqueue
 from app.training.models import JobStatus, TrainingJob
@@ -33,14 +33,6 @@ BROKER_DOWN: dict[int | str, dict[str, Any]] = {
     503: {"description": "The broker is unreachable; nothing was queued."}
 }
 """The `responses=` entry of a route that publishes a task."""
-
-
-def idempotency_key_header(what: str) -> Any:
-    """The optional `Idempotency-Key` header of a route that queues a `what`."""
-    return Header(
-        max_length=200,
-        description=f"Retrying with the same key returns the {what} of the first request.",
-    )
 
 
 class QueuedRow(Protocol):
@@ -77,54 +69,74 @@ def check_quota(session: Session, settings: Settings, owner: int | None) -> None
         )
 
 
-def submit_once(
+def publish_after_commit(
     session: Session,
-    response: Response,
     celery: Celery,
     settings: Settings,
     *,
     task: str,
-    location: str,
+    row: QueuedRow,
+    undo: Callable[[], None],
+) -> None:
+    """Publish `task` with `row`'s id once the transaction that adds the row has committed (the
+    worker must find its row), then record `published_at` for the reconciler.
+
+    When the broker cannot take the message, `undo` (which flushes) removes what the request
+    wrote, the removal is committed, and the request answers 503 with Retry-After: nothing is
+    left behind. Should the process die between the request's commit and the publication, the
+    row stays queued and unpublished, and `publish_stranded` publishes it after PUBLISH_GRACE.
+    """
+
+    def publish() -> None:
+        try:
+            enqueue(celery, settings, task, row.id)
+        except Exception as exc:
+            undo()
+            session.commit()
+            raise ServiceUnavailable(
+                f"the task broker is unreachable ({type(exc).__name__}); nothing was queued or "
+                "stored, retry later"
+            ) from exc
+        row.published_at = utcnow()
+        session.commit()
+
+    after_commit(session, publish)
+
+
+def submit_once(
+    session: Session,
+    celery: Celery,
+    settings: Settings,
+    *,
+    task: str,
     idempotency_key: str | None,
     owner: int | None,
     find: Callable[[Session, str], Row | None],
     create: Callable[[], Row],
     discard: Callable[[Row], None],
 ) -> Row:
-    """Create (via `create`, which flushes), commit, publish `task` with the row's id, and set
-    `Location` to `location` formatted with the id.
+    """The row for this request: the first request's row when `idempotency_key` was seen, else
+    a new one (via `create`, which flushes) that must fit the `owner` key's job quota, with
+    `task` published after the request's commit and `discard` undoing it if that fails.
 
     A retry with the same key gets the first row back, also when it raced the first request: on
-    PostgreSQL its INSERT waits for the first one's commit and then violates the unique key (at
-    the flush in `create`, or at the commit). When the broker cannot take the message, `discard`
-    undoes the row and the client gets a 503. A new row must fit the `owner` key's job quota.
+    PostgreSQL its INSERT waits (as its quota check waits on the key's row lock) for the first
+    one's commit and then violates the unique key at the flush in `create`. Then this request is
+    a replay: its transaction is rolled back (the routes write nothing before this call) and the
+    first row is read in a fresh one.
     """
     if idempotency_key and (earlier := find(session, idempotency_key)):
-        response.headers["Location"] = location.format(earlier.id)
         return earlier
     try:
         check_quota(session, settings, owner)
         row = create()
-        session.commit()  # the task must find its row: publish only after the commit
     except IntegrityError:  # the same Idempotency-Key, raced by a concurrent retry
         session.rollback()
         earlier = find(session, idempotency_key or "")
         if earlier is None:
             raise
-        response.headers["Location"] = location.format(earlier.id)
         return earlier
-    try:
-        enqueue(celery, settings, task, row.id)
-    except Exception as exc:
-        discard(row)
-        session.commit()
-        raise ServiceUnavailable(
-            f"the task broker is unreachable ({type(exc).__name__}); nothing was queued or "
-            "stored, retry later"
-        ) from exc
-    row.published_at = utcnow()
-    session.commit()
-    response.headers["Location"] = location.format(row.id)
+    publish_after_commit(session, celery, settings, task=task, row=row, undo=lambda: discard(row))
     return row
 
 

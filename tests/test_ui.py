@@ -194,6 +194,70 @@ def test_training_form_shows_the_apis_422_naming_each_field(
     assert client.get("/jobs", params={"model_name": name}).json() == []
 
 
+def resolve(doc: dict, schema: dict) -> dict:
+    """`schema` with its `$ref` followed and a nullable `anyOf` reduced to the non-null branch."""
+    if "$ref" in schema:
+        target = doc
+        for key in schema["$ref"].removeprefix("#/").split("/"):
+            target = target[key]
+        return resolve(doc, {**target, **{k: v for k, v in schema.items() if k != "$ref"}})
+    branches = [b for b in schema.get("anyOf", []) if b.get("type") != "null"]
+    if len(branches) == 1:
+        return {**resolve(doc, branches[0]), **{k: v for k, v in schema.items() if k != "anyOf"}}
+    return schema
+
+
+def train_field(doc: dict, name: str) -> tuple[dict, bool]:
+    """The TrainRequest schema of a form field (`hyperparameters.epochs`), and if required."""
+    node, required = resolve(doc, {"$ref": "#/components/schemas/TrainRequest"}), False
+    for part in name.split("."):
+        required = part in node.get("required", [])
+        node = resolve(doc, node["properties"][part])
+    return node, required
+
+
+FORM_FIELDS = """form => [...form.querySelectorAll("input[name], select[name]")].map(f => ({
+    name: f.name, placeholder: f.placeholder, required: f.required, data: {...f.dataset},
+    options: f.tagName === "SELECT" ? [...f.options].map(o => o.value) : null}))"""
+BOUNDS = ("minimum", "exclusiveMinimum", "maximum", "exclusiveMaximum")
+
+
+def test_training_form_takes_its_defaults_limits_and_choices_from_the_schema(
+    page: Page, live_url: str, client: TestClient
+) -> None:
+    """Every field's placeholder, bounds, required mark and options equal the live OpenAPI
+    schema's: nothing in the page can drift from the server's defaults."""
+    doc = client.get("/openapi.json").json()
+    page.goto(f"{live_url}/ui/jobs")
+    form = page.locator("#train-form")
+    expect(form).to_have_attribute("data-schema", "loaded")
+    fields = {f["name"]: f for f in form.evaluate(FORM_FIELDS)}
+    shown_defaults = {}
+    for name, field in fields.items():
+        schema, required = train_field(doc, name)
+        assert field["required"] == required, name
+        bounds = {k: float(v) for k, v in field["data"].items() if k in BOUNDS}
+        assert bounds == {k: float(schema[k]) for k in BOUNDS if k in schema}, name
+        if field["options"] is not None:
+            if "enum" in schema:
+                assert [o for o in field["options"] if o] == schema["enum"], name
+            continue
+        default = schema.get("default")
+        stated = re.search(r"default: ([^;]+?)\.?$", schema.get("description", ""))
+        if isinstance(default, int | float) and not isinstance(default, bool):
+            assert float(field["placeholder"]) == default, name
+            shown_defaults[name] = default
+        elif stated:
+            assert field["placeholder"] == stated[1], name
+        elif required and name != "model_name":
+            assert field["placeholder"] == "required", name
+    hyper = resolve(doc, {"$ref": "#/components/schemas/Hyperparameters"})["properties"]
+    assert len(fields) == 16
+    for name in ("epochs", "batch_size", "hidden_size", "num_layers", "learning_rate", "seed"):
+        assert shown_defaults[f"hyperparameters.{name}"] == hyper[name]["default"]
+    assert fields["hyperparameters.normalization"]["options"][0] == ""  # the server decides
+
+
 def check_forecast_plot(chart: dict, client: TestClient, detail: dict, series_id: str) -> None:
     """The plot's points against /predict on windows cut from the uploaded series: the next
     HORIZON steps with the quantile band, and forecasts over the held-out tail. The x axis is

@@ -8,9 +8,9 @@ from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.backtests import service
 from app.backtests.schemas import BacktestRead, BacktestRequest
-from app.deps import CeleryDep, SessionDep, SettingsDep
+from app.deps import CeleryDep, SessionDep, SettingsDep, idempotency_key_header
 from app.http.paths import ModelName, RecordId, VersionNumber
-from app.jobs import BROKER_DOWN, idempotency_key_header, submit_once
+from app.jobs import BROKER_DOWN, submit_once
 from app.names import MAX_OFFSET
 from app.queue import BACKTEST_TASK
 
@@ -40,11 +40,9 @@ def backtest(
 ) -> BacktestRead:
     queued = submit_once(
         session,
-        response,
         celery,
         settings,
         task=BACKTEST_TASK,
-        location="/backtests/{}",
         idempotency_key=idempotency_key,
         find=service.by_idempotency_key,
         owner=caller.key_id,
@@ -53,6 +51,7 @@ def backtest(
         ),
         discard=lambda created: service.discard(session, created),
     )
+    response.headers["Location"] = f"/backtests/{queued.id}"
     return service.to_read(queued)
 
 

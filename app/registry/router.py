@@ -5,6 +5,7 @@ from fastapi import APIRouter, Query, Response
 from app.auth.deps import require
 from app.auth.service import Scope
 from app.contract import manifest_uri_for
+from app.db import after_commit
 from app.deps import DataPlaneDep, SessionDep, StoreDep
 from app.http.paths import AliasName, ModelName, VersionNumber
 from app.names import MAX_OFFSET
@@ -92,10 +93,15 @@ def delete_version(
     plane: DataPlaneDep,
 ) -> Response:
     deleted = service.delete_version(session, name, version)
-    session.commit()
-    plane.forget(name, deleted.id)
-    store.delete(deleted.artifact_uri)
-    store.delete(manifest_uri_for(deleted.artifact_uri))
+    version_id, artifact = deleted.id, deleted.artifact_uri
+
+    def forget_and_delete_files() -> None:
+        """Once the row is gone for good: a failed commit keeps the row and its files."""
+        plane.forget(name, version_id)
+        store.delete(artifact)
+        store.delete(manifest_uri_for(artifact))
+
+    after_commit(session, forget_and_delete_files)
     return Response(status_code=204)
 
 
@@ -111,8 +117,8 @@ def set_alias(
 ) -> AliasRead:
     service.check_alias_name(alias)
     service.set_alias(session, name, alias, body.version)
-    session.commit()
-    plane.forget(name)  # new requests resolve to the new target; running ones finish as they are
+    # after the commit, so new requests resolve to the new target; running ones finish as they are
+    after_commit(session, lambda: plane.forget(name))
     return AliasRead(model=name, alias=alias, version=body.version)
 
 
@@ -126,8 +132,7 @@ def delete_alias(
     name: ModelName, alias: AliasName, session: SessionDep, plane: DataPlaneDep
 ) -> Response:
     service.delete_alias(session, name, alias)
-    session.commit()
-    plane.forget(name)
+    after_commit(session, lambda: plane.forget(name))
     return Response(status_code=204)
 
 
@@ -143,6 +148,5 @@ def set_serving(
 ) -> ServingConfig:
     model = service.get_model(session, name)
     model.serving = body.model_dump(exclude_none=True)
-    session.commit()
-    plane.forget(name)
+    after_commit(session, lambda: plane.forget(name))
     return ServingConfig.model_validate(model.serving)

@@ -6,9 +6,9 @@ from fastapi import APIRouter, Query, Response
 
 from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
-from app.deps import CeleryDep, SessionDep, SettingsDep, StoreDep
+from app.deps import CeleryDep, SessionDep, SettingsDep, StoreDep, idempotency_key_header
 from app.http.paths import RecordId
-from app.jobs import BROKER_DOWN, idempotency_key_header, submit_once
+from app.jobs import BROKER_DOWN, submit_once
 from app.names import MAX_OFFSET, NAME_PATTERN
 from app.queue import TRAIN_TASK
 from app.training import service
@@ -39,11 +39,9 @@ def train(
 ) -> JobRead:
     job = submit_once(
         session,
-        response,
         celery,
         settings,
         task=TRAIN_TASK,
-        location="/jobs/{}",
         idempotency_key=idempotency_key,
         owner=caller.key_id,
         find=service.by_idempotency_key,
@@ -55,6 +53,7 @@ def train(
             session, created, with_dataset=body.data is not None
         ),
     )
+    response.headers["Location"] = f"/jobs/{job.id}"
     return service.to_read(session, job)
 
 

@@ -1,9 +1,10 @@
-/* Jobs page: the training form (POST /train), the job list polled from GET /jobs, and the
- * selected job's train/validation loss curves drawn from its `history`. */
+/* Jobs page: the training form (POST /train; its defaults, limits and choices read from the
+ * live /openapi.json), the job list polled from GET /jobs, and the selected job's
+ * train/validation loss curves drawn from its `history`. */
 "use strict";
 
 (() => {
-  const { api, chart, el, fmt, formBody, linkTo, notice, result, when } = seqcast;
+  const { api, applySchema, chart, el, fmt, formBody, linkTo, notice, result, when } = seqcast;
   const ACTIVE = new Set(["queued", "running"]);
   const FAST_MS = 1000;
   const SLOW_MS = 5000;
@@ -31,6 +32,16 @@
       if (datasets.length) select.value = datasets[0].id;
     } catch (err) {
       notice(err.message);
+    }
+  }
+
+  /** The form's defaults, limits and choices from the API's schema, so they cannot drift from
+   * what the server applies (app/training/schemas.py). */
+  async function loadSchema() {
+    try {
+      applySchema(form, await api("/openapi.json"), "TrainRequest");
+    } catch (err) {
+      result(document.getElementById("train-result"), `schema: ${err.message}`, false);
     }
   }
 
@@ -161,6 +172,7 @@
   }
 
   form.addEventListener("submit", submitTraining);
+  loadSchema();
   document.addEventListener("seqcast:key", () => {
     loadDatasets();
     poll();

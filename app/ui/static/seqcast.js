@@ -148,6 +148,94 @@ const seqcast = (() => {
     return body;
   }
 
+  /** `schema` with its `$ref` followed and a nullable `anyOf` reduced to its one non-null
+   * branch; the outer keywords (default, description) win over the branch's. */
+  function resolveSchema(doc, schema) {
+    if (!schema) return null;
+    if (schema.$ref) {
+      const { $ref, ...rest } = schema;
+      const path = $ref.replace(/^#\//, "").split("/");
+      return resolveSchema(doc, { ...path.reduce((node, key) => node && node[key], doc), ...rest });
+    }
+    const branches = (schema.anyOf || []).filter((s) => s.type !== "null");
+    if (branches.length === 1) {
+      const { anyOf, ...rest } = schema;
+      return { ...resolveSchema(doc, branches[0]), ...rest };
+    }
+    return schema;
+  }
+
+  /** The schema of the field `name` (dotted: `hyperparameters.epochs`) of the component
+   * `root`, and whether it is required; null when the document has no such field. */
+  function fieldSchema(doc, root, name) {
+    let node = resolveSchema(doc, { $ref: `#/components/schemas/${root}` });
+    let required = false;
+    for (const part of name.split(".")) {
+      if (!node || !node.properties || !(part in node.properties)) return null;
+      required = (node.required || []).includes(part);
+      node = resolveSchema(doc, node.properties[part]);
+    }
+    return node && { schema: node, required };
+  }
+
+  const BOUNDS = [
+    ["minimum", "≥"], ["exclusiveMinimum", ">"], ["maximum", "≤"], ["exclusiveMaximum", "<"],
+  ];
+
+  /** What an empty field means: the schema's default, else the "default: …" its description
+   * states (a default computed from other fields), else null. */
+  function defaultText(schema) {
+    if (schema.default !== undefined && schema.default !== null) {
+      return Array.isArray(schema.default) ? schema.default.join(", ") : String(schema.default);
+    }
+    const stated = /default: ([^;]+?)\.?$/.exec(schema.description || "");
+    return stated ? stated[1] : null;
+  }
+
+  /** Give a form's fields their defaults (as placeholders: an empty field is left out, so the
+   * server's own default applies), limits (`data-minimum`, `data-exclusive-maximum`, … and the
+   * tooltip), required marks and choices (a select's options from `enum`; an empty "server
+   * default" option stays first) from the OpenAPI document `doc`, component `root`. A field the
+   * schema does not know keeps what the page wrote. Marks the form `data-schema="loaded"`. */
+  function applySchema(form, doc, root) {
+    for (const input of form.querySelectorAll("input[name], select[name]")) {
+      const field = fieldSchema(doc, root, input.name);
+      if (!field) continue;
+      const { schema, required } = field;
+      input.required = required;
+      const limits = [];
+      for (const [keyword, sign] of BOUNDS) {
+        if (schema[keyword] === undefined) {
+          delete input.dataset[keyword];
+          continue;
+        }
+        input.dataset[keyword] = schema[keyword];
+        limits.push(`${sign} ${schema[keyword]}`);
+      }
+      input.title = [schema.description, limits.length ? `allowed: ${limits.join(", ")}` : ""]
+        .filter(Boolean)
+        .join("\n");
+      if (input.tagName === "SELECT") {
+        if (schema.enum) setOptions(input, schema.enum, schema.default);
+        continue;
+      }
+      const text = defaultText(schema);
+      if (text !== null) input.placeholder = text;
+      else if (!input.placeholder && required) input.placeholder = "required";
+    }
+    form.dataset.schema = "loaded";
+  }
+
+  /** A select's options from an `enum`, keeping an empty option and the current choice. */
+  function setOptions(select, values, fallback) {
+    const current = select.value;
+    const empty = [...select.options].filter((o) => o.value === "");
+    select.replaceChildren(...empty, ...values.map((v) => el("option", { value: v }, v)));
+    const offered = [...select.options].map((o) => o.value);
+    if (offered.includes(current)) select.value = current;
+    else if (!empty.length && values.includes(fallback)) select.value = fallback;
+  }
+
   /** Draw (or redraw) a line chart into #chart-<id>.
    * spec: {x: [...], series: [{label, values, color, dash, width}], bands: [[upperLabel,
    * lowerLabel, fill]], time: bool, xLabel, yLabel, meta: {...}}. Missing points are null. */
@@ -235,7 +323,7 @@ const seqcast = (() => {
 
   initKeyField();
   return {
-    ApiError, api, base, chart, clearChart, COLORS, datasetValues, describeError, el, epochSeconds, fmt,
-    formBody, linkTo, notice, result, when,
+    ApiError, api, applySchema, base, chart, clearChart, COLORS, datasetValues, describeError, el,
+    epochSeconds, fmt, formBody, linkTo, notice, result, when,
   };
 })();
