@@ -68,6 +68,12 @@ class JobCancelled(Exception):
     pass
 
 
+class JobTakenOver(Exception):
+    """The job was re-queued while this worker trained it (its heartbeat looked dead: the
+    database was out of reach, or the clocks disagree) and another delivery owns it now: stop,
+    and leave its row to the new owner."""
+
+
 def pick_device(preference: str) -> torch.device:
     if preference != "cpu" and torch.cuda.is_available():
         return torch.device("cuda")
@@ -112,6 +118,10 @@ def _run_job(job_id: str, settings: Settings) -> None:
             heartbeat.start()
             _train_and_register(session, job, settings, device)
             outcome = JobStatus.succeeded
+        except JobTakenOver:
+            session.rollback()
+            outcome = JobStatus.queued
+            log.warning("job %s was re-queued and taken over; stopping this copy", job_id)
         except JobCancelled:
             outcome = JobStatus.cancelled
             session.rollback()
@@ -132,9 +142,10 @@ def _run_job(job_id: str, settings: Settings) -> None:
         finally:
             heartbeat.stop()  # after the handlers above: the job's row is finished and unlocked
             JOBS_RUNNING.dec()
-            labels = (architecture, outcome.value)
-            JOB_SECONDS.labels(*labels).observe(time.perf_counter() - started)
-            JOBS_FINISHED.labels(*labels).inc()
+            if outcome != JobStatus.queued:  # a copy that was taken over did not finish
+                labels = (architecture, outcome.value)
+                JOB_SECONDS.labels(*labels).observe(time.perf_counter() - started)
+                JOBS_FINISHED.labels(*labels).inc()
 
 
 def _start(session: Session, job: TrainingJob, settings: Settings) -> torch.device:
@@ -229,6 +240,7 @@ def _train_and_register(
         store.put(checkpoint_key, buffer.getvalue())
 
     epoch_seconds = EPOCH_SECONDS.labels(job.architecture, device.type)
+    worker_id = _worker_id()
 
     def on_epoch(stats: EpochStats, *, record: bool = True) -> None:
         """Progress and the cancel check after every epoch (the heartbeat is the thread's).
@@ -236,6 +248,8 @@ def _train_and_register(
         see a cancel."""
         epoch_seconds.observe(stats.seconds)
         session.refresh(job)
+        if job.status != JobStatus.running or job.worker != worker_id:
+            raise JobTakenOver
         if record:
             history = [h for h in job.history if h["epoch"] < stats.epoch]  # a resume rewrites
             job.epochs_done = stats.epoch
