@@ -59,7 +59,9 @@ LOOPBACK_NAMES = frozenset({"localhost", "127.0.0.1", "::1"})
 STATE_CHANGING = frozenset({"POST", "PUT", "PATCH", "DELETE"})
 CROSS_SITE_TYPES = ("text/plain", "application/x-www-form-urlencoded")
 """The body types a foreign page can send without a CORS preflight, other than multipart
-(which the Origin check covers): a state-changing request may not use them."""
+(which the Origin check covers): a state-changing request may not use them. An untyped body is
+let through: browsers send an Origin with any cross-site POST, and Triton's own client posts
+its JSON untyped."""
 
 
 class LocalOnly:
@@ -86,13 +88,9 @@ class LocalOnly:
             )
         if scope["method"] in STATE_CHANGING:
             content_type = header(scope, b"content-type").split(";")[0].strip().lower()
-            has_body = header(scope, b"content-length") not in ("", "0") or bool(
-                header(scope, b"transfer-encoding")
-            )
-            if content_type in CROSS_SITE_TYPES or (has_body and not content_type):
-                given = content_type or "none"
+            if content_type in CROSS_SITE_TYPES:
                 raise UnsupportedMediaType(
-                    f"content-type {given!r} is refused on {scope['method']}: send "
+                    f"content-type {content_type!r} is refused on {scope['method']}: send "
                     "application/json (or multipart/form-data for file uploads)"
                 )
 
