@@ -30,6 +30,7 @@ from app.http.edge import Edge
 from app.http.errors import install_error_handlers
 from app.http.guard import LocalOnly, RouteScopes
 from app.http.offload import ProcessDecoder
+from app.http.openapi import complete
 from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
@@ -166,9 +167,10 @@ def create_app(settings: Settings | None = None) -> FastAPI:
     install_ui(app)
 
     def openapi() -> dict:
-        """FastAPI's document plus the hot routes' body schemas, which msgspec writes."""
+        """FastAPI's document plus the hot routes' body schemas, which msgspec writes, and the
+        links and edge answers of app.http.openapi."""
         if app.openapi_schema is None:
-            FastAPI.openapi(app)["components"]["schemas"].update(requests.schemas())
+            complete(FastAPI.openapi(app))["components"]["schemas"].update(requests.schemas())
         return app.openapi_schema
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -122,6 +122,7 @@ async def predict() -> Any:
     "/models/{name}/versions/{version}/load",
     response_model=LoadedRead,
     operation_id="load_model_version",
+    responses={404: {"description": "No such model or version."}},
     dependencies=[require(KeyScope.admin)],
     summary="Load a version into the serving cache now (it otherwise loads on first use)",
 )
@@ -140,6 +141,7 @@ async def load_version(name: ModelName, version: VersionNumber, plane: DataPlane
     "/models/{name}/versions/{version}/unload",
     response_model=LoadedRead,
     operation_id="unload_model_version",
+    responses={404: {"description": "No such model or version."}},
     dependencies=[require(KeyScope.admin)],
     summary="Drop a version from the serving cache; running requests finish first",
 )

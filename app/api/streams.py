@@ -20,6 +20,7 @@ from app.auth.service import Caller, Scope
 from app.errors import InvalidInput
 from app.http.edge import JSON, HotRoute
 from app.http.errors import Headers, render_seqcast
+from app.http.openapi import UNREADABLE_BODY
 from app.serving.dataplane import DataPlane
 from app.serving.inputs import as_array
 from app.serving.resolver import Resolved
@@ -90,7 +91,13 @@ def _json(doc: dict, status_code: int = 200, headers: dict | None = None) -> Res
     response_model=StreamForecast,
     operation_id="create_stream",
     summary="Start a stream pinned to one version; optional warm-up history",
-    responses={404: {"description": "Unknown model, version or alias."}, **_BAD, **OVER_QUOTA},
+    responses={
+        404: {"description": "Unknown model, version or alias."},
+        **_BAD,
+        **OVER_QUOTA,
+        **UNREADABLE_BODY,
+        503: {"description": "The model's queue is full (a warm-up history runs it); retry."},
+    },
 )
 async def create_stream(body: StreamCreate, streams: StreamsDep, caller: PredictCaller) -> Response:
     history = None if body.history is None else as_array(body.history, "history", ROWS)

@@ -9,6 +9,7 @@ from app.auth.service import Scope
 from app.backtests import service
 from app.backtests.schemas import BacktestRead, BacktestRequest
 from app.deps import CeleryDep, SessionDep, SettingsDep, idempotency_key_header
+from app.http.openapi import UNREADABLE_BODY
 from app.http.paths import ModelName, RecordId, VersionNumber
 from app.jobs import BROKER_DOWN, submit_once
 from app.names import MAX_OFFSET
@@ -27,7 +28,7 @@ router = APIRouter(tags=["backtests"])
     "series, `folds` forecast origins `stride` rows apart, the last one `horizon` rows before "
     "the end; per fold MAE, RMSE, sMAPE and MASE of the model and of the seasonal-naive "
     "baseline. A series too short for the folds is a 422 that says how many rows are needed.",
-    responses={**BROKER_DOWN, **OVER_QUOTA},
+    responses={**BROKER_DOWN, **OVER_QUOTA, **UNREADABLE_BODY},
 )
 def backtest(
     body: BacktestRequest,
@@ -59,6 +60,7 @@ def backtest(
     "/backtests/{backtest_id}",
     response_model=BacktestRead,
     operation_id="get_backtest",
+    responses={404: {"description": "No such backtest."}},
     dependencies=[require(Scope.read)],
 )
 def get_backtest(backtest_id: RecordId, session: SessionDep) -> BacktestRead:
@@ -69,6 +71,7 @@ def get_backtest(backtest_id: RecordId, session: SessionDep) -> BacktestRead:
     "/models/{name}/versions/{version}/backtests",
     response_model=list[BacktestRead],
     operation_id="list_version_backtests",
+    responses={404: {"description": "No such model or version."}},
     dependencies=[require(Scope.read)],
     summary="A version's backtests, newest first",
 )

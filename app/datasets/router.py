@@ -20,10 +20,13 @@ from app.datasets.schemas import (
 )
 from app.deps import SessionDep, SettingsDep, StoreDep
 from app.errors import InvalidInput
+from app.http.openapi import UNREADABLE_BODY
 from app.http.paths import RecordId
 from app.names import MAX_OFFSET, NAME_PATTERN, check_name
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
+
+_NO_DATASET = {404: {"description": "No such dataset."}}
 
 _UPLOAD_BODY = {
     "requestBody": {
@@ -70,7 +73,7 @@ _UPLOAD_BODY = {
     "within each series; the frequency is inferred from the timestamps. Unparseable or "
     "duplicate timestamps, non-numeric values, nulls and NaN are 422s naming the row and column.",
     openapi_extra=_UPLOAD_BODY,
-    responses=OVER_QUOTA,
+    responses={**OVER_QUOTA, **UNREADABLE_BODY},
 )
 async def create_dataset(
     request: Request,
@@ -149,6 +152,7 @@ def list_datasets(
     "/{dataset_id}",
     response_model=DatasetRead,
     operation_id="get_dataset",
+    responses=_NO_DATASET,
     dependencies=[require(Scope.read)],
 )
 def get_dataset(dataset_id: RecordId, session: SessionDep) -> DatasetRead:
@@ -159,6 +163,7 @@ def get_dataset(dataset_id: RecordId, session: SessionDep) -> DatasetRead:
     "/{dataset_id}/series",
     response_model=list[SeriesSummary],
     operation_id="list_dataset_series",
+    responses=_NO_DATASET,
     dependencies=[require(Scope.read)],
     summary="A dataset's series: id, rows, first and last timestamp, in table order",
 )

@@ -7,12 +7,16 @@ from app.auth.service import Scope
 from app.contract import manifest_uri_for
 from app.db import after_commit
 from app.deps import DataPlaneDep, SessionDep, StoreDep
+from app.http.openapi import UNREADABLE_BODY
 from app.http.paths import AliasName, ModelName, VersionNumber
 from app.names import MAX_OFFSET
 from app.registry import service
 from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, ServingConfig, VersionRead
 
 router = APIRouter(prefix="/models", tags=["models"])
+
+_NO_MODEL = {404: {"description": "No such model."}}
+_NO_VERSION = {404: {"description": "No such model or version."}}
 
 
 @router.get(
@@ -33,6 +37,7 @@ def list_models(
     "/{name}",
     response_model=ModelRead,
     operation_id="get_model",
+    responses=_NO_MODEL,
     dependencies=[require(Scope.read)],
 )
 def get_model(name: ModelName, session: SessionDep) -> ModelRead:
@@ -43,6 +48,7 @@ def get_model(name: ModelName, session: SessionDep) -> ModelRead:
     "/{name}/versions/{version}",
     response_model=VersionRead,
     operation_id="get_model_version",
+    responses=_NO_VERSION,
     dependencies=[require(Scope.read)],
 )
 def get_version(name: ModelName, version: VersionNumber, session: SessionDep) -> VersionRead:
@@ -61,7 +67,8 @@ def get_version(name: ModelName, version: VersionNumber, session: SessionDep) ->
             "content": {
                 "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
             }
-        }
+        },
+        **_NO_VERSION,
     },
 )
 def download_artifact(
@@ -83,7 +90,7 @@ def download_artifact(
     status_code=204,
     operation_id="delete_model_version",
     dependencies=[require(Scope.admin)],
-    responses={409: {"description": "An alias points at this version."}},
+    responses={**_NO_VERSION, 409: {"description": "An alias points at this version."}},
 )
 def delete_version(
     name: ModelName,
@@ -109,6 +116,7 @@ def delete_version(
     "/{name}/aliases/{alias}",
     response_model=AliasRead,
     operation_id="set_model_alias",
+    responses={**_NO_VERSION, **UNREADABLE_BODY},
     dependencies=[require(Scope.admin)],
     summary="Point an alias (e.g. production) at a version",
 )
@@ -126,6 +134,7 @@ def set_alias(
     "/{name}/aliases/{alias}",
     status_code=204,
     operation_id="delete_model_alias",
+    responses={404: {"description": "No such model or alias."}},
     dependencies=[require(Scope.admin)],
 )
 def delete_alias(
@@ -140,6 +149,7 @@ def delete_alias(
     "/{name}/serving",
     response_model=ServingConfig,
     operation_id="set_model_serving",
+    responses={**_NO_MODEL, **UNREADABLE_BODY},
     dependencies=[require(Scope.admin)],
     summary="Set this model's batching settings (unset fields keep the server defaults)",
 )

@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.deps import CeleryDep, SessionDep, SettingsDep, StoreDep, idempotency_key_header
+from app.http.openapi import UNREADABLE_BODY
 from app.http.paths import RecordId
 from app.jobs import BROKER_DOWN, submit_once
 from app.names import MAX_OFFSET, NAME_PATTERN
@@ -25,7 +26,7 @@ router = APIRouter()
     operation_id="train",
     tags=["training"],
     summary="Queue a training job",
-    responses={**BROKER_DOWN, **OVER_QUOTA},
+    responses={**BROKER_DOWN, **OVER_QUOTA, **UNREADABLE_BODY},
 )
 def train(
     body: TrainRequest,
@@ -81,6 +82,7 @@ def list_jobs(
     "/jobs/{job_id}",
     response_model=JobRead,
     operation_id="get_job",
+    responses={404: {"description": "No such job."}},
     dependencies=[require(Scope.read)],
     tags=["jobs"],
 )
@@ -93,6 +95,10 @@ def get_job(job_id: RecordId, session: SessionDep) -> JobRead:
     status_code=202,
     response_model=JobRead,
     operation_id="cancel_job",
+    responses={
+        404: {"description": "No such job."},
+        409: {"description": "The job already finished (succeeded, failed or cancelled)."},
+    },
     dependencies=[require(Scope.train)],
     tags=["jobs"],
     summary="Cancel a queued job, or stop a running one after its current epoch",

@@ -37,6 +37,7 @@ router = APIRouter(prefix="/v2", tags=["open inference protocol"])
 
 EXTENSIONS = ["binary_tensor_data", "sequence"]
 _NAME = re.compile(NAME_PATTERN)
+_UNKNOWN = {404: {"description": "Unknown model, version or alias."}}
 
 
 def version_or_alias(version: str | None) -> tuple[int | None, str | None]:
@@ -188,7 +189,10 @@ async def _ready(request: Request, name: str, version: str | None) -> Response:
 
 
 @router.get(
-    "/models/{name}", operation_id="v2_model_metadata", dependencies=[require(Scope.predict)]
+    "/models/{name}",
+    operation_id="v2_model_metadata",
+    dependencies=[require(Scope.predict)],
+    responses=_UNKNOWN,
 )
 async def model_metadata(request: Request, name: ModelName) -> Response:
     return await _metadata(request, name, None)
@@ -197,6 +201,7 @@ async def model_metadata(request: Request, name: ModelName) -> Response:
 @router.get(
     "/models/{name}/versions/{version}",
     operation_id="v2_model_version_metadata",
+    responses=_UNKNOWN,
     dependencies=[require(Scope.predict)],
 )
 async def model_version_metadata(request: Request, name: ModelName, version: str) -> Response:
@@ -204,7 +209,10 @@ async def model_version_metadata(request: Request, name: ModelName, version: str
 
 
 @router.get(
-    "/models/{name}/ready", operation_id="v2_model_ready", dependencies=[require(Scope.predict)]
+    "/models/{name}/ready",
+    operation_id="v2_model_ready",
+    dependencies=[require(Scope.predict)],
+    responses=_UNKNOWN,
 )
 async def model_ready(request: Request, name: ModelName) -> Response:
     return await _ready(request, name, None)
@@ -213,6 +221,7 @@ async def model_ready(request: Request, name: ModelName) -> Response:
 @router.get(
     "/models/{name}/versions/{version}/ready",
     operation_id="v2_model_version_ready",
+    responses=_UNKNOWN,
     dependencies=[require(Scope.predict)],
 )
 async def model_version_ready(request: Request, name: ModelName, version: str) -> Response:
@@ -250,11 +259,16 @@ _INFER_DOC = {
 }
 
 _SERVED_BY_EDGE = "OIP infer is served by app.http.edge"
+_INFER_ERRORS = {
+    **_UNKNOWN,
+    503: {"description": "The model's queue is full; retry after Retry-After seconds."},
+}
 
 
 @router.post(
     "/models/{name}/infer",
     operation_id="v2_infer",
+    responses=_INFER_ERRORS,
     dependencies=[require(Scope.predict)],
     openapi_extra=_INFER_DOC,
 )
@@ -266,6 +280,7 @@ async def infer(name: ModelName) -> Response:
 @router.post(
     "/models/{name}/versions/{version}/infer",
     operation_id="v2_infer_version",
+    responses=_INFER_ERRORS,
     dependencies=[require(Scope.predict)],
     openapi_extra=_INFER_DOC,
 )
