@@ -9,7 +9,7 @@ TORCH ?= torch==2.13.0
 ORT ?= cpu
 BIN := $(VENV)/bin
 
-.PHONY: install run test lint sdk clean
+.PHONY: install run test lint sdk docs docs-serve clean
 
 $(BIN)/.installed: pyproject.toml sdk/pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -37,5 +37,12 @@ lint: install
 sdk: install
 	$(BIN)/python sdk/generate.py
 
+# The reference documentation (mkdocs.yml, docs/): built into site/, --strict as in the suite.
+docs: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs build --strict
+
+docs-serve: install
+	NO_MKDOCS_2_WARNING=1 $(BIN)/mkdocs serve --dev-addr 127.0.0.1:8001
+
 clean:
-	rm -rf $(VENV) .seqcast .pytest_cache .ruff_cache
+	rm -rf $(VENV) .seqcast .pytest_cache .ruff_cache site

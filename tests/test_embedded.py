@@ -96,7 +96,8 @@ def test_embedded_walkthrough(served: httpx.Client):
 
 
 def test_readme_walkthrough_works_when_pasted(served: httpx.Client, tmp_path):
-    """README's curl walk-through, pasted into bash against `seqcast serve`, succeeds."""
+    """README's curl walk-through, pasted into bash against `seqcast serve`, succeeds; then the
+    Triton client snippet of docs/serving.md against the models it made."""
     readme = (ROOT / "README.md").read_text()
     block = readme.split("<!-- walkthrough:start -->")[1].split("<!-- walkthrough:end -->")[0]
     script = block.strip().removeprefix("```bash").removesuffix("```")
@@ -115,7 +116,8 @@ def test_readme_walkthrough_works_when_pasted(served: httpx.Client, tmp_path):
     assert result.stdout.count('"predictions"') == 4
     assert (tmp_path / "demo-lstm.onnx").stat().st_size > 0
 
-    snippet = readme.split("```python\n", 1)[1].split("```", 1)[0]
+    serving = (ROOT / "docs" / "serving.md").read_text()
+    snippet = serving.split("```python\n", 1)[1].split("```", 1)[0]
     assert "127.0.0.1:8000" in snippet
     snippet = snippet.replace("127.0.0.1:8000", served.base_url.netloc.decode())
     result = subprocess.run(

@@ -1,5 +1,5 @@
 """The generated client in sdk/: up to date with the API, importable, and working against the real
-server over HTTP (upload, train with a real worker, wait, predict), README's snippet included."""
+server over HTTP (upload, train with a real worker, wait, predict), docs/sdk.md's snippet too."""
 
 from __future__ import annotations
 
@@ -147,11 +147,11 @@ def test_sdk_upload_train_wait_predict(api, pg_worker, tmp_path):
     assert missing.status_code == 404 and b"sdk-missing" in missing.content
 
 
-def test_readme_sdk_snippet_works_when_pasted(live_url, admin_key, pg_worker, tmp_path):
-    """README's SDK block, with the URL replaced, run as a script after the walk-through (its
-    series.csv: a date column, then y)."""
-    readme = (ROOT / "README.md").read_text()
-    block = readme.split("<!-- sdk:start -->")[1].split("<!-- sdk:end -->")[0]
+def test_docs_sdk_snippet_works_when_pasted(live_url, admin_key, pg_worker, tmp_path):
+    """docs/sdk.md's SDK block, with the URL replaced, run as a script after README's walk-through
+    (its series.csv: a date column, then y)."""
+    page = (ROOT / "docs" / "sdk.md").read_text()
+    block = page.split("<!-- sdk:start -->")[1].split("<!-- sdk:end -->")[0]
     snippet = block.strip().removeprefix("```python").removesuffix("```")
     assert '"http://127.0.0.1:8000"' in snippet
     snippet = snippet.replace('"http://127.0.0.1:8000"', repr(live_url))

@@ -440,7 +440,7 @@ def test_screenshots(
     pg_worker: Worker,
     stores: dict,
 ) -> None:
-    """docs/screenshots/*.png, embedded in the README: `pytest tests/test_ui.py -m slow`."""
+    """docs/screenshots/*.png, embedded in docs/ui.md: `pytest tests/test_ui.py -m slow`."""
     body = {
         "model_name": "demand",
         "architecture": "lstm",
