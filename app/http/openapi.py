@@ -9,8 +9,9 @@ is how it reaches the routes behind an id instead of answering 404 to random one
 source or target operation is missing is a KeyError when the document is built, so the table
 cannot rot silently.
 
-Edge answers: every operation that takes a key can answer 401 (no key, or not a valid one) and
-403 (the key lacks the route's scope), before its body is read.
+Error answers: every operation that takes a key can answer 401 (no key, or not a valid one) and
+403 (the key lacks the route's scope), before its body is read; and every error answer is
+documented with its protocol's one error model.
 """
 
 from __future__ import annotations
@@ -193,21 +194,45 @@ UNREADABLE_BODY: dict[int | str, dict[str, Any]] = {
 """The `responses=` entry of a route whose body FastAPI or Starlette decodes."""
 
 
+ERROR_SCHEMAS: dict[str, dict[str, Any]] = {
+    "Error": {
+        "title": "Error",
+        "description": "Every error answer but a 422: what went wrong, for a person to read.",
+        "type": "object",
+        "required": ["detail"],
+        "properties": {"detail": {"type": "string", "title": "Detail"}},
+    },
+    "OipError": {
+        "title": "OipError",
+        "description": "An error answer of the Open Inference Protocol routes.",
+        "type": "object",
+        "required": ["error"],
+        "properties": {"error": {"type": "string", "title": "Error"}},
+    },
+}
+"""The one error model of each protocol (app.http.errors renders them); every documented
+error answer refers to it, so a generated client returns it typed."""
+
+RETRY_AFTER = {"Retry-After": {"description": "Seconds to wait.", "schema": {"type": "integer"}}}
+
+
 def _error(description: str, oip: bool, **extra: Any) -> dict[str, Any]:
     """A documented error answer, in the body shape of its protocol (app.http.errors)."""
-    key = "error" if oip else "detail"
-    schema = {"type": "object", "required": [key], "properties": {key: {"type": "string"}}}
+    model = "OipError" if oip else "Error"
     return {
         "description": description,
-        "content": {"application/json": {"schema": schema}},
+        "content": {"application/json": {"schema": {"$ref": f"#/components/schemas/{model}"}}},
         **extra,
     }
 
 
-def add_edge_answers(document: dict[str, Any]) -> dict[str, Any]:
+def add_error_answers(document: dict[str, Any]) -> dict[str, Any]:
     """Document what every route may answer before its handler runs: 401 and 403 where a key is
-    required, 413 where there is a body; and, under the Open Inference Protocol, bad input as
-    its 400 rather than FastAPI's 422."""
+    required, 413 where there is a body; under the Open Inference Protocol, bad input as its 400
+    rather than FastAPI's 422. Then give every error answer its protocol's one error model (a
+    422 of a seqcast route keeps FastAPI's validation model, which it is rendered in) and a
+    Retry-After header on 429 and 503."""
+    document.setdefault("components", {}).setdefault("schemas", {}).update(ERROR_SCHEMAS)
     for path, operations in document["paths"].items():
         oip = path.startswith(OIP_PREFIX)
         for op in operations.values():
@@ -228,6 +253,15 @@ def add_edge_answers(document: dict[str, Any]) -> dict[str, Any]:
                 responses.setdefault("413", _error("The body is larger than the limit.", oip))
             if oip and responses.pop("422", None) is not None:
                 responses.setdefault("400", _error("A request this server cannot take.", oip))
+            for status, answer in responses.items():
+                if not str(status).isdigit() or int(status) < 400:
+                    continue
+                if str(status) == "422" and not oip:
+                    continue
+                typed = _error(answer.get("description", ""), oip)
+                answer["content"] = typed["content"]
+                if str(status) in ("429", "503"):
+                    answer.setdefault("headers", {}).update(RETRY_AFTER)
     return document
 
 
@@ -250,4 +284,4 @@ def add_links(document: dict[str, Any]) -> dict[str, Any]:
 
 def complete(document: dict[str, Any]) -> dict[str, Any]:
     """The links and the edge answers, written into FastAPI's document in place; returns it."""
-    return add_edge_answers(add_links(document))
+    return add_error_answers(add_links(document))

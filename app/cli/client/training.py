@@ -102,7 +102,7 @@ def train(
 ) -> None:
     """Queue a training job (uploading --file first); with --wait, follow it to the end.
 
-    Unset options keep the server's defaults (see README: /train fields and defaults).
+    Unset options keep the server's defaults (docs/api.md: /train fields and defaults).
     """
     if (dataset_id is None) == (data_file is None):
         fail("give exactly one of DATASET_ID or --file", 2)

@@ -13,6 +13,7 @@ from .dataset_upload import DatasetUpload
 from .dataset_values import DatasetValues
 from .dataset_values_columns import DatasetValuesColumns
 from .epoch_record import EpochRecord
+from .error import Error
 from .fold_read import FoldRead
 from .fold_read_origin_timestamps_type_0 import FoldReadOriginTimestampsType0
 from .fold_read_origins import FoldReadOrigins
@@ -31,6 +32,7 @@ from .loaded_read import LoadedRead
 from .metric_set import MetricSet
 from .model_read import ModelRead
 from .model_read_aliases import ModelReadAliases
+from .oip_error import OipError
 from .predict_request import PredictRequest
 from .predict_response import PredictResponse
 from .progress import Progress
@@ -72,6 +74,7 @@ __all__ = (
     "DatasetValues",
     "DatasetValuesColumns",
     "EpochRecord",
+    "Error",
     "FoldRead",
     "FoldReadOriginTimestampsType0",
     "FoldReadOrigins",
@@ -90,6 +93,7 @@ __all__ = (
     "MetricSet",
     "ModelRead",
     "ModelReadAliases",
+    "OipError",
     "PredictRequest",
     "PredictResponse",
     "Progress",

@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
@@ -7,6 +7,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.backtest_read import BacktestRead
 from ...models.backtest_request import BacktestRequest
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
@@ -35,19 +36,45 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | BacktestRead | HTTPValidationError | None:
+) -> BacktestRead | Error | HTTPValidationError | None:
     if response.status_code == 202:
         response_202 = BacktestRead.from_dict(response.json())
 
         return response_202
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
-        response_503 = cast(Any, None)
+        response_503 = Error.from_dict(response.json())
+
         return response_503
 
     if client.raise_on_unexpected_status:
@@ -58,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | BacktestRead | HTTPValidationError]:
+) -> Response[BacktestRead | Error | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +99,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: BacktestRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Any | BacktestRead | HTTPValidationError]:
+) -> Response[BacktestRead | Error | HTTPValidationError]:
     """Queue a rolling-origin backtest of a version
 
      Evaluates the version's ONNX artifact (no retraining) on its dataset: in each series, `folds`
@@ -90,7 +117,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | BacktestRead | HTTPValidationError]
+        Response[BacktestRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -110,7 +137,7 @@ def sync(
     client: AuthenticatedClient,
     body: BacktestRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Any | BacktestRead | HTTPValidationError | None:
+) -> BacktestRead | Error | HTTPValidationError | None:
     """Queue a rolling-origin backtest of a version
 
      Evaluates the version's ONNX artifact (no retraining) on its dataset: in each series, `folds`
@@ -128,7 +155,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | BacktestRead | HTTPValidationError
+        BacktestRead | Error | HTTPValidationError
     """
 
     return sync_detailed(
@@ -143,7 +170,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: BacktestRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Any | BacktestRead | HTTPValidationError]:
+) -> Response[BacktestRead | Error | HTTPValidationError]:
     """Queue a rolling-origin backtest of a version
 
      Evaluates the version's ONNX artifact (no retraining) on its dataset: in each series, `folds`
@@ -161,7 +188,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | BacktestRead | HTTPValidationError]
+        Response[BacktestRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -179,7 +206,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: BacktestRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Any | BacktestRead | HTTPValidationError | None:
+) -> BacktestRead | Error | HTTPValidationError | None:
     """Queue a rolling-origin backtest of a version
 
      Evaluates the version's ONNX artifact (no retraining) on its dataset: in each series, `folds`
@@ -197,7 +224,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | BacktestRead | HTTPValidationError
+        BacktestRead | Error | HTTPValidationError
     """
 
     return (

@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.backtest_read import BacktestRead
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
@@ -41,7 +42,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | list[BacktestRead] | None:
+) -> Error | HTTPValidationError | list[BacktestRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -51,6 +52,21 @@ def _parse_response(
             response_200.append(response_200_item)
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -65,7 +81,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | list[BacktestRead]]:
+) -> Response[Error | HTTPValidationError | list[BacktestRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -81,7 +97,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[BacktestRead]]:
+) -> Response[Error | HTTPValidationError | list[BacktestRead]]:
     """A version's backtests, newest first
 
     Args:
@@ -95,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[BacktestRead]]
+        Response[Error | HTTPValidationError | list[BacktestRead]]
     """
 
     kwargs = _get_kwargs(
@@ -119,7 +135,7 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[BacktestRead] | None:
+) -> Error | HTTPValidationError | list[BacktestRead] | None:
     """A version's backtests, newest first
 
     Args:
@@ -133,7 +149,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[BacktestRead]
+        Error | HTTPValidationError | list[BacktestRead]
     """
 
     return sync_detailed(
@@ -152,7 +168,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[BacktestRead]]:
+) -> Response[Error | HTTPValidationError | list[BacktestRead]]:
     """A version's backtests, newest first
 
     Args:
@@ -166,7 +182,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[BacktestRead]]
+        Response[Error | HTTPValidationError | list[BacktestRead]]
     """
 
     kwargs = _get_kwargs(
@@ -188,7 +204,7 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[BacktestRead] | None:
+) -> Error | HTTPValidationError | list[BacktestRead] | None:
     """A version's backtests, newest first
 
     Args:
@@ -202,7 +218,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[BacktestRead]
+        Error | HTTPValidationError | list[BacktestRead]
     """
 
     return (

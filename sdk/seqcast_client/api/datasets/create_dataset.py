@@ -8,6 +8,7 @@ from ...client import AuthenticatedClient, Client
 from ...models.dataset_create import DatasetCreate
 from ...models.dataset_read import DatasetRead
 from ...models.dataset_upload import DatasetUpload
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
@@ -51,16 +52,41 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DatasetRead | HTTPValidationError | None:
+) -> DatasetRead | Error | HTTPValidationError | None:
     if response.status_code == 201:
         response_201 = DatasetRead.from_dict(response.json())
 
         return response_201
 
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
+
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -70,7 +96,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DatasetRead | HTTPValidationError]:
+) -> Response[DatasetRead | Error | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -84,7 +110,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
-) -> Response[DatasetRead | HTTPValidationError]:
+) -> Response[DatasetRead | Error | HTTPValidationError]:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
@@ -102,7 +128,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DatasetRead | HTTPValidationError]
+        Response[DatasetRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -122,7 +148,7 @@ def sync(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
-) -> DatasetRead | HTTPValidationError | None:
+) -> DatasetRead | Error | HTTPValidationError | None:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
@@ -140,7 +166,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DatasetRead | HTTPValidationError
+        DatasetRead | Error | HTTPValidationError
     """
 
     return sync_detailed(
@@ -155,7 +181,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
-) -> Response[DatasetRead | HTTPValidationError]:
+) -> Response[DatasetRead | Error | HTTPValidationError]:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
@@ -173,7 +199,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DatasetRead | HTTPValidationError]
+        Response[DatasetRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -191,7 +217,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
-) -> DatasetRead | HTTPValidationError | None:
+) -> DatasetRead | Error | HTTPValidationError | None:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
@@ -209,7 +235,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DatasetRead | HTTPValidationError
+        DatasetRead | Error | HTTPValidationError
     """
 
     return (

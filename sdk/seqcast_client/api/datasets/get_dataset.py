@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.dataset_read import DatasetRead
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
 
@@ -27,11 +28,26 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> DatasetRead | HTTPValidationError | None:
+) -> DatasetRead | Error | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = DatasetRead.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -46,7 +62,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[DatasetRead | HTTPValidationError]:
+) -> Response[DatasetRead | Error | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,7 +75,7 @@ def sync_detailed(
     dataset_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DatasetRead | HTTPValidationError]:
+) -> Response[DatasetRead | Error | HTTPValidationError]:
     """Get Dataset
 
     Args:
@@ -70,7 +86,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DatasetRead | HTTPValidationError]
+        Response[DatasetRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -88,7 +104,7 @@ def sync(
     dataset_id: str,
     *,
     client: AuthenticatedClient,
-) -> DatasetRead | HTTPValidationError | None:
+) -> DatasetRead | Error | HTTPValidationError | None:
     """Get Dataset
 
     Args:
@@ -99,7 +115,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DatasetRead | HTTPValidationError
+        DatasetRead | Error | HTTPValidationError
     """
 
     return sync_detailed(
@@ -112,7 +128,7 @@ async def asyncio_detailed(
     dataset_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[DatasetRead | HTTPValidationError]:
+) -> Response[DatasetRead | Error | HTTPValidationError]:
     """Get Dataset
 
     Args:
@@ -123,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[DatasetRead | HTTPValidationError]
+        Response[DatasetRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -139,7 +155,7 @@ async def asyncio(
     dataset_id: str,
     *,
     client: AuthenticatedClient,
-) -> DatasetRead | HTTPValidationError | None:
+) -> DatasetRead | Error | HTTPValidationError | None:
     """Get Dataset
 
     Args:
@@ -150,7 +166,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        DatasetRead | HTTPValidationError
+        DatasetRead | Error | HTTPValidationError
     """
 
     return (

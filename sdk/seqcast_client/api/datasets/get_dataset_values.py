@@ -1,5 +1,5 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 import httpx
@@ -7,6 +7,7 @@ import httpx
 from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.dataset_values import DatasetValues
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...types import UNSET, Response, Unset
 
@@ -41,14 +42,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | DatasetValues | HTTPValidationError | None:
+) -> DatasetValues | Error | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = DatasetValues.from_dict(response.json())
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
-        response_404 = cast(Any, None)
+        response_404 = Error.from_dict(response.json())
+
         return response_404
 
     if response.status_code == 422:
@@ -64,7 +76,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | DatasetValues | HTTPValidationError]:
+) -> Response[DatasetValues | Error | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,7 +90,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
-) -> Response[Any | DatasetValues | HTTPValidationError]:
+) -> Response[DatasetValues | Error | HTTPValidationError]:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
@@ -90,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | DatasetValues | HTTPValidationError]
+        Response[DatasetValues | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -110,7 +122,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
-) -> Any | DatasetValues | HTTPValidationError | None:
+) -> DatasetValues | Error | HTTPValidationError | None:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
@@ -122,7 +134,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | DatasetValues | HTTPValidationError
+        DatasetValues | Error | HTTPValidationError
     """
 
     return sync_detailed(
@@ -137,7 +149,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
-) -> Response[Any | DatasetValues | HTTPValidationError]:
+) -> Response[DatasetValues | Error | HTTPValidationError]:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
@@ -149,7 +161,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | DatasetValues | HTTPValidationError]
+        Response[DatasetValues | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -167,7 +179,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
-) -> Any | DatasetValues | HTTPValidationError | None:
+) -> DatasetValues | Error | HTTPValidationError | None:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
@@ -179,7 +191,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | DatasetValues | HTTPValidationError
+        DatasetValues | Error | HTTPValidationError
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...models.series_summary import SeriesSummary
 from ...types import UNSET, Response, Unset
@@ -39,7 +40,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | list[SeriesSummary] | None:
+) -> Error | HTTPValidationError | list[SeriesSummary] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -49,6 +50,21 @@ def _parse_response(
             response_200.append(response_200_item)
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -63,7 +79,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | list[SeriesSummary]]:
+) -> Response[Error | HTTPValidationError | list[SeriesSummary]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -78,7 +94,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[SeriesSummary]]:
+) -> Response[Error | HTTPValidationError | list[SeriesSummary]]:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
     Args:
@@ -91,7 +107,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[SeriesSummary]]
+        Response[Error | HTTPValidationError | list[SeriesSummary]]
     """
 
     kwargs = _get_kwargs(
@@ -113,7 +129,7 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[SeriesSummary] | None:
+) -> Error | HTTPValidationError | list[SeriesSummary] | None:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
     Args:
@@ -126,7 +142,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[SeriesSummary]
+        Error | HTTPValidationError | list[SeriesSummary]
     """
 
     return sync_detailed(
@@ -143,7 +159,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[SeriesSummary]]:
+) -> Response[Error | HTTPValidationError | list[SeriesSummary]]:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
     Args:
@@ -156,7 +172,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[SeriesSummary]]
+        Response[Error | HTTPValidationError | list[SeriesSummary]]
     """
 
     kwargs = _get_kwargs(
@@ -176,7 +192,7 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[SeriesSummary] | None:
+) -> Error | HTTPValidationError | list[SeriesSummary] | None:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
     Args:
@@ -189,7 +205,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[SeriesSummary]
+        Error | HTTPValidationError | list[SeriesSummary]
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.predict_request import PredictRequest
 from ...models.predict_response import PredictResponse
 from ...types import Response
@@ -31,18 +32,30 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | PredictResponse | None:
+) -> Any | Error | PredictResponse | None:
     if response.status_code == 200:
         response_200 = PredictResponse.from_dict(response.json())
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
-        response_404 = cast(Any, None)
+        response_404 = Error.from_dict(response.json())
+
         return response_404
 
     if response.status_code == 413:
-        response_413 = cast(Any, None)
+        response_413 = Error.from_dict(response.json())
+
         return response_413
 
     if response.status_code == 422:
@@ -50,7 +63,8 @@ def _parse_response(
         return response_422
 
     if response.status_code == 503:
-        response_503 = cast(Any, None)
+        response_503 = Error.from_dict(response.json())
+
         return response_503
 
     if client.raise_on_unexpected_status:
@@ -61,7 +75,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | PredictResponse]:
+) -> Response[Any | Error | PredictResponse]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -74,7 +88,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: PredictRequest,
-) -> Response[Any | PredictResponse]:
+) -> Response[Any | Error | PredictResponse]:
     """Forecast
 
      Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
@@ -88,7 +102,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | PredictResponse]
+        Response[Any | Error | PredictResponse]
     """
 
     kwargs = _get_kwargs(
@@ -106,7 +120,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: PredictRequest,
-) -> Any | PredictResponse | None:
+) -> Any | Error | PredictResponse | None:
     """Forecast
 
      Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
@@ -120,7 +134,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | PredictResponse
+        Any | Error | PredictResponse
     """
 
     return sync_detailed(
@@ -133,7 +147,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: PredictRequest,
-) -> Response[Any | PredictResponse]:
+) -> Response[Any | Error | PredictResponse]:
     """Forecast
 
      Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
@@ -147,7 +161,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | PredictResponse]
+        Response[Any | Error | PredictResponse]
     """
 
     kwargs = _get_kwargs(
@@ -163,7 +177,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: PredictRequest,
-) -> Any | PredictResponse | None:
+) -> Any | Error | PredictResponse | None:
     """Forecast
 
      Batched with concurrent requests (app.serving.batcher). Answered by the HTTP edge
@@ -177,7 +191,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | PredictResponse
+        Any | Error | PredictResponse
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...models.job_read import JobRead
 from ...types import Response
@@ -27,11 +28,31 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | JobRead | None:
+) -> Error | HTTPValidationError | JobRead | None:
     if response.status_code == 202:
         response_202 = JobRead.from_dict(response.json())
 
         return response_202
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 409:
+        response_409 = Error.from_dict(response.json())
+
+        return response_409
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -46,7 +67,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | JobRead]:
+) -> Response[Error | HTTPValidationError | JobRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -59,7 +80,7 @@ def sync_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[HTTPValidationError | JobRead]:
+) -> Response[Error | HTTPValidationError | JobRead]:
     """Cancel a queued job, or stop a running one after its current epoch
 
     Args:
@@ -70,7 +91,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | JobRead]
+        Response[Error | HTTPValidationError | JobRead]
     """
 
     kwargs = _get_kwargs(
@@ -88,7 +109,7 @@ def sync(
     job_id: str,
     *,
     client: AuthenticatedClient,
-) -> HTTPValidationError | JobRead | None:
+) -> Error | HTTPValidationError | JobRead | None:
     """Cancel a queued job, or stop a running one after its current epoch
 
     Args:
@@ -99,7 +120,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | JobRead
+        Error | HTTPValidationError | JobRead
     """
 
     return sync_detailed(
@@ -112,7 +133,7 @@ async def asyncio_detailed(
     job_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[HTTPValidationError | JobRead]:
+) -> Response[Error | HTTPValidationError | JobRead]:
     """Cancel a queued job, or stop a running one after its current epoch
 
     Args:
@@ -123,7 +144,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | JobRead]
+        Response[Error | HTTPValidationError | JobRead]
     """
 
     kwargs = _get_kwargs(
@@ -139,7 +160,7 @@ async def asyncio(
     job_id: str,
     *,
     client: AuthenticatedClient,
-) -> HTTPValidationError | JobRead | None:
+) -> Error | HTTPValidationError | JobRead | None:
     """Cancel a queued job, or stop a running one after its current epoch
 
     Args:
@@ -150,7 +171,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | JobRead
+        Error | HTTPValidationError | JobRead
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...models.job_read import JobRead
 from ...models.job_status import JobStatus
@@ -54,7 +55,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | list[JobRead] | None:
+) -> Error | HTTPValidationError | list[JobRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -64,6 +65,16 @@ def _parse_response(
             response_200.append(response_200_item)
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -78,7 +89,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | list[JobRead]]:
+) -> Response[Error | HTTPValidationError | list[JobRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -94,7 +105,7 @@ def sync_detailed(
     model_name: None | str | Unset = UNSET,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[JobRead]]:
+) -> Response[Error | HTTPValidationError | list[JobRead]]:
     """List Jobs
 
     Args:
@@ -108,7 +119,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[JobRead]]
+        Response[Error | HTTPValidationError | list[JobRead]]
     """
 
     kwargs = _get_kwargs(
@@ -132,7 +143,7 @@ def sync(
     model_name: None | str | Unset = UNSET,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[JobRead] | None:
+) -> Error | HTTPValidationError | list[JobRead] | None:
     """List Jobs
 
     Args:
@@ -146,7 +157,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[JobRead]
+        Error | HTTPValidationError | list[JobRead]
     """
 
     return sync_detailed(
@@ -165,7 +176,7 @@ async def asyncio_detailed(
     model_name: None | str | Unset = UNSET,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[JobRead]]:
+) -> Response[Error | HTTPValidationError | list[JobRead]]:
     """List Jobs
 
     Args:
@@ -179,7 +190,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[JobRead]]
+        Response[Error | HTTPValidationError | list[JobRead]]
     """
 
     kwargs = _get_kwargs(
@@ -201,7 +212,7 @@ async def asyncio(
     model_name: None | str | Unset = UNSET,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[JobRead] | None:
+) -> Error | HTTPValidationError | list[JobRead] | None:
     """List Jobs
 
     Args:
@@ -215,7 +226,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[JobRead]
+        Error | HTTPValidationError | list[JobRead]
     """
 
     return (

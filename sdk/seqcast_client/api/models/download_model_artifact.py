@@ -7,6 +7,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...types import File, Response
 
@@ -29,11 +30,26 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> File | HTTPValidationError | None:
+) -> Error | File | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = File(payload=BytesIO(response.content))
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -48,7 +64,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[File | HTTPValidationError]:
+) -> Response[Error | File | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -62,7 +78,7 @@ def sync_detailed(
     version: int,
     *,
     client: AuthenticatedClient,
-) -> Response[File | HTTPValidationError]:
+) -> Response[Error | File | HTTPValidationError]:
     """Download the version's ONNX file
 
     Args:
@@ -74,7 +90,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[File | HTTPValidationError]
+        Response[Error | File | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -94,7 +110,7 @@ def sync(
     version: int,
     *,
     client: AuthenticatedClient,
-) -> File | HTTPValidationError | None:
+) -> Error | File | HTTPValidationError | None:
     """Download the version's ONNX file
 
     Args:
@@ -106,7 +122,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        File | HTTPValidationError
+        Error | File | HTTPValidationError
     """
 
     return sync_detailed(
@@ -121,7 +137,7 @@ async def asyncio_detailed(
     version: int,
     *,
     client: AuthenticatedClient,
-) -> Response[File | HTTPValidationError]:
+) -> Response[Error | File | HTTPValidationError]:
     """Download the version's ONNX file
 
     Args:
@@ -133,7 +149,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[File | HTTPValidationError]
+        Response[Error | File | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -151,7 +167,7 @@ async def asyncio(
     version: int,
     *,
     client: AuthenticatedClient,
-) -> File | HTTPValidationError | None:
+) -> Error | File | HTTPValidationError | None:
     """Download the version's ONNX file
 
     Args:
@@ -163,7 +179,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        File | HTTPValidationError
+        Error | File | HTTPValidationError
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...models.model_read import ModelRead
 from ...types import UNSET, Response, Unset
@@ -35,7 +36,7 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | list[ModelRead] | None:
+) -> Error | HTTPValidationError | list[ModelRead] | None:
     if response.status_code == 200:
         response_200 = []
         _response_200 = response.json()
@@ -45,6 +46,16 @@ def _parse_response(
             response_200.append(response_200_item)
 
         return response_200
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -59,7 +70,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | list[ModelRead]]:
+) -> Response[Error | HTTPValidationError | list[ModelRead]]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -73,7 +84,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[ModelRead]]:
+) -> Response[Error | HTTPValidationError | list[ModelRead]]:
     """List Models
 
     Args:
@@ -85,7 +96,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[ModelRead]]
+        Response[Error | HTTPValidationError | list[ModelRead]]
     """
 
     kwargs = _get_kwargs(
@@ -105,7 +116,7 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[ModelRead] | None:
+) -> Error | HTTPValidationError | list[ModelRead] | None:
     """List Models
 
     Args:
@@ -117,7 +128,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[ModelRead]
+        Error | HTTPValidationError | list[ModelRead]
     """
 
     return sync_detailed(
@@ -132,7 +143,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> Response[HTTPValidationError | list[ModelRead]]:
+) -> Response[Error | HTTPValidationError | list[ModelRead]]:
     """List Models
 
     Args:
@@ -144,7 +155,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | list[ModelRead]]
+        Response[Error | HTTPValidationError | list[ModelRead]]
     """
 
     kwargs = _get_kwargs(
@@ -162,7 +173,7 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 100,
     offset: int | Unset = 0,
-) -> HTTPValidationError | list[ModelRead] | None:
+) -> Error | HTTPValidationError | list[ModelRead] | None:
     """List Models
 
     Args:
@@ -174,7 +185,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | list[ModelRead]
+        Error | HTTPValidationError | list[ModelRead]
     """
 
     return (

@@ -8,6 +8,7 @@ from ... import errors
 from ...client import AuthenticatedClient, Client
 from ...models.alias_read import AliasRead
 from ...models.alias_update import AliasUpdate
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...types import Response
 
@@ -38,11 +39,36 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> AliasRead | HTTPValidationError | None:
+) -> AliasRead | Error | HTTPValidationError | None:
     if response.status_code == 200:
         response_200 = AliasRead.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -57,7 +83,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[AliasRead | HTTPValidationError]:
+) -> Response[AliasRead | Error | HTTPValidationError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +98,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: AliasUpdate,
-) -> Response[AliasRead | HTTPValidationError]:
+) -> Response[AliasRead | Error | HTTPValidationError]:
     """Point an alias (e.g. production) at a version
 
     Args:
@@ -85,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AliasRead | HTTPValidationError]
+        Response[AliasRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -107,7 +133,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: AliasUpdate,
-) -> AliasRead | HTTPValidationError | None:
+) -> AliasRead | Error | HTTPValidationError | None:
     """Point an alias (e.g. production) at a version
 
     Args:
@@ -120,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AliasRead | HTTPValidationError
+        AliasRead | Error | HTTPValidationError
     """
 
     return sync_detailed(
@@ -137,7 +163,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: AliasUpdate,
-) -> Response[AliasRead | HTTPValidationError]:
+) -> Response[AliasRead | Error | HTTPValidationError]:
     """Point an alias (e.g. production) at a version
 
     Args:
@@ -150,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[AliasRead | HTTPValidationError]
+        Response[AliasRead | Error | HTTPValidationError]
     """
 
     kwargs = _get_kwargs(
@@ -170,7 +196,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: AliasUpdate,
-) -> AliasRead | HTTPValidationError | None:
+) -> AliasRead | Error | HTTPValidationError | None:
     """Point an alias (e.g. production) at a version
 
     Args:
@@ -183,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        AliasRead | HTTPValidationError
+        AliasRead | Error | HTTPValidationError
     """
 
     return (

@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...models.serving_config import ServingConfig
 from ...types import Response
@@ -35,11 +36,36 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> HTTPValidationError | ServingConfig | None:
+) -> Error | HTTPValidationError | ServingConfig | None:
     if response.status_code == 200:
         response_200 = ServingConfig.from_dict(response.json())
 
         return response_200
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = Error.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
@@ -54,7 +80,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[HTTPValidationError | ServingConfig]:
+) -> Response[Error | HTTPValidationError | ServingConfig]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -68,7 +94,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: ServingConfig,
-) -> Response[HTTPValidationError | ServingConfig]:
+) -> Response[Error | HTTPValidationError | ServingConfig]:
     """Set this model's batching settings (unset fields keep the server defaults)
 
     Args:
@@ -81,7 +107,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | ServingConfig]
+        Response[Error | HTTPValidationError | ServingConfig]
     """
 
     kwargs = _get_kwargs(
@@ -101,7 +127,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: ServingConfig,
-) -> HTTPValidationError | ServingConfig | None:
+) -> Error | HTTPValidationError | ServingConfig | None:
     """Set this model's batching settings (unset fields keep the server defaults)
 
     Args:
@@ -114,7 +140,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | ServingConfig
+        Error | HTTPValidationError | ServingConfig
     """
 
     return sync_detailed(
@@ -129,7 +155,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: ServingConfig,
-) -> Response[HTTPValidationError | ServingConfig]:
+) -> Response[Error | HTTPValidationError | ServingConfig]:
     """Set this model's batching settings (unset fields keep the server defaults)
 
     Args:
@@ -142,7 +168,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[HTTPValidationError | ServingConfig]
+        Response[Error | HTTPValidationError | ServingConfig]
     """
 
     kwargs = _get_kwargs(
@@ -160,7 +186,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: ServingConfig,
-) -> HTTPValidationError | ServingConfig | None:
+) -> Error | HTTPValidationError | ServingConfig | None:
     """Set this model's batching settings (unset fields keep the server defaults)
 
     Args:
@@ -173,7 +199,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        HTTPValidationError | ServingConfig
+        Error | HTTPValidationError | ServingConfig
     """
 
     return (

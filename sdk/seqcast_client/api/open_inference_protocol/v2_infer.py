@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
+from ...models.oip_error import OipError
 from ...models.v2_infer_json_body import V2InferJsonBody
 from ...types import UNSET, File, Response, Unset
 
@@ -39,15 +39,40 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPValidationError | None:
+) -> Any | OipError | None:
     if response.status_code == 200:
         response_200 = response.json()
         return response_200
 
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
+    if response.status_code == 400:
+        response_400 = OipError.from_dict(response.json())
 
-        return response_422
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = OipError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = OipError.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = OipError.from_dict(response.json())
+
+        return response_404
+
+    if response.status_code == 413:
+        response_413 = OipError.from_dict(response.json())
+
+        return response_413
+
+    if response.status_code == 503:
+        response_503 = OipError.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -57,7 +82,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | OipError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -71,7 +96,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: V2InferJsonBody | File | Unset = UNSET,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | OipError]:
     """Infer
 
      Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
@@ -86,7 +111,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | OipError]
     """
 
     kwargs = _get_kwargs(
@@ -106,7 +131,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: V2InferJsonBody | File | Unset = UNSET,
-) -> Any | HTTPValidationError | None:
+) -> Any | OipError | None:
     """Infer
 
      Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
@@ -121,7 +146,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | OipError
     """
 
     return sync_detailed(
@@ -136,7 +161,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: V2InferJsonBody | File | Unset = UNSET,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | OipError]:
     """Infer
 
      Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
@@ -151,7 +176,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | OipError]
     """
 
     kwargs = _get_kwargs(
@@ -169,7 +194,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: V2InferJsonBody | File | Unset = UNSET,
-) -> Any | HTTPValidationError | None:
+) -> Any | OipError | None:
     """Infer
 
      Answered by the HTTP edge (app.http.edge) before routing: documents the route only.
@@ -184,7 +209,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | OipError
     """
 
     return (

@@ -6,7 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
-from ...models.http_validation_error import HTTPValidationError
+from ...models.oip_error import OipError
 from ...types import Response
 
 
@@ -28,15 +28,30 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPValidationError | None:
+) -> Any | OipError | None:
     if response.status_code == 200:
         response_200 = response.json()
         return response_200
 
-    if response.status_code == 422:
-        response_422 = HTTPValidationError.from_dict(response.json())
+    if response.status_code == 400:
+        response_400 = OipError.from_dict(response.json())
 
-        return response_422
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = OipError.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = OipError.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 404:
+        response_404 = OipError.from_dict(response.json())
+
+        return response_404
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -46,7 +61,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | OipError]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -60,7 +75,7 @@ def sync_detailed(
     version: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | OipError]:
     """Model Version Ready
 
     Args:
@@ -72,7 +87,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | OipError]
     """
 
     kwargs = _get_kwargs(
@@ -92,7 +107,7 @@ def sync(
     version: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | None:
+) -> Any | OipError | None:
     """Model Version Ready
 
     Args:
@@ -104,7 +119,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | OipError
     """
 
     return sync_detailed(
@@ -119,7 +134,7 @@ async def asyncio_detailed(
     version: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError]:
+) -> Response[Any | OipError]:
     """Model Version Ready
 
     Args:
@@ -131,7 +146,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError]
+        Response[Any | OipError]
     """
 
     kwargs = _get_kwargs(
@@ -149,7 +164,7 @@ async def asyncio(
     version: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | None:
+) -> Any | OipError | None:
     """Model Version Ready
 
     Args:
@@ -161,7 +176,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError
+        Any | OipError
     """
 
     return (

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.stream_create import StreamCreate
 from ...models.stream_forecast import StreamForecast
 from ...types import Response
@@ -31,19 +32,50 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | StreamForecast | None:
+) -> Any | Error | StreamForecast | None:
     if response.status_code == 201:
         response_201 = StreamForecast.from_dict(response.json())
 
         return response_201
 
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
-        response_404 = cast(Any, None)
+        response_404 = Error.from_dict(response.json())
+
         return response_404
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = cast(Any, None)
         return response_422
+
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
+    if response.status_code == 503:
+        response_503 = Error.from_dict(response.json())
+
+        return response_503
 
     if client.raise_on_unexpected_status:
         raise errors.UnexpectedStatus(response.status_code, response.content)
@@ -53,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | StreamForecast]:
+) -> Response[Any | Error | StreamForecast]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -66,7 +98,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: StreamCreate,
-) -> Response[Any | StreamForecast]:
+) -> Response[Any | Error | StreamForecast]:
     """Start a stream pinned to one version; optional warm-up history
 
     Args:
@@ -77,7 +109,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | StreamForecast]
+        Response[Any | Error | StreamForecast]
     """
 
     kwargs = _get_kwargs(
@@ -95,7 +127,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: StreamCreate,
-) -> Any | StreamForecast | None:
+) -> Any | Error | StreamForecast | None:
     """Start a stream pinned to one version; optional warm-up history
 
     Args:
@@ -106,7 +138,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | StreamForecast
+        Any | Error | StreamForecast
     """
 
     return sync_detailed(
@@ -119,7 +151,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: StreamCreate,
-) -> Response[Any | StreamForecast]:
+) -> Response[Any | Error | StreamForecast]:
     """Start a stream pinned to one version; optional warm-up history
 
     Args:
@@ -130,7 +162,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | StreamForecast]
+        Response[Any | Error | StreamForecast]
     """
 
     kwargs = _get_kwargs(
@@ -146,7 +178,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: StreamCreate,
-) -> Any | StreamForecast | None:
+) -> Any | Error | StreamForecast | None:
     """Start a stream pinned to one version; optional warm-up history
 
     Args:
@@ -157,7 +189,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | StreamForecast
+        Any | Error | StreamForecast
     """
 
     return (

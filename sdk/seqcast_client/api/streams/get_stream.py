@@ -1,11 +1,12 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 from urllib.parse import quote
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...models.stream_read import StreamRead
 from ...types import Response
@@ -27,14 +28,25 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPValidationError | StreamRead | None:
+) -> Error | HTTPValidationError | StreamRead | None:
     if response.status_code == 200:
         response_200 = StreamRead.from_dict(response.json())
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
-        response_404 = cast(Any, None)
+        response_404 = Error.from_dict(response.json())
+
         return response_404
 
     if response.status_code == 422:
@@ -50,7 +62,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPValidationError | StreamRead]:
+) -> Response[Error | HTTPValidationError | StreamRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -63,7 +75,7 @@ def sync_detailed(
     stream_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError | StreamRead]:
+) -> Response[Error | HTTPValidationError | StreamRead]:
     """A stream's version, mode, counters and expiry
 
     Args:
@@ -74,7 +86,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError | StreamRead]
+        Response[Error | HTTPValidationError | StreamRead]
     """
 
     kwargs = _get_kwargs(
@@ -92,7 +104,7 @@ def sync(
     stream_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | StreamRead | None:
+) -> Error | HTTPValidationError | StreamRead | None:
     """A stream's version, mode, counters and expiry
 
     Args:
@@ -103,7 +115,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError | StreamRead
+        Error | HTTPValidationError | StreamRead
     """
 
     return sync_detailed(
@@ -116,7 +128,7 @@ async def asyncio_detailed(
     stream_id: str,
     *,
     client: AuthenticatedClient,
-) -> Response[Any | HTTPValidationError | StreamRead]:
+) -> Response[Error | HTTPValidationError | StreamRead]:
     """A stream's version, mode, counters and expiry
 
     Args:
@@ -127,7 +139,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError | StreamRead]
+        Response[Error | HTTPValidationError | StreamRead]
     """
 
     kwargs = _get_kwargs(
@@ -143,7 +155,7 @@ async def asyncio(
     stream_id: str,
     *,
     client: AuthenticatedClient,
-) -> Any | HTTPValidationError | StreamRead | None:
+) -> Error | HTTPValidationError | StreamRead | None:
     """A stream's version, mode, counters and expiry
 
     Args:
@@ -154,7 +166,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError | StreamRead
+        Error | HTTPValidationError | StreamRead
     """
 
     return (

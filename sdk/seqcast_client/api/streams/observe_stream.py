@@ -6,6 +6,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.stream_forecast import StreamForecast
 from ...models.stream_observe import StreamObserve
 from ...types import Response
@@ -35,22 +36,39 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | StreamForecast | None:
+) -> Any | Error | StreamForecast | None:
     if response.status_code == 200:
         response_200 = StreamForecast.from_dict(response.json())
 
         return response_200
 
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
     if response.status_code == 404:
-        response_404 = cast(Any, None)
+        response_404 = Error.from_dict(response.json())
+
         return response_404
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = cast(Any, None)
         return response_422
 
     if response.status_code == 503:
-        response_503 = cast(Any, None)
+        response_503 = Error.from_dict(response.json())
+
         return response_503
 
     if client.raise_on_unexpected_status:
@@ -61,7 +79,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | StreamForecast]:
+) -> Response[Any | Error | StreamForecast]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -75,7 +93,7 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     body: StreamObserve,
-) -> Response[Any | StreamForecast]:
+) -> Response[Any | Error | StreamForecast]:
     """Add observations; the forecast from the updated state
 
      Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
@@ -90,7 +108,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | StreamForecast]
+        Response[Any | Error | StreamForecast]
     """
 
     kwargs = _get_kwargs(
@@ -110,7 +128,7 @@ def sync(
     *,
     client: AuthenticatedClient,
     body: StreamObserve,
-) -> Any | StreamForecast | None:
+) -> Any | Error | StreamForecast | None:
     """Add observations; the forecast from the updated state
 
      Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
@@ -125,7 +143,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | StreamForecast
+        Any | Error | StreamForecast
     """
 
     return sync_detailed(
@@ -140,7 +158,7 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     body: StreamObserve,
-) -> Response[Any | StreamForecast]:
+) -> Response[Any | Error | StreamForecast]:
     """Add observations; the forecast from the updated state
 
      Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
@@ -155,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | StreamForecast]
+        Response[Any | Error | StreamForecast]
     """
 
     kwargs = _get_kwargs(
@@ -173,7 +191,7 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     body: StreamObserve,
-) -> Any | StreamForecast | None:
+) -> Any | Error | StreamForecast | None:
     """Add observations; the forecast from the updated state
 
      Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
@@ -188,7 +206,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | StreamForecast
+        Any | Error | StreamForecast
     """
 
     return (

@@ -1,10 +1,11 @@
 from http import HTTPStatus
-from typing import Any, cast
+from typing import Any
 
 import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.error import Error
 from ...models.http_validation_error import HTTPValidationError
 from ...models.job_read import JobRead
 from ...models.train_request import TrainRequest
@@ -35,19 +36,45 @@ def _get_kwargs(
 
 def _parse_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Any | HTTPValidationError | JobRead | None:
+) -> Error | HTTPValidationError | JobRead | None:
     if response.status_code == 202:
         response_202 = JobRead.from_dict(response.json())
 
         return response_202
+
+    if response.status_code == 400:
+        response_400 = Error.from_dict(response.json())
+
+        return response_400
+
+    if response.status_code == 401:
+        response_401 = Error.from_dict(response.json())
+
+        return response_401
+
+    if response.status_code == 403:
+        response_403 = Error.from_dict(response.json())
+
+        return response_403
+
+    if response.status_code == 413:
+        response_413 = Error.from_dict(response.json())
+
+        return response_413
 
     if response.status_code == 422:
         response_422 = HTTPValidationError.from_dict(response.json())
 
         return response_422
 
+    if response.status_code == 429:
+        response_429 = Error.from_dict(response.json())
+
+        return response_429
+
     if response.status_code == 503:
-        response_503 = cast(Any, None)
+        response_503 = Error.from_dict(response.json())
+
         return response_503
 
     if client.raise_on_unexpected_status:
@@ -58,7 +85,7 @@ def _parse_response(
 
 def _build_response(
     *, client: AuthenticatedClient | Client, response: httpx.Response
-) -> Response[Any | HTTPValidationError | JobRead]:
+) -> Response[Error | HTTPValidationError | JobRead]:
     return Response(
         status_code=HTTPStatus(response.status_code),
         content=response.content,
@@ -72,7 +99,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: TrainRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Any | HTTPValidationError | JobRead]:
+) -> Response[Error | HTTPValidationError | JobRead]:
     """Queue a training job
 
     Args:
@@ -85,7 +112,7 @@ def sync_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError | JobRead]
+        Response[Error | HTTPValidationError | JobRead]
     """
 
     kwargs = _get_kwargs(
@@ -105,7 +132,7 @@ def sync(
     client: AuthenticatedClient,
     body: TrainRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Any | HTTPValidationError | JobRead | None:
+) -> Error | HTTPValidationError | JobRead | None:
     """Queue a training job
 
     Args:
@@ -118,7 +145,7 @@ def sync(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError | JobRead
+        Error | HTTPValidationError | JobRead
     """
 
     return sync_detailed(
@@ -133,7 +160,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: TrainRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Response[Any | HTTPValidationError | JobRead]:
+) -> Response[Error | HTTPValidationError | JobRead]:
     """Queue a training job
 
     Args:
@@ -146,7 +173,7 @@ async def asyncio_detailed(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Response[Any | HTTPValidationError | JobRead]
+        Response[Error | HTTPValidationError | JobRead]
     """
 
     kwargs = _get_kwargs(
@@ -164,7 +191,7 @@ async def asyncio(
     client: AuthenticatedClient,
     body: TrainRequest,
     idempotency_key: None | str | Unset = UNSET,
-) -> Any | HTTPValidationError | JobRead | None:
+) -> Error | HTTPValidationError | JobRead | None:
     """Queue a training job
 
     Args:
@@ -177,7 +204,7 @@ async def asyncio(
         httpx.TimeoutException: If the request takes longer than Client.timeout.
 
     Returns:
-        Any | HTTPValidationError | JobRead
+        Error | HTTPValidationError | JobRead
     """
 
     return (
