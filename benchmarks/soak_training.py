@@ -110,7 +110,8 @@ def drop_database(server: str, name: str) -> None:
 
 
 def admin_key(url: str) -> str:
-    """An admin key, created as tests/conftest.py `make_key` does (keys are required off SQLite)."""
+    """An admin key, created as tests/support/keys.py `make_key` does (keys are required off
+    SQLite)."""
     engine = make_engine(url)
     try:
         with make_sessionmaker(engine)() as session:

@@ -17,7 +17,10 @@ from moto.server import ThreadedMotoServer
 from app.artifacts import ArtifactNotFound, ArtifactStore, make_store
 from app.config import Settings
 from app.main import create_app
-from tests.conftest import REDIS_URL, free_port, seasonal_series, start_worker, wait_for_job
+from tests.support.data import seasonal_series
+from tests.support.private_services import free_port
+from tests.support.servers import REDIS_URL
+from tests.support.stack import start_worker, wait_for_job
 
 BUCKET = "seqcast-test"
 BAD_KEYS = ["", ".", "..", "../x", "a/../../x", "/etc/passwd", "a\\b"]

@@ -26,15 +26,11 @@ from app.queue import make_celery
 from app.training import service as training
 from app.training.reconciler import reconcile
 from app.training.schemas import TrainRequest
-from tests.conftest import (
-    REDIS_URL,
-    fresh_database,
-    make_key,
-    seasonal_series,
-    start_worker,
-    wait_for_job,
-)
-from tests.private_services import private_postgres, private_redis
+from tests.support.data import seasonal_series
+from tests.support.keys import make_key
+from tests.support.private_services import private_postgres, private_redis
+from tests.support.servers import REDIS_URL, fresh_database
+from tests.support.stack import start_worker, wait_for_job
 
 LONG_JOB = {
     "architecture": "lstm",

@@ -2,7 +2,7 @@
 broker or the app's schema: a throwaway table on in-memory SQLite and a Celery stand-in.
 
 The routes' end of it (the 503 with nothing written, Idempotency-Key replays and races) is tested
-on real parts in test_faults.py and test_backtests.py.
+on real parts in test_faults.py and tests/backtests/test_backtests.py.
 """
 
 from __future__ import annotations
@@ -22,8 +22,7 @@ from app.config import Settings
 from app.db import after_commit, commit, new_id
 from app.errors import ServiceUnavailable
 from app.jobs import publish_after_commit
-
-ROOT = Path(__file__).resolve().parents[1]
+from tests.support.stack import ROOT
 
 
 class _Base(DeclarativeBase):

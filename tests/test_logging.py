@@ -20,7 +20,8 @@ from fastapi.testclient import TestClient
 
 from app.config import Settings
 from app.logs import JsonFormatter, TextFormatter, apply_format, job_context, request_id
-from tests.conftest import ROOT, Worker, free_port
+from tests.support.private_services import free_port
+from tests.support.stack import ROOT, Worker
 
 
 def record(message: str = "hello %s", args: tuple = ("world",), exc_info=None) -> logging.LogRecord:

@@ -9,7 +9,7 @@ from fastapi.testclient import TestClient
 from prometheus_client.parser import text_string_to_metric_families
 
 from app.config import Settings
-from tests.conftest import seasonal_series
+from tests.support.data import seasonal_series
 
 
 def scrape(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:

@@ -16,7 +16,7 @@ from sqlalchemy import JSON, Boolean, DateTime, Float, Integer, MetaData, create
 
 from app.migrate import downgrade, upgrade
 from app.models import Base
-from tests.conftest import PG_SERVER
+from tests.support.servers import PG_SERVER
 
 TABLES = {
     "datasets",

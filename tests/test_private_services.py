@@ -14,15 +14,16 @@ import psycopg
 import pytest
 import redis
 
-from tests import private_services
-from tests.conftest import PG_SERVER, REDIS_URL, ROOT
-from tests.private_services import (
+from tests.support import private_services
+from tests.support.private_services import (
     CannotStartServer,
     free_port,
     postgres_bin,
     redis_server_bin,
     session_servers,
 )
+from tests.support.servers import PG_SERVER, REDIS_URL
+from tests.support.stack import ROOT
 
 
 def _tool(folder: Path, name: str) -> None:
@@ -95,7 +96,7 @@ def _pytest(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
 
 def test_the_servers_answer():
     """Run directly, against whichever servers this session has; run by the test below, against
-    private ones: `tests.conftest`, as test modules import it, must name those."""
+    private ones: `tests.support.servers`, as test modules import it, must name those."""
     with psycopg.connect(f"{PG_SERVER}/postgres", connect_timeout=5) as conn:
         assert conn.execute("SELECT 1").fetchone() == (1,)
     assert redis.Redis.from_url(REDIS_URL).ping()

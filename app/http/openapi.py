@@ -4,7 +4,7 @@ response to the requests it feeds, and the answers the HTTP edge gives before a 
 Links: a dataset's id goes to its reads and to `POST /train`; a job's id to `GET /jobs/{id}` and
 its cancel; a model's name and a version's number to every route under them (aliases, serving,
 load/unload, backtests, streams, /predict and the Open Inference Protocol); a stream's id to
-observe, read and delete. Schemathesis' stateful phase follows them (tests/test_fuzz.py), which
+observe, read and delete. Schemathesis' stateful phase follows them (tests/e2e/test_fuzz.py), which
 is how it reaches the routes behind an id instead of answering 404 to random ones. A link whose
 source or target operation is missing is a KeyError when the document is built, so the table
 cannot rot silently.

@@ -27,7 +27,8 @@ from app.contract import (
     manifest_uri_for,
     sha256_bytes,
 )
-from tests.conftest import seasonal_series, train_and_wait
+from tests.support.data import seasonal_series
+from tests.support.stack import train_and_wait
 from workers.training.export import (
     ExportError,
     ExportReport,

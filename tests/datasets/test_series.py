@@ -16,7 +16,7 @@ import pytest
 from app.artifacts import make_store
 from app.contract import Manifest, manifest_uri_for, split_plan
 from app.datasets.calendar import future_timestamps, infer_frequency, parse_timestamp
-from tests.conftest import train_and_wait
+from tests.support.stack import train_and_wait
 
 
 def _message(response) -> str:

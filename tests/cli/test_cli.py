@@ -20,7 +20,9 @@ import pytest
 from typer.testing import CliRunner
 
 from app.cli.main import app
-from tests.conftest import ROOT, free_port, seasonal_series
+from tests.support.data import seasonal_series
+from tests.support.private_services import free_port
+from tests.support.stack import ROOT
 
 runner = CliRunner()
 

@@ -2,20 +2,19 @@
 --strict (broken links, anchors or pages left out of the nav fail it) without the network, and
 the configuration page lists exactly the settings that exist.
 
-README's walk-through and the pages' code blocks are run elsewhere: tests/test_embedded.py
-(README's walk-through, docs/serving.md's Triton snippet), tests/test_sdk.py (docs/sdk.md)."""
+README's walk-through and the pages' code blocks are run elsewhere: tests/e2e/test_embedded.py
+(README's walk-through, docs/serving.md's Triton snippet), tests/e2e/test_sdk.py (docs/sdk.md)."""
 
 import os
 import re
 import subprocess
 import sys
-from pathlib import Path
 
 import yaml
 
 from app.config import Settings
+from tests.support.stack import ROOT
 
-ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"
 SETTINGS_ENV = {f"SEQCAST_{name.upper()}" for name in Settings.model_fields}
 # Variables that are not settings: the CLI client's and the test suite's own.

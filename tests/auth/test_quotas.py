@@ -32,8 +32,9 @@ from app.migrate import upgrade
 from app.serving.stream_state import MemoryStreamStore, RedisStreamStore, StreamRecord
 from app.training.models import TrainingJob
 from app.training.schemas import Hyperparameters, JobSpec
-from tests.conftest import REDIS_URL, make_key
+from tests.support.keys import make_key
 from tests.support.registry_db import register
+from tests.support.servers import REDIS_URL
 from tests.support.tiny_model import store_model
 
 RETRY_AFTER = 7

@@ -13,7 +13,8 @@ from pathlib import Path
 import httpx
 import pytest
 
-from tests.conftest import ROOT, free_port
+from tests.support.private_services import free_port
+from tests.support.stack import ROOT
 
 
 def children(pid: int) -> set[int]:

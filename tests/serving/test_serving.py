@@ -8,7 +8,8 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.conftest import seasonal_series, train_and_wait
+from tests.support.data import seasonal_series
+from tests.support.stack import train_and_wait
 
 WINDOW = np.column_stack([seasonal_series()["y"], seasonal_series()["x"]])[-24:].tolist()
 

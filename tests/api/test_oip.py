@@ -11,7 +11,7 @@ import pytest
 import tritonclient.http as triton
 from tritonclient.utils import InferenceServerException
 
-from tests.conftest import seasonal_series
+from tests.support.data import seasonal_series
 
 
 @pytest.fixture(scope="module")

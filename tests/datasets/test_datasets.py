@@ -2,7 +2,7 @@
 
 import pytest
 
-from tests.conftest import seasonal_series
+from tests.support.data import seasonal_series
 
 
 def test_json_upload_round_trip(client):

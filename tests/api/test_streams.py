@@ -25,7 +25,10 @@ from app.auth.service import Scope
 from app.config import Settings
 from app.main import create_app
 from app.serving.stream_state import MemoryStreamStore, RedisStreamStore, StreamRecord
-from tests.conftest import REDIS_URL, make_key, seasonal_series, serve_in_thread, train_and_wait
+from tests.support.data import seasonal_series
+from tests.support.keys import make_key
+from tests.support.servers import REDIS_URL
+from tests.support.stack import serve_in_thread, train_and_wait
 
 INPUT_LENGTH = 24
 HISTORY = np.column_stack([seasonal_series()["y"], seasonal_series()["x"]]).astype(np.float32)

@@ -25,14 +25,9 @@ from app.config import Settings
 from app.contract import split_plan
 from app.main import create_app
 from app.migrate import upgrade
-from tests.conftest import (
-    ROOT,
-    Worker,
-    make_key,
-    seasonal_series,
-    serve_in_thread,
-    wait_for_job,
-)
+from tests.support.data import seasonal_series
+from tests.support.keys import make_key
+from tests.support.stack import ROOT, Worker, serve_in_thread, wait_for_job
 
 CHROMIUM = Path(os.environ.get("SEQCAST_TEST_CHROMIUM", "/usr/bin/chromium"))
 pytestmark = pytest.mark.skipif(
@@ -440,7 +435,7 @@ def test_screenshots(
     pg_worker: Worker,
     stores: dict,
 ) -> None:
-    """docs/screenshots/*.png, embedded in docs/ui.md: `pytest tests/test_ui.py -m slow`."""
+    """docs/screenshots/*.png, embedded in docs/ui.md: `pytest tests/ui/test_ui.py -m slow`."""
     body = {
         "model_name": "demand",
         "architecture": "lstm",

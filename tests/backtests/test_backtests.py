@@ -28,7 +28,9 @@ from app.db import make_engine, make_sessionmaker, utcnow
 from app.errors import InvalidInput
 from app.main import create_app
 from app.queue import make_celery
-from tests.conftest import make_key, seasonal_series, train_and_wait
+from tests.support.data import seasonal_series
+from tests.support.keys import make_key
+from tests.support.stack import train_and_wait
 
 INPUT_LENGTH, HORIZON = 24, 6  # trained_lstm's
 

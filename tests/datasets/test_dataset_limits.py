@@ -7,7 +7,6 @@ from __future__ import annotations
 import io
 import time
 from collections.abc import Callable
-from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
@@ -21,31 +20,21 @@ from app.datasets.parquet_parser import parse_parquet
 from app.datasets.tables import Limits
 from app.errors import InvalidInput
 from app.main import create_app
+from tests.support.memory import peak_growth
 
 DEFAULTS = Limits(rows=1_000_000, columns=256, bytes=256 << 20)
 MB = 1 << 20
 
 
-def _status_kb(key: str) -> int:
-    for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith(key + ":"):
-            return int(line.split()[1])
-    raise KeyError(key)
-
-
 def _refusal(call: Callable[[], object]) -> tuple[InvalidInput, float, int]:
     """The 422 `call` raises, its seconds, and how far resident memory rose above where it
-    started (peak RSS reset first via /proc/self/clear_refs, so earlier peaks cannot hide it)."""
-    try:
-        Path("/proc/self/clear_refs").write_text("5")
-    except OSError:
-        pytest.skip("cannot reset the peak RSS here")
-    before = _status_kb("VmRSS")
-    started = time.perf_counter()
-    with pytest.raises(InvalidInput) as caught:
-        call()
-    seconds = time.perf_counter() - started
-    return caught.value, seconds, (_status_kb("VmHWM") - before) * 1024
+    started, at its peak (tests/support/memory.py)."""
+    with peak_growth() as grew:
+        started = time.perf_counter()
+        with pytest.raises(InvalidInput) as caught:
+            call()
+        seconds = time.perf_counter() - started
+    return caught.value, seconds, grew.bytes
 
 
 def _parquet(table: pa.Table, **kwargs) -> bytes:

@@ -51,7 +51,10 @@ from app.migrate import upgrade
 from app.registry import service as registry
 from app.registry.models import Model, ModelVersion
 from app.training.models import JobStatus, TrainingJob
-from tests.conftest import PG_SERVER, REDIS_URL, make_key, seasonal_series, serve_in_thread
+from tests.support.data import seasonal_series
+from tests.support.keys import make_key
+from tests.support.servers import PG_SERVER, REDIS_URL
+from tests.support.stack import serve_in_thread
 from tests.support.tiny_model import store_model
 
 # The document does not depend on settings; the server below serves the same one.

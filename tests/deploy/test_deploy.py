@@ -28,8 +28,8 @@ import pytest
 import yaml
 
 from app.config import Settings
+from tests.support.stack import ROOT
 
-ROOT = Path(__file__).resolve().parents[1]
 DEPLOY = ROOT / "deploy"
 K8S = DEPLOY / "k8s"
 K8S_VERSION = "1.33"

@@ -15,7 +15,9 @@ import httpx
 import numpy as np
 import pytest
 
-from tests.conftest import ROOT, free_port, seasonal_series
+from tests.support.data import seasonal_series
+from tests.support.private_services import free_port
+from tests.support.stack import ROOT
 
 
 @pytest.fixture(scope="module")

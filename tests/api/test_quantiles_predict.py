@@ -19,7 +19,8 @@ from app.artifacts import make_store
 from app.contract import Manifest, manifest_uri_for
 from app.serving.batcher import BatchConfig
 from app.serving.sessions import SessionCache, VersionKey
-from tests.conftest import seasonal_series, train_and_wait
+from tests.support.data import seasonal_series
+from tests.support.stack import train_and_wait
 
 LEVELS = [0.1, 0.5, 0.9]
 HORIZON = 6

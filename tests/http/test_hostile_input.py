@@ -5,8 +5,9 @@ work that must not happen (a parse, a decode, a buffered body), not speed target
 take milliseconds, the work they refuse took seconds and hundreds of MB.
 
 The dataset parsers' own probes (a Parquet footer, a CSV header, physical line numbers) are in
-tests/test_dataset_limits.py; strings and booleans as numbers in tests/api/test_requests.py;
-the OIP codec's shapes and version segments in tests/api/test_oip_codec.py.
+tests/datasets/test_dataset_limits.py; strings and booleans as numbers in
+tests/api/test_requests.py; the OIP codec's shapes and version segments in
+tests/api/test_oip_codec.py.
 """
 
 from __future__ import annotations
@@ -19,14 +20,15 @@ import threading
 import time
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
-from pathlib import Path
 
 import httpx
 import orjson
 import pytest
 
 from app.config import Settings
-from tests.conftest import ROOT, free_port, settings_env
+from tests.support.memory import resident_bytes
+from tests.support.private_services import free_port
+from tests.support.stack import ROOT, settings_env
 
 MB = 1 << 20
 RSS_CEILING = 50 * MB
@@ -43,10 +45,7 @@ class Api:
         return f"http://127.0.0.1:{self.port}"
 
     def rss(self) -> int:
-        for line in Path(f"/proc/{self.process.pid}/status").read_text().splitlines():
-            if line.startswith("VmRSS:"):
-                return int(line.split()[1]) * 1024
-        raise AssertionError("no VmRSS")
+        return resident_bytes(self.process.pid)
 
 
 @pytest.fixture(scope="module")
@@ -189,7 +188,7 @@ def test_malformed_json_without_a_key_is_401_not_422(api, method, path):
 
 def test_a_key_without_the_scope_is_403_before_the_body(api, pg_settings):
     from app.auth.service import Scope
-    from tests.conftest import make_key
+    from tests.support.keys import make_key
 
     reader = make_key(pg_settings, Scope.read, name="hostile-reader")
     answer = send(
@@ -219,7 +218,7 @@ def test_a_chunked_70_mb_body_is_413_on_an_ordinary_route(api, admin_key):
 
 def test_bad_keys_leave_memory_flat(api):
     """Each unknown key costs one indexed query; what is remembered of them is bounded
-    (tests/test_auth.py checks the bound itself with 20,000 keys)."""
+    (tests/auth/test_auth.py checks the bound itself with 20,000 keys)."""
     before = api.rss()
     with httpx.Client(base_url=api.url, timeout=30) as client:
         for _ in range(1000):

@@ -9,7 +9,8 @@ import numpy as np
 import pytest
 
 from app.contract import NORMALIZATIONS
-from tests.conftest import seasonal_series, train_and_wait, wait_for_job
+from tests.support.data import seasonal_series
+from tests.support.stack import train_and_wait, wait_for_job
 
 
 def _window(length: int = 24) -> list[list[float]]:

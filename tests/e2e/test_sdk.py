@@ -34,7 +34,8 @@ from seqcast_client.models import (
 )
 from seqcast_client.types import File
 
-from tests.conftest import ROOT, seasonal_series
+from tests.support.data import seasonal_series
+from tests.support.stack import ROOT
 
 
 def load_generator():

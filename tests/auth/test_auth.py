@@ -15,7 +15,7 @@ from app.auth.service import Scope
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
-from tests.conftest import make_key
+from tests.support.keys import make_key
 
 
 @pytest.fixture(scope="module")
@@ -126,9 +126,10 @@ def test_local_default_warns_loudly_without_auth(tmp_path, caplog):
 
     settings = Settings(data_dir=tmp_path)
     upgrade(settings.database_url)
-    with caplog.at_level(logging.WARNING), TestClient(
-        create_app(settings), base_url="http://127.0.0.1"
-    ) as client:
+    with (
+        caplog.at_level(logging.WARNING),
+        TestClient(create_app(settings), base_url="http://127.0.0.1") as client,
+    ):
         assert client.get("/models").status_code == 200  # no key needed
     assert "AUTHENTICATION IS OFF" in caplog.text
 

@@ -8,7 +8,8 @@ import onnxruntime as ort
 import pytest
 
 from app.contract import INPUT_NAME, OUTPUT_NAME
-from tests.conftest import seasonal_series, train_and_wait
+from tests.support.data import seasonal_series
+from tests.support.stack import train_and_wait
 
 INPUT_LENGTH, HORIZON = 24, 6
 
