@@ -6,6 +6,11 @@ Only fixtures live here; the helpers tests import are in tests/support/. Overrid
 with SEQCAST_TEST_POSTGRES (a server URL without database) and SEQCAST_TEST_REDIS. Where nothing
 answers there, the session starts private servers from the installed binaries
 (tests/support/private_services.py) and stops them at its end.
+
+Isolation: the session's database is shared by design (one trained model, `trained_lstm`, serves
+dozens of tests). A test that changes registry or dataset rows without a worker takes
+`isolated_client` or `db_session`, whose writes are rolled back at its end
+(tests/support/rollback.py); one that trains uses names of its own.
 """
 
 from __future__ import annotations
@@ -15,14 +20,18 @@ from collections.abc import Iterator
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import Connection
+from sqlalchemy.orm import Session
 
 from app.auth.service import Scope
 from app.config import Settings
+from app.db import make_sessionmaker
 from app.main import create_app
 from tests.support import servers
 from tests.support.data import seasonal_series
 from tests.support.keys import make_key
 from tests.support.private_services import CannotStartServer, free_port, session_servers
+from tests.support.rollback import join, join_app, rolled_back
 from tests.support.stack import Worker, serve_in_thread, start_worker, train_and_wait
 
 _SERVERS = pytest.StashKey[list[str]]()
@@ -88,7 +97,8 @@ def auth_headers(admin_key: str) -> dict[str, str]:
 @pytest.fixture(scope="session")
 def client(pg_settings: Settings, auth_headers: dict[str, str]) -> Iterator[TestClient]:
     """The app on PostgreSQL + Redis, authenticated as admin (a shared deployment requires
-    keys). Tests that need training also request `pg_worker`."""
+    keys). Tests that need training also request `pg_worker`. What a test writes through it
+    stays for the session: see `isolated_client`."""
     with TestClient(create_app(pg_settings), headers=auth_headers) as c:
         yield c
 
@@ -99,6 +109,43 @@ def live_url(pg_settings: Settings) -> Iterator[str]:
     real concurrency."""
     with serve_in_thread(create_app(pg_settings)) as url:
         yield url
+
+
+@pytest.fixture
+def db_connection(pg_url: str) -> Iterator[Connection]:
+    """A connection to the session's database inside a transaction rolled back after the test
+    (tests/support/rollback.py); `db_session` and `isolated_client` share it."""
+    with rolled_back(pg_url) as connection:
+        yield connection
+
+
+@pytest.fixture
+def db_session(db_connection: Connection) -> Iterator[Session]:
+    """A session whose commits are savepoints of the test's transaction: rows it writes are
+    seen by `isolated_client` and gone after the test."""
+    sessions = make_sessionmaker(db_connection.engine)
+    join(sessions, db_connection)
+    with sessions() as session:
+        yield session
+
+
+@pytest.fixture
+def isolated_client(
+    pg_settings: Settings, auth_headers: dict[str, str], db_connection: Connection
+) -> Iterator[TestClient]:
+    """As `client` (admin, the session's database and the shared trained models), but a new app
+    whose every session works inside the test's transaction: what the test changes through it
+    (aliases, serving settings, datasets, keys) is rolled back at its end, and its caches are
+    its own. Requests only: nothing it queues is seen by the worker, and files it deletes stay
+    deleted. No reconciler, and every alias resolved afresh, so nothing else uses the one
+    connection between requests."""
+    settings = pg_settings.model_copy(
+        update={"reconcile_interval_seconds": 0, "resolve_ttl_seconds": 0}
+    )
+    app = create_app(settings)
+    join_app(app, db_connection)
+    with TestClient(app, headers=auth_headers) as c:
+        yield c
 
 
 @pytest.fixture(scope="session")

@@ -15,7 +15,7 @@ from app.auth.service import Scope
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker
 from app.main import create_app
-from tests.support.keys import make_key
+from tests.support.keys import add_key
 
 
 @pytest.fixture(scope="module")
@@ -55,14 +55,17 @@ def test_unknown_key_is_401(anonymous):
 
 
 @pytest.mark.parametrize(("method", "path", "body", "scope"), ROUTES)
-def test_scopes(anonymous, pg_settings, method, path, body, scope):
+def test_scopes(isolated_client, db_session, method, path, body, scope):
+    """Inside the test's transaction: the keys, and what an allowed request changes on the
+    shared model (an alias, its serving settings), are rolled back after it."""
+    client = isolated_client
     others = [s for s in Scope if s not in (scope, Scope.admin)]
-    lacking = make_key(pg_settings, *others, name="lacking")
-    refused = anonymous.request(method, path, json=body, headers=_as(anonymous, lacking))
+    lacking = add_key(db_session, *others, name="lacking")
+    refused = client.request(method, path, json=body, headers=_as(client, lacking))
     assert refused.status_code == 403, refused.text
     assert f"lacks the '{scope.value}' scope" in refused.text
-    allowed = make_key(pg_settings, scope, name="allowed")
-    response = anonymous.request(method, path, json=body, headers=_as(anonymous, allowed))
+    allowed = add_key(db_session, scope, name="allowed")
+    response = client.request(method, path, json=body, headers=_as(client, allowed))
     assert response.status_code not in (401, 403), response.text
 
 

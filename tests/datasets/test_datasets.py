@@ -1,8 +1,16 @@
-"""Uploading series: JSON and CSV, and every way an upload can be wrong."""
+"""Uploading series: JSON and CSV, and every way an upload can be wrong. Each test's uploads are
+rolled back at its end."""
 
 import pytest
+from fastapi.testclient import TestClient
 
 from tests.support.data import seasonal_series
+
+
+@pytest.fixture
+def client(isolated_client: TestClient) -> TestClient:
+    """Here, the app inside the test's transaction (tests/conftest.py)."""
+    return isolated_client
 
 
 def test_json_upload_round_trip(client):

@@ -33,7 +33,9 @@ def test_version_read_of_a_point_version(client, trained_lstm):
     assert v["series"] == [] and v["series_count"] == 0 and v["frequency"] is None
 
 
-def test_alias_moves_and_guards_delete(client, trained_lstm):
+def test_alias_moves_and_guards_delete(isolated_client, trained_lstm):
+    """On the shared model, inside the test's transaction: the alias is gone after it."""
+    client = isolated_client
     name, version = trained_lstm["model_version"]["model"], trained_lstm["model_version"]["version"]
     moved = client.put(f"/models/{name}/aliases/production", json={"version": version})
     assert moved.status_code == 200, moved.text
