@@ -192,6 +192,18 @@ class Settings(BaseSettings):
         description="How often each API process re-queues lost jobs (0: never). A dead worker's "
         "job trains again within the heartbeat timeout + this + the next worker's pickup.",
     )
+    checkpoint_interval_seconds: float = Field(
+        5.0,
+        ge=0,
+        description="Training writes its resume checkpoint at most this often (0: every epoch) "
+        "and always after its last epoch; a job whose worker died repeats at most this much "
+        "training.",
+    )
+    export_process: Literal["warm", "cold"] = Field(
+        "warm",
+        description="warm: one export process per worker process, kept for every job's export "
+        "and parity gate; cold: a fresh interpreter per export (~2 s more per job).",
+    )
 
     @field_validator("allowed_hosts", mode="before")
     @classmethod

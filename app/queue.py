@@ -31,6 +31,9 @@ def make_celery(settings: Settings) -> Celery:
             "processed_folder": str(folder / "processed"),
             "control_folder": str(folder / "control"),
             "store_processed": False,
+            # The worker lists the folder this often when idle (kombu's default 1 s was most of
+            # a small job's POST /train -> registered: benchmarks/RESULTS.md, issue 14).
+            "polling_interval": 0.1,
         }
     elif settings.broker_url.startswith(("redis", "rediss")):
         options = {"visibility_timeout": visibility_timeout(settings)}

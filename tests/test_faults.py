@@ -45,6 +45,7 @@ LONG_JOB = {
         "early_stopping_patience": 1000,
     },
 }
+CHECKPOINT_INTERVAL = 0.5  # seconds (default 5): these jobs are killed a few seconds in
 
 
 def _children(pid: int) -> list[int]:
@@ -69,11 +70,33 @@ def _wait_for_epoch(client: TestClient, job_id: str, epoch: int, timeout: float 
     return job
 
 
-def _assert_trained_once(client: TestClient, job: dict, killed_at: int, total: int = 30) -> None:
+def _wait_for_checkpoint(
+    client: TestClient, settings: Settings, job_id: str, epoch: int, timeout: float = 90
+) -> dict:
+    """The job once it has trained `epoch` epochs and stored a checkpoint (written at most every
+    checkpoint interval): what a kill then finds to resume from."""
+    checkpoint = Path(settings.artifact_root) / "checkpoints" / job_id / "last.pt"
+    deadline = time.monotonic() + timeout
+    while not checkpoint.exists():
+        job = _wait_for_epoch(client, job_id, epoch, timeout)
+        assert job["status"] == "running" and time.monotonic() < deadline, job
+        time.sleep(0.05)
+    return _wait_for_epoch(client, job_id, epoch, timeout)
+
+
+def _assert_resumed_once(
+    client: TestClient, job: dict, killed_at: int, log: str, total: int = 30
+) -> None:
+    """Succeeded on the second attempt, resumed from the last checkpoint the first one wrote:
+    the epochs after it were trained again (at most a checkpoint interval of work), and the
+    history, rewritten from the checkpoint, holds every epoch once."""
     assert job["status"] == "succeeded", job["error"]
     assert job["attempts"] == 2
+    resumed_after = int(re.findall(r"resumes after epoch (\d+)", log)[-1])
+    assert 1 <= resumed_after < total
+    print(f"killed after epoch {killed_at}+, resumed after epoch {resumed_after}")
     epochs = [h["epoch"] for h in job["history"]]
-    assert epochs == list(range(1, total + 1)), epochs  # every epoch once: resumed, not restarted
+    assert epochs == list(range(1, total + 1)), epochs  # resumed, not restarted
     assert job["progress"]["epoch"] == total and killed_at < total
     model = client.get(f"/models/{job['model_name']}").json()
     assert [v["version"] for v in model["versions"]] == [1]  # exactly one version
@@ -82,7 +105,10 @@ def _assert_trained_once(client: TestClient, job: dict, killed_at: int, total: i
 @pytest.fixture
 def queue_settings(pg_settings, tmp_path) -> Settings:
     """The shared database and Redis, with a queue of its own: only this test's workers train."""
-    return pg_settings.model_copy(update={"task_queue": f"faults-{uuid.uuid4().hex[:8]}"})
+    queue = f"faults-{uuid.uuid4().hex[:8]}"
+    return pg_settings.model_copy(
+        update={"task_queue": queue, "checkpoint_interval_seconds": CHECKPOINT_INTERVAL}
+    )
 
 
 @pytest.fixture
@@ -98,14 +124,14 @@ def test_pool_process_killed_mid_training_is_redelivered_and_resumes(
     try:
         body = {**LONG_JOB, "model_name": "killed-child", "dataset_id": dataset["id"]}
         job_id = fault_client.post("/train", json=body).json()["id"]
-        killed_at = _wait_for_epoch(fault_client, job_id, 3)["progress"]["epoch"]
+        job = _wait_for_checkpoint(fault_client, queue_settings, job_id, 3)
+        killed_at = job["progress"]["epoch"]
         (child,) = _children(worker.process.pid)
         os.kill(child, signal.SIGKILL)  # the prefork pool process running the task
         job = wait_for_job(fault_client, job_id, timeout=120)
     finally:
         worker.stop()
-    _assert_trained_once(fault_client, job, killed_at)
-    assert "resumes after epoch" in worker.log.read_text()
+    _assert_resumed_once(fault_client, job, killed_at, worker.log.read_text())
 
 
 @pytest.fixture
@@ -120,6 +146,7 @@ def recovery_stack(tmp_path) -> Iterator[tuple[TestClient, Settings, sessionmake
             broker_url=REDIS_URL,
             artifact_root=tmp_path / "artifacts",
             task_queue=f"recovery-{uuid.uuid4().hex[:8]}",
+            checkpoint_interval_seconds=CHECKPOINT_INTERVAL,
         )
         engine = make_engine(url)
         headers = {"Authorization": f"Bearer {make_key(settings, 'admin')}"}
@@ -153,7 +180,7 @@ def test_whole_worker_killed_trains_again_on_the_next_worker_within_a_minute(
     body |= {"model_name": "killed-worker", "dataset_id": dataset["id"]}
     try:
         job_id = client.post("/train", json=body).json()["id"]
-        killed_at = _wait_for_epoch(client, job_id, 3)["progress"]["epoch"]
+        killed_at = _wait_for_checkpoint(client, settings, job_id, 3)["progress"]["epoch"]
     finally:
         os.killpg(first.process.pid, signal.SIGKILL)  # mid-training (or the test failed)
     killed = time.monotonic()
@@ -177,8 +204,7 @@ def test_whole_worker_killed_trains_again_on_the_next_worker_within_a_minute(
         job = wait_for_job(client, job_id, timeout=120)
     finally:
         second.stop()
-    _assert_trained_once(client, job, killed_at, total=12)
-    assert "resumes after epoch" in second.log.read_text()
+    _assert_resumed_once(client, job, killed_at, second.log.read_text(), total=12)
 
 
 def test_idempotency_key_returns_the_same_job(client, pg_worker, dataset):

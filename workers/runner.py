@@ -1,5 +1,5 @@
-"""One training job from start to registered version: load data, fit, evaluate, export in a
-fresh process, gate on parity, store the artifact, register the version.
+"""One training job from start to registered version: load data, fit, evaluate, export in the
+worker process's warm export process, gate on parity, store the artifact, register the version.
 
 The job row is the source of truth: the task only carries its id, re-reads it, skips a job that
 is already finished or alive on another worker, and writes progress after every epoch so that the
@@ -54,7 +54,7 @@ from workers.metrics import (
     JOBS_RUNNING,
 )
 from workers.training.data import prepare
-from workers.training.export import export_in_subprocess, save_checkpoint
+from workers.training.export import export_onnx, save_checkpoint
 from workers.training.loop import EpochStats, fit, refit, seed_everything, training_options
 from workers.training.metrics import evaluate
 from workers.training.nets import build_net, net_config
@@ -228,8 +228,8 @@ def _train_and_register(
     resume = _load_checkpoint(store, checkpoint_key)
     if resume is not None:
         log.info("job %s resumes after epoch %d", job.id, resume["epoch"])
-        # The checkpoint is the truth: the attempt that died may have saved an epoch's
-        # checkpoint without living to record that epoch in the job row.
+        # The checkpoint is the truth: the row may record epochs trained after it (they are
+        # trained again now), or miss the epoch the attempt that died checkpointed last.
         job.history = list(resume["history"])
         job.epochs_done = resume["epoch"]
         session.commit()
@@ -266,6 +266,7 @@ def _train_and_register(
         early_stopping_patience=hp.early_stopping_patience,
         on_epoch=on_epoch,
         on_checkpoint=on_checkpoint,
+        checkpoint_interval=settings.checkpoint_interval_seconds,
         resume=resume,
         **training_options(hp),
     )
@@ -299,7 +300,8 @@ def _train_and_register(
     with tempfile.TemporaryDirectory(prefix="seqcast-export-") as tmp:
         checkpoint, onnx_path = Path(tmp) / "checkpoint.pt", Path(tmp) / ONNX_FILENAME
         save_checkpoint(net, cfg, checkpoint)
-        report = export_in_subprocess(checkpoint, onnx_path, settings.parity_tolerance)
+        warm = settings.export_process == "warm"
+        report = export_onnx(checkpoint, onnx_path, settings.parity_tolerance, warm=warm)
         onnx_bytes = onnx_path.read_bytes()
         step_bytes = (onnx_path.parent / STEP_FILENAME).read_bytes() if report.step else None
     export_seconds = time.perf_counter() - t1
@@ -379,7 +381,7 @@ def _train_and_register(
 
 
 def _load_checkpoint(store: ArtifactStore, key: str) -> dict | None:
-    """The last epoch's state of an earlier attempt, if any (weights_only: tensors and plain
+    """The last checkpoint of an earlier attempt, if any (weights_only: tensors and plain
     values, nothing that unpickles code)."""
     if not store.exists(key):
         return None

@@ -52,6 +52,7 @@ def settings_env(settings: Settings) -> dict[str, str]:
         "SEQCAST_ARTIFACT_ROOT": str(settings.artifact_root),
         "SEQCAST_TASK_QUEUE": settings.task_queue,
         "SEQCAST_PARITY_TOLERANCE": str(settings.parity_tolerance),
+        "SEQCAST_CHECKPOINT_INTERVAL_SECONDS": str(settings.checkpoint_interval_seconds),
         "SEQCAST_S3_ENDPOINT_URL": settings.s3_endpoint_url,
         "SEQCAST_LOG_FORMAT": str(settings.log_format),
         "SEQCAST_WORKER_METRICS_PORT": str(metrics_port),

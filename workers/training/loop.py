@@ -157,6 +157,14 @@ def _evaluate(net: Forecaster, x: torch.Tensor, y: torch.Tensor, batch_size: int
     return (total / x.shape[0]).item()
 
 
+def adam(net: Forecaster, learning_rate: float, device: torch.device) -> torch.optim.Adam:
+    """Adam; on the CPU its fused kernel, one pass over every parameter instead of a loop over
+    the tensors: ~4 % of a small LSTM's epoch (benchmarks/RESULTS.md, issue 14). CUDA keeps
+    torch's default (foreach), which the gradient scaler is known to work with."""
+    fused = True if device.type == "cpu" else None
+    return torch.optim.Adam(net.parameters(), lr=learning_rate, fused=fused)
+
+
 def training_options(hp: Any) -> dict[str, Any]:
     """fit()'s and refit()'s shared keyword arguments from a job's Hyperparameters
     (app.training.schemas), so every caller trains the same way."""
@@ -180,9 +188,11 @@ def fit(
     seed: int,
     on_epoch: Callable[[EpochStats], None] | None = None,
     on_checkpoint: Callable[[dict], None] | None = None,
+    checkpoint_interval: float = 0.0,
     resume: dict | None = None,
     gradient_clip: float | None = None,
     mixed_precision: bool = False,
+    clock: Callable[[], float] = time.monotonic,
 ) -> FitResult:
     """Train `net` in place and leave it in eval mode holding the best-validation weights.
 
@@ -195,9 +205,14 @@ def fit(
     `gradient_clip` caps the gradients' global norm; `mixed_precision` trains under float16
     autocast with a gradient scaler on CUDA and is ignored on the CPU.
 
-    `on_checkpoint` receives, after every epoch, everything needed to continue exactly where the
-    run stands (weights, optimizer, RNG states, best weights, history); passing that dict back as
-    `resume` continues the run, so a job whose worker died resumes instead of starting over.
+    `on_checkpoint` receives everything needed to continue exactly where the run stands (weights,
+    optimizer, RNG states, best weights, history): after an epoch that ends at least
+    `checkpoint_interval` seconds (of `clock`) after the previous checkpoint (0: every epoch), and
+    always after the last epoch. Passing that dict back as `resume` continues the run, so a job
+    whose worker died resumes from its last checkpoint instead of starting over, and the last
+    checkpoint of a run resumes to its result without training. The interval: a checkpoint is a
+    copy of the whole state that the worker serializes and stores, ~5 ms on a small LSTM whose
+    epoch takes 12 ms (benchmarks/RESULTS.md).
     """
     if epochs < 1 or batch_size < 1:
         raise ValueError("epochs and batch_size must be at least 1")
@@ -205,7 +220,7 @@ def fit(
     generator = torch.Generator().manual_seed(seed)
     device = data.x_train.device
     net.to(device)
-    optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
+    optimizer = adam(net, learning_rate, device)
     scaler = torch.amp.GradScaler("cuda") if mixed_precision and device.type == "cuda" else None
     step = _Step(optimizer, gradient_clip, scaler)
     varied = VariedLengths(data, data.n_train) if data.x_long is not None else None
@@ -213,7 +228,7 @@ def fit(
     history: list[EpochStats] = []
     best_epoch, best_val, best_state = 0, math.inf, None
     since_best, stopped_early, train_seconds, windows_seen = 0, False, 0.0, 0
-    first_epoch = 1
+    first_epoch, train_loss, val_loss = 1, math.nan, math.nan
     if resume is not None:
         net.load_state_dict(resume["model"])
         optimizer.load_state_dict(resume["optimizer"])
@@ -226,7 +241,11 @@ def fit(
         best_state, since_best = resume["best_state"], resume["since_best"]
         train_seconds, first_epoch = resume["train_seconds"], resume["epoch"] + 1
         windows_seen = resume.get("windows_seen", data.x_train.shape[0] * len(history))
-    for epoch in range(first_epoch, epochs + 1):
+        stopped_early = resume.get("stopped_early", False)
+    # The last checkpoint of a run resumes to its result without training further.
+    last_epoch = first_epoch - 1 if resume is not None and resume.get("finished") else epochs
+    last_checkpoint = clock()
+    for epoch in range(first_epoch, last_epoch + 1):
         start = time.perf_counter()
         if varied is None:
             train_loss, windows = _train_epoch(
@@ -252,7 +271,10 @@ def fit(
             best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
         else:
             since_best += 1
-        if on_checkpoint is not None:
+        stop = not finite or (early_stopping_patience > 0 and since_best >= early_stopping_patience)
+        stopped_early, finished = stop and epoch < epochs, stop or epoch == epochs
+        due = clock() - last_checkpoint >= checkpoint_interval
+        if on_checkpoint is not None and (due or finished):
             on_checkpoint(
                 {
                     "epoch": epoch,
@@ -268,12 +290,14 @@ def fit(
                     "since_best": since_best,
                     "train_seconds": train_seconds,
                     "windows_seen": windows_seen,
+                    "finished": finished,
+                    "stopped_early": stopped_early,
                 }
             )
+            last_checkpoint = clock()
         if on_epoch is not None:
             on_epoch(stats)
-        if not finite or (early_stopping_patience > 0 and since_best >= early_stopping_patience):
-            stopped_early = epoch < epochs
+        if stop:
             break
 
     if best_state is None:
@@ -315,7 +339,7 @@ def refit(
     generator = torch.Generator().manual_seed(seed)
     device = data.x_all.device
     net.to(device)
-    optimizer = torch.optim.Adam(net.parameters(), lr=learning_rate)
+    optimizer = adam(net, learning_rate, device)
     scaler = torch.amp.GradScaler("cuda") if mixed_precision and device.type == "cuda" else None
     step = _Step(optimizer, gradient_clip, scaler)
     varied = VariedLengths(data, len(data.x_all)) if data.x_long is not None else None

@@ -1,17 +1,21 @@
-"""The worker's side of the export: checkpoints, and `export_in_subprocess`, which runs the export
-child (workers.training.export.child) and reads its report.
+"""The worker's side of the export: checkpoints, and the export process's report. Two ways to run
+the export child (workers.training.export.child): `export_in_subprocess`, a fresh interpreter for
+one export, and workers.export_process, one interpreter kept for a worker process's exports.
 
-The export runs in a fresh interpreter for two reasons: a second dynamo export of an LSTM/GRU in
-one process silently fixes the sequence length, and Celery prefork children cannot fork
-multiprocessing children. The child writes a JSON report and exits non-zero with a one-line
-message when export or the parity gate fails. This module never loads onnx or onnxruntime.
+The export never runs in the training process: dynamo state left by training or an earlier
+export changed what a dynamo export produced (a second dynamo export of an LSTM/GRU in one
+process silently fixed the sequence length), and Celery prefork children cannot fork
+multiprocessing children. One export process exports job after job: recurrent nets go through
+the TorchScript exporter, the transformer through dynamo, and tests/workers/test_export_process.py
+exports them in turn in one process; check_graph refuses any graph whose dynamic axis came out
+fixed. The child reports JSON, with a one-line message when export or the parity gate fails.
+This module never loads onnx or onnxruntime.
 """
 
 from __future__ import annotations
 
 import json
 import logging
-import os
 import subprocess
 import sys
 import tempfile
@@ -20,12 +24,11 @@ from pathlib import Path
 
 import torch
 
+from workers.export_process import child_env, export_process
 from workers.training.export.common import ExportError
 from workers.training.nets import Forecaster, NetConfig, build_net
 
 log = logging.getLogger(__name__)
-
-PACKAGE_ROOT = Path(__file__).resolve().parents[3]
 
 
 @dataclass
@@ -54,6 +57,13 @@ def load_checkpoint(path: Path) -> tuple[Forecaster, NetConfig]:
     return net.eval(), cfg
 
 
+def report_from(report: dict) -> ExportReport:
+    """The export child's JSON report; ExportError with its message when the export failed."""
+    if "message" in report:
+        raise ExportError(report["message"] or "ONNX export failed")
+    return ExportReport(**report)
+
+
 def export_in_subprocess(
     checkpoint: Path, onnx_path: Path, tolerance: float, timeout: float = 600
 ) -> ExportReport:
@@ -70,13 +80,14 @@ def export_in_subprocess(
             "--tolerance",
             repr(tolerance),
         ]
-        env = dict(os.environ)
-        env["PYTHONPATH"] = os.pathsep.join(
-            filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")])
-        )
         try:
             proc = subprocess.run(
-                command, capture_output=True, text=True, timeout=timeout, env=env, check=False
+                command,
+                capture_output=True,
+                text=True,
+                timeout=timeout,
+                env=child_env(),
+                check=False,
             )
         except subprocess.TimeoutExpired as exc:
             raise ExportError(f"ONNX export timed out after {timeout:g} s") from exc
@@ -86,6 +97,13 @@ def export_in_subprocess(
     if proc.returncode != 0:
         lines = [line for line in proc.stderr.splitlines() if line.strip()]
         message = report.get("message") or (lines[-1] if lines else "")
-        raise ExportError(message or f"ONNX export process exited with code {proc.returncode}")
-    report.pop("message", None)
-    return ExportReport(**report)
+        report["message"] = message or f"ONNX export process exited with code {proc.returncode}"
+    return report_from(report)
+
+
+def export_onnx(checkpoint: Path, onnx_path: Path, tolerance: float, *, warm: bool) -> ExportReport:
+    """Export and gate in this worker process's warm export process (workers.export_process), or
+    (warm=False: SEQCAST_EXPORT_PROCESS=cold) in a fresh interpreter."""
+    if warm:
+        return export_process().export(checkpoint, onnx_path, tolerance)
+    return export_in_subprocess(checkpoint, onnx_path, tolerance)
