@@ -95,6 +95,15 @@ def test_a_failed_gate_fails_the_export_and_keeps_the_process(exporter, tmp_path
     assert exporter.pid == pid
 
 
+def test_a_ctrl_c_to_the_process_group_leaves_it_running(exporter, tmp_path):
+    """Celery's warm shutdown on Ctrl-C lets the running job finish, its export included."""
+    pid = exporter.pid
+    os.kill(pid, signal.SIGINT)
+    checkpoint = write_checkpoint(tmp_path, "gru")
+    assert exporter.export(checkpoint, tmp_path / "after" / "model.onnx", TOLERANCE)
+    assert exporter.pid == pid
+
+
 def test_a_killed_process_is_replaced_by_the_next_export(exporter, tmp_path):
     checkpoint = write_checkpoint(tmp_path, "gru")
     before = exporter.pid

@@ -14,6 +14,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import signal
 import sys
 import tempfile
 from multiprocessing.connection import Connection
@@ -80,6 +81,9 @@ def warm_up() -> None:
 def serve(fd: int) -> int:
     """Answer export requests on connection `fd` until the worker closes it (or dies)."""
     connection = Connection(fd)
+    # A Ctrl-C reaches the worker's whole process group, and Celery's warm shutdown still lets
+    # the running job export: this process ends when the worker closes the connection.
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
     # The connection is the only channel: whatever an exporter prints goes to stderr, which the
     # worker logs, and cannot be mistaken for a report.
     os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
