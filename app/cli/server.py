@@ -5,6 +5,7 @@ Neither this module nor the API ever imports torch or `workers`: `worker` execs 
 process, and `serve` starts it as a child, which it stops when it is stopped itself.
 """
 
+import contextlib
 import logging
 import os
 import signal
@@ -136,10 +137,8 @@ def _stop_worker(worker: subprocess.Popen) -> None:
     included, after WORKER_GRACE_SECONDS or at a second SIGINT/SIGTERM."""
 
     def kill_group() -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):
             os.killpg(worker.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
 
     def force(_signum: int, _frame: object) -> None:
         kill_group()
