@@ -2,7 +2,7 @@
 broker or the app's schema: a throwaway table on in-memory SQLite and a Celery stand-in.
 
 The routes' end of it (the 503 with nothing written, Idempotency-Key replays and races) is tested
-on real parts in test_faults.py and tests/backtests/test_backtests.py.
+on real parts in tests/e2e/test_faults.py and tests/backtests/test_backtests.py.
 """
 
 from __future__ import annotations

@@ -29,6 +29,7 @@ from app.training.schemas import TrainRequest
 from tests.support.data import seasonal_series
 from tests.support.keys import make_key
 from tests.support.private_services import private_postgres, private_redis
+from tests.support.processes import children
 from tests.support.servers import REDIS_URL, fresh_database
 from tests.support.stack import start_worker, wait_for_job
 
@@ -46,19 +47,6 @@ LONG_JOB = {
     },
 }
 CHECKPOINT_INTERVAL = 0.5  # seconds (default 5): these jobs are killed a few seconds in
-
-
-def _children(pid: int) -> list[int]:
-    found = []
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                stat = (entry / "stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rsplit(")", 1)[1].split()[1]) == pid:
-                found.append(int(entry.name))
-    return found
 
 
 def _wait_for_epoch(client: TestClient, job_id: str, epoch: int, timeout: float = 90) -> dict:
@@ -126,7 +114,7 @@ def test_pool_process_killed_mid_training_is_redelivered_and_resumes(
         job_id = fault_client.post("/train", json=body).json()["id"]
         job = _wait_for_checkpoint(fault_client, queue_settings, job_id, 3)
         killed_at = job["progress"]["epoch"]
-        (child,) = _children(worker.process.pid)
+        (child,) = children(worker.process.pid)
         os.kill(child, signal.SIGKILL)  # the prefork pool process running the task
         job = wait_for_job(fault_client, job_id, timeout=120)
     finally:
@@ -194,7 +182,7 @@ def test_whole_worker_killed_trains_again_on_the_next_worker_within_a_minute(
             with sessions() as session:
                 row = session.get_one(TrainingJob, job_id)
             pid = int((row.worker or ":0").rpartition(":")[2])
-            if row.status == JobStatus.running and pid in _children(second.process.pid):
+            if row.status == JobStatus.running and pid in children(second.process.pid):
                 running = running or since_kill
                 after = re.search(r"resumes after epoch (\d+)", second.log.read_text())
                 if after and row.epochs_done > int(after[1]):  # an epoch trained here
