@@ -145,6 +145,10 @@ def recovery_stack(tmp_path) -> Iterator[tuple[TestClient, Settings, sessionmake
             engine.dispose()
 
 
+EPOCHS = 400
+"""Of the killed job: enough that the kill, at the first checkpoint, leaves epochs to train."""
+
+
 def test_whole_worker_killed_trains_again_on_the_next_worker_within_a_minute(
     recovery_stack, tmp_path
 ):
@@ -163,14 +167,16 @@ def test_whole_worker_killed_trains_again_on_the_next_worker_within_a_minute(
     dataset = client.post("/datasets", json={"name": "seasonal", "columns": columns}).json()
     first = start_worker(settings, tmp_path / "first.log", own_group=True)
     # Shorter than LONG_JOB (larger batches, fewer epochs): only the recovery is timed.
-    hyperparameters = {**LONG_JOB["hyperparameters"], "epochs": 12, "batch_size": 64}
+    hyperparameters = {**LONG_JOB["hyperparameters"], "epochs": EPOCHS, "batch_size": 64}
     body = {**LONG_JOB, "hyperparameters": hyperparameters}
     body |= {"model_name": "killed-worker", "dataset_id": dataset["id"]}
     try:
         job_id = client.post("/train", json=body).json()["id"]
-        killed_at = _wait_for_checkpoint(client, settings, job_id, 3)["progress"]["epoch"]
+        killed_at = _wait_for_checkpoint(client, settings, job_id, 2)["progress"]["epoch"]
     finally:
         os.killpg(first.process.pid, signal.SIGKILL)  # mid-training (or the test failed)
+    # Epochs left to train after the resume, or "training again" cannot be seen.
+    assert killed_at < EPOCHS - 5, f"the job was past epoch {killed_at} when killed"
     killed = time.monotonic()
     first.process.wait()
     second = start_worker(settings, tmp_path / "second.log")
@@ -192,7 +198,7 @@ def test_whole_worker_killed_trains_again_on_the_next_worker_within_a_minute(
         job = wait_for_job(client, job_id, timeout=120)
     finally:
         second.stop()
-    _assert_resumed_once(client, job, killed_at, second.log.read_text(), total=12)
+    _assert_resumed_once(client, job, killed_at, second.log.read_text(), total=EPOCHS)
 
 
 def test_idempotency_key_returns_the_same_job(client, pg_worker, dataset):
