@@ -48,11 +48,11 @@ from app.contract import INPUT_NAME
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.main import create_app
 from app.migrate import upgrade
-from app.registry import service as registry
 from app.registry.models import Model, ModelVersion
 from app.training.models import JobStatus, TrainingJob
 from tests.support.data import seasonal_series
 from tests.support.keys import make_key
+from tests.support.registry_db import register_stored
 from tests.support.servers import PG_SERVER, REDIS_URL
 from tests.support.stack import serve_in_thread
 from tests.support.tiny_model import store_model
@@ -240,27 +240,9 @@ class Stack:
             horizon=3,
             quantiles=seed.quantiles,
         )
-        manifest = stored.manifest
         row.status, row.started_at, row.finished_at = JobStatus.succeeded, utcnow(), utcnow()
-        created = registry.register_version(
-            session,
-            model_name=seed.model,
-            architecture=manifest.architecture,
-            hyperparameters={},
-            feature_columns=list(manifest.feature_columns),
-            target_columns=list(manifest.target_columns),
-            input_length=manifest.input_length,
-            horizon=manifest.horizon,
-            metrics={},
-            quantiles=list(manifest.quantiles),
-            artifact_uri=stored.uri,
-            sha256=stored.key.sha256,
-            size_bytes=manifest.size_bytes,
-            opset=manifest.opset,
-            parity_error=manifest.parity_error,
-            device="cpu",
-            job_id=row.id,
-            dataset_id=row.dataset_id,
+        created = register_stored(
+            session, seed.model, stored, job_id=row.id, dataset_id=row.dataset_id
         )
         session.commit()
         alias = self.http.put(

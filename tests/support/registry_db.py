@@ -57,6 +57,14 @@ def register(session: Session, model: str, stored: StoredModel) -> ModelVersion:
     )
     session.add(job)
     session.flush()
+    return register_stored(session, model, stored, job_id=job.id, dataset_id=dataset.id)
+
+
+def register_stored(
+    session: Session, model: str, stored: StoredModel, *, job_id: str, dataset_id: str
+) -> ModelVersion:
+    """A version of `model` serving `stored`, for a job and dataset row that exist."""
+    manifest = stored.manifest
     return registry.register_version(
         session,
         model_name=model,
@@ -74,6 +82,6 @@ def register(session: Session, model: str, stored: StoredModel) -> ModelVersion:
         opset=manifest.opset,
         parity_error=manifest.parity_error,
         device="cpu",
-        job_id=job.id,
-        dataset_id=dataset.id,
+        job_id=job_id,
+        dataset_id=dataset_id,
     )
