@@ -80,7 +80,10 @@ def render(prediction: Prediction) -> bytes:
     )
 
 
-async def serve_predict(plane: DataPlane, call: PredictCall) -> tuple[bytes, Headers]:
+async def serve_predict(
+    plane: DataPlane, call: PredictCall, _caller: object
+) -> tuple[bytes, Headers]:
+    """A forecast belongs to no one: the caller is not needed."""
     return render(await plane.predict(call)), JSON
 
 

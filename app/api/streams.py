@@ -178,5 +178,4 @@ HOT_OBSERVE = HotRoute(
     decode_observe,
     serve_observe,
     render_seqcast,
-    owned=True,
 )

@@ -23,18 +23,18 @@ from typing import Any
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from app.auth.service import KeyChecker
+from app.auth.service import Caller, KeyChecker
 from app.auth.service import Scope as KeyScope
 from app.http.body import ClientGone, header, read_body
 from app.http.errors import Headers, Renderer, renderer_for
-from app.http.guard import LocalOnly, RouteScopes
+from app.http.guard import CHECKED, LocalOnly, RouteScopes
 from app.http.offload import Decode, Offload, in_thread
 
 JSON: Headers = [(b"content-type", b"application/json")]
 
-Serve = Callable[..., Awaitable[tuple[bytes, Headers]]]
-"""(data plane, call) -> reply body and its headers (content-type included); an `owned` route's
-takes (data plane, call, caller)."""
+Serve = Callable[[Any, Any, Caller], Awaitable[tuple[bytes, Headers]]]
+"""(data plane, call, caller) -> reply body and its headers (content-type included); the caller
+(from the key check) is who owns what the route reaches (streams, OIP sequences)."""
 
 
 @dataclass(frozen=True)
@@ -48,9 +48,6 @@ class HotRoute:
     decode: Decode
     serve: Serve
     errors: Renderer
-    owned: bool = False
-    """`serve` takes a third argument, the caller (app.auth.service.Caller, from the key check):
-    the route reaches what a key owns (streams, OIP sequences)."""
 
 
 class Edge:
@@ -110,10 +107,7 @@ class Edge:
                 call = await self.offload(route.decode, body, params, given)
             else:
                 call = route.decode(body, params, given)
-            if route.owned:
-                payload, headers = await route.serve(self.plane, call, caller)
-            else:
-                payload, headers = await route.serve(self.plane, call)
+            payload, headers = await route.serve(self.plane, call, caller)
             status = 200
         except ClientGone:
             return
@@ -131,7 +125,8 @@ class Edge:
                 self.local.check(scope)
             needed = self.scopes.needed(scope) if self.scopes is not None else None
             if needed is not None:
-                await self.keys.authorize(header(scope, b"authorization"), needed)
+                caller = await self.keys.authorize(header(scope, b"authorization"), needed)
+                scope.setdefault("state", {})[CHECKED] = (needed, caller)
         except Exception as exc:
             rendered = renderer_for(scope["path"])(exc)
             if rendered is None:

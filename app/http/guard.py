@@ -18,6 +18,10 @@ from app.http.body import header
 SCOPE_ATTRIBUTE = "seqcast_scope"
 """Set by app.auth.deps.require on its guard: how the edge learns a route's scope."""
 
+CHECKED = "seqcast.checked"
+"""Where the edge leaves (scope, Caller) in the ASGI scope's state once it has checked a key,
+so the route's own guard for that scope does not check it again."""
+
 
 class RouteScopes:
     """Route → the key scope it needs, read from each route's `require(...)` dependency.

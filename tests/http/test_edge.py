@@ -56,7 +56,9 @@ class Echo:
             raise self.decode_error
         return {"size": len(body), "params": dict(params)}
 
-    async def serve(self, plane: Any, call: dict) -> tuple[bytes, list[tuple[bytes, bytes]]]:
+    async def serve(
+        self, plane: Any, call: dict, _caller: Any
+    ) -> tuple[bytes, list[tuple[bytes, bytes]]]:
         assert plane is PLANE
         if self.serve_error is not None:
             raise self.serve_error

@@ -111,7 +111,6 @@ HOT_INFER = [
         decode_infer,
         serve_infer,
         render_oip,
-        owned=True,
     )
     for pattern, path in [
         (r"/v2/models/(?P<name>[^/]+)/infer", "/v2/models/{name}/infer"),
