@@ -1,16 +1,14 @@
 from __future__ import annotations
 
-from datetime import datetime
-
-from sqlalchemy import Enum, ForeignKey, String, Text
+from sqlalchemy import Enum, ForeignKey
 from sqlalchemy.orm import Mapped, backref, mapped_column, relationship
 
-from app.db import Base, new_id, utcnow
+from app.db import Base
 from app.registry.models import ModelVersion
-from app.training.models import JobStatus
+from app.training.models import JobStatus, QueuedJob
 
 
-class Backtest(Base):
+class Backtest(QueuedJob, Base):
     """A rolling-origin evaluation of one version's ONNX artifact on its dataset.
 
     The worker task is keyed by this id and re-reads the row; results are written once, at the
@@ -19,7 +17,6 @@ class Backtest(Base):
 
     __tablename__ = "backtests"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     status: Mapped[JobStatus] = mapped_column(
         Enum(JobStatus, name="backtest_status", native_enum=False, length=16),
         default=JobStatus.queued,
@@ -38,18 +35,6 @@ class Backtest(Base):
     metrics: Mapped[dict] = mapped_column(default=dict)
     """Over all folds: {model, seasonal_naive, season_length, series, ...}."""
     beats_seasonal_naive: Mapped[bool | None]
-    error: Mapped[str | None] = mapped_column(Text)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    published_at: Mapped[datetime | None]
-    worker: Mapped[str | None] = mapped_column(String(200))
-    owner_key_id: Mapped[int | None] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
-    )
-    """The API key that queued it (None with auth off): its jobs count against its quota."""
-    attempts: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
 
     version: Mapped[ModelVersion] = relationship(
         backref=backref(

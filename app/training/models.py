@@ -21,12 +21,34 @@ class JobStatus(enum.StrEnum):
         return self in (JobStatus.succeeded, JobStatus.failed, JobStatus.cancelled)
 
 
-class TrainingJob(Base):
+class QueuedJob:
+    """The columns every job a worker runs has (training jobs, backtests): the id its task is
+    keyed by, the Idempotency-Key, delivery (published_at, worker, attempts), the owner its
+    quota counts against, and its times."""
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
+    error: Mapped[str | None] = mapped_column(Text)
+    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
+    """From the client's Idempotency-Key header: a retried POST returns this job."""
+    published_at: Mapped[datetime | None]
+    """When the task message reached the broker; null rows are re-published by the reconciler."""
+    worker: Mapped[str | None] = mapped_column(String(200))
+    """host:pid of the worker process running it, to tell a dead one from a live one."""
+    owner_key_id: Mapped[int | None] = mapped_column(
+        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
+    )
+    """The API key that queued it (None with auth off): its jobs count against its quota."""
+    attempts: Mapped[int] = mapped_column(default=0)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+
+
+class TrainingJob(QueuedJob, Base):
     """One request to train. The worker task is keyed by this id and re-reads the row."""
 
     __tablename__ = "training_jobs"
 
-    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_id)
     status: Mapped[JobStatus] = mapped_column(
         Enum(JobStatus, name="job_status", native_enum=False, length=16),
         default=JobStatus.queued,
@@ -42,24 +64,9 @@ class TrainingJob(Base):
     history: Mapped[list] = mapped_column(default=list)
     """Per epoch: {epoch, train_loss, val_loss, seconds}."""
     device: Mapped[str | None] = mapped_column(String(64))
-    error: Mapped[str | None] = mapped_column(Text)
     cancel_requested: Mapped[bool] = mapped_column(default=False)
-    idempotency_key: Mapped[str | None] = mapped_column(String(200), unique=True)
-    """From the client's Idempotency-Key header: a retried POST /train returns this job."""
-    published_at: Mapped[datetime | None]
-    """When the task message reached the broker; null rows are re-published by the reconciler."""
     heartbeat_at: Mapped[datetime | None]
     """Last sign of life from the worker running it (a thread of the task writes it every
     `job_heartbeat_interval_seconds`, workers.heartbeat)."""
-    worker: Mapped[str | None] = mapped_column(String(200))
-    """host:pid of the worker process running it, to tell a dead one from a live one."""
-    owner_key_id: Mapped[int | None] = mapped_column(
-        ForeignKey("api_keys.id", ondelete="SET NULL"), index=True
-    )
-    """The API key that queued it (None with auth off): its jobs count against its quota."""
-    attempts: Mapped[int] = mapped_column(default=0)
-    created_at: Mapped[datetime] = mapped_column(default=utcnow)
-    started_at: Mapped[datetime | None]
-    finished_at: Mapped[datetime | None]
     timings: Mapped[dict] = mapped_column(default=dict)
     """Seconds spent per phase: queued, training, export, total."""
