@@ -5,17 +5,14 @@ from __future__ import annotations
 
 import os
 import signal
-import subprocess
-import sys
 import time
 from pathlib import Path
 
 import httpx
 import pytest
 
-from tests.support.private_services import free_port
 from tests.support.processes import alive, descendants
-from tests.support.stack import ROOT
+from tests.support.stack import start_serve
 
 
 def start_training(client: httpx.Client) -> None:
@@ -45,33 +42,12 @@ def start_training(client: httpx.Client) -> None:
     ids=["SIGTERM", "SIGINT", "SIGTERM-while-training"],
 )
 def test_serve_stops_its_worker_on_signal(sig: signal.Signals, busy: bool, tmp_path: Path):
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEQCAST_")}
-    env["SEQCAST_DATA_DIR"] = str(tmp_path)
-    env["SEQCAST_WORKER_METRICS_PORT"] = "0"
+    env = {"SEQCAST_WORKER_METRICS_PORT": "0"}
+    process, url = start_serve(tmp_path, own_session=True, env=env)
     log_path = tmp_path / "serve.log"
-    with log_path.open("wb") as log:
-        process = subprocess.Popen(
-            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-            cwd=ROOT,
-            env=env,
-            stdout=log,
-            stderr=subprocess.STDOUT,
-            start_new_session=True,  # the signal reaches `serve` alone, as `docker stop` sends it
-        )
     started: set[int] = set()
     try:
-        deadline = time.monotonic() + 90
-        with httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=5) as client:
-            while True:
-                assert process.poll() is None, log_path.read_text()
-                assert time.monotonic() < deadline, log_path.read_text()
-                try:
-                    if client.get("/healthz").status_code == 200:
-                        break
-                except httpx.TransportError:
-                    pass
-                time.sleep(0.3)
+        with httpx.Client(base_url=url, timeout=5) as client:
             if busy:
                 start_training(client)
         # the worker: a `celery worker` child (its pool processes are its own children)

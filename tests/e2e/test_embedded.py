@@ -4,7 +4,6 @@ process. The walk-through runs over real HTTP."""
 
 from __future__ import annotations
 
-import os
 import signal
 import subprocess
 import sys
@@ -16,35 +15,14 @@ import numpy as np
 import pytest
 
 from tests.support.data import seasonal_series
-from tests.support.private_services import free_port
-from tests.support.stack import ROOT
+from tests.support.stack import ROOT, start_serve
 
 
 @pytest.fixture(scope="module")
 def served(tmp_path_factory: pytest.TempPathFactory) -> Iterator[httpx.Client]:
     data_dir = tmp_path_factory.mktemp("embedded")
-    port = free_port()
-    env = {k: v for k, v in os.environ.items() if not k.startswith("SEQCAST_")}
-    env["SEQCAST_DATA_DIR"] = str(data_dir)
-    log = (data_dir / "serve.log").open("wb")
-    process = subprocess.Popen(
-        [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    client = httpx.Client(base_url=f"http://127.0.0.1:{port}", timeout=30)
-    deadline = time.monotonic() + 90
-    while True:
-        assert process.poll() is None, (data_dir / "serve.log").read_text()
-        assert time.monotonic() < deadline, (data_dir / "serve.log").read_text()
-        try:
-            if client.get("/readyz").status_code == 200:
-                break
-        except httpx.TransportError:
-            pass
-        time.sleep(0.3)
+    process, url = start_serve(data_dir)
+    client = httpx.Client(base_url=url, timeout=30)
     assert (data_dir / "seqcast.db").exists()
     yield client
     client.close()

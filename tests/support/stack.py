@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import sys
 import threading
 import time
 from collections.abc import Iterator
@@ -120,3 +121,42 @@ def train_and_wait(client: TestClient, body: dict, timeout: float = 240) -> dict
     assert response.status_code == 202, response.text
     assert response.headers["location"] == f"/jobs/{response.json()['id']}"
     return wait_for_job(client, response.json()["id"], timeout)
+
+
+def start_serve(
+    data_dir: Path, *, own_session: bool = False, env: dict[str, str] | None = None
+) -> tuple[subprocess.Popen, str]:
+    """`seqcast serve` on the embedded default in `data_dir` (its output in serve.log there),
+    once it answers /readyz: the process and its base URL. `own_session`: a signal sent to it
+    reaches `serve` alone, as `docker stop` sends one."""
+    import httpx
+
+    port = free_port()
+    environment = {k: v for k, v in os.environ.items() if not k.startswith("SEQCAST_")}
+    environment |= {"SEQCAST_DATA_DIR": str(data_dir), **(env or {})}
+    log_path = data_dir / "serve.log"
+    with log_path.open("wb") as log:
+        process = subprocess.Popen(
+            [sys.executable, "-m", "app.cli", "serve", "--port", str(port)],
+            cwd=ROOT,
+            env=environment,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            start_new_session=own_session,
+        )
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 90
+    try:
+        while True:
+            assert process.poll() is None, log_path.read_text()
+            assert time.monotonic() < deadline, log_path.read_text()
+            try:
+                if httpx.get(f"{url}/readyz", timeout=5).status_code == 200:
+                    return process, url
+            except httpx.TransportError:
+                pass
+            time.sleep(0.3)
+    except BaseException:
+        process.kill()
+        process.wait()
+        raise
