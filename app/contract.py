@@ -22,6 +22,17 @@ INPUT_NAME = "inputs"
 OUTPUT_NAME = "forecast"
 """float32 [batch, horizon, n_targets], raw units in `target_columns` order. With quantiles it is
 the median (the 0.5 quantile is always trained when any quantile is asked for)."""
+FUTURE_INPUT_NAME = "future"
+"""float32 [batch, horizon, n_future], raw values of the known-future covariates over the forecast's
+horizon, in `Manifest.future_columns` order. An input of the graph only when it has some."""
+CALENDAR_INPUT_NAME = "calendar"
+"""float32 [batch, horizon, n_calendar]: the calendar features (app.covariates) of the forecast's
+own timestamps, in `Manifest.calendar` order. Known-future by construction; seqcast computes them
+from `last_timestamp` or `series_id`, an Open Inference Protocol client sends them."""
+STATIC_INPUT_NAME = "static"
+"""float32 [batch, n_static]: one series' static covariates, encoded (numeric as is, categorical
+one-hot) in `Manifest.static_features` order; seqcast looks them up in `Manifest.static_values`
+by `series_id`."""
 QUANTILES_NAME = "quantiles"
 """float32 [batch, horizon, n_targets, n_quantiles], raw units, levels in `Manifest.quantiles`
 order (ascending). Present only when the manifest lists quantiles."""
@@ -40,6 +51,16 @@ STATE_INPUT_NAME = "state"
 """float32 [state_layers, batch, hidden]; zeros start a stream. LSTM stacks (h, c) on axis 0."""
 STATE_OUTPUT_NAME = "next_state"
 """float32 [state_layers, batch, hidden]: the state after the observation (step_output_names)."""
+
+
+def input_names(future: bool, calendar: bool, static: bool) -> list[str]:
+    """The window graph's inputs, in the order the graph (and the network's forward) takes them:
+    the window, then those of the known-future and static covariates the version has."""
+    names = [INPUT_NAME]
+    names += [FUTURE_INPUT_NAME] if future else []
+    names += [CALENDAR_INPUT_NAME] if calendar else []
+    names += [STATIC_INPUT_NAME] if static else []
+    return names
 
 
 def output_names(quantiles: bool) -> list[str]:
@@ -202,6 +223,23 @@ class Manifest:
     """The dataset's inferred time step (see app.datasets), when it has timestamps."""
     series: dict[str, str | None] = field(default_factory=dict)
     """Series id -> its last timestamp in the training data ({} for a single unnamed series)."""
+    future_columns: list[str] = field(default_factory=list)
+    """Known-future covariates: the graph's `future` input (FUTURE_INPUT_NAME)."""
+    calendar: list[str] = field(default_factory=list)
+    """Calendar features (app.covariates.CALENDAR_FEATURES, `holidays:<country>`): `calendar`."""
+    static_columns: list[str] = field(default_factory=list)
+    """The dataset columns the static covariates came from (one value per series)."""
+    static_features: list[str] = field(default_factory=list)
+    """The `static` input's columns once encoded: a numeric column as is, a categorical one as
+    `column=value` indicators (app.covariates.encode_static)."""
+    static_values: dict[str, list[float]] = field(default_factory=dict)
+    """Series id -> its encoded static vector, for the lookup by `series_id` at predict time."""
+
+    @property
+    def input_names(self) -> list[str]:
+        return input_names(
+            bool(self.future_columns), bool(self.calendar), bool(self.static_features)
+        )
 
     def to_json(self) -> bytes:
         doc = {**asdict(self), "step": self.step.to_manifest() if self.step else None}

@@ -109,6 +109,32 @@ class TrainRequest(BaseModel):
     feature_columns: list[str] | None = Field(
         None, min_length=1, description="Columns the model reads; default: the targets."
     )
+    future_columns: list[str] | None = Field(
+        None,
+        description="Known-future covariates: columns whose values are known for the forecast "
+        "horizon (prices, promotions, planned events). Training windows carry their values over "
+        "the horizon; /predict then takes them as `future`. They may also be among "
+        "feature_columns, as history.",
+        examples=[["promotion", "price"]],
+    )
+    calendar: list[str] | None = Field(
+        None,
+        description="Calendar features of the forecast's own timestamps, known in advance by "
+        "construction: day_of_week, day_of_month, day_of_year, week_of_year, month, quarter, "
+        "hour, minute, and `holidays:<country>` (public holidays, ISO 3166 code). Needs a "
+        "dataset with timestamps; /predict then needs `last_timestamp` or `series_id`.",
+        examples=[["day_of_week", "month", "holidays:US"]],
+    )
+    static_columns: list[str] | None = Field(
+        None,
+        description="Static covariates: columns with one value per series (store size, "
+        "region code). Stored with the version and looked up by `series_id` at predict time.",
+    )
+    categorical_columns: list[str] | None = Field(
+        None,
+        description="Those of static_columns that are category codes (one-hot encoded) rather "
+        "than quantities.",
+    )
     input_length: int | None = Field(
         None, ge=1, le=10_000, description="Window length; default: max(3 × horizon, 16)."
     )
@@ -154,6 +180,10 @@ class JobSpec(BaseModel):
     quantiles: list[float] = Field(
         default_factory=list, description="Sorted levels, 0.5 among them; empty: none."
     )
+    future_columns: list[str] = Field(default_factory=list)
+    calendar: list[str] = Field(default_factory=list)
+    static_columns: list[str] = Field(default_factory=list)
+    categorical_columns: list[str] = Field(default_factory=list)
     hyperparameters: Hyperparameters
 
 

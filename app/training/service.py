@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 from app.artifacts import ArtifactStore
 from app.config import Settings
 from app.contract import segment_plans, split_plan
+from app.covariates import MAX_CALENDAR_FEATURES, calendar_problem
 from app.datasets import service as datasets
 from app.datasets.models import Dataset
 from app.db import utcnow
@@ -69,6 +70,55 @@ def _check_lengths(request: TrainRequest, dataset: Dataset, input_length: int) -
     )
 
 
+def _check_covariates(
+    request: TrainRequest, dataset: Dataset, targets: list[str]
+) -> dict[str, list[str]]:
+    """The request's covariate lists, each checked against the dataset (JobSpec's fields)."""
+    columns = list(dataset.columns)
+    lists = {
+        "future_columns": request.future_columns or [],
+        "static_columns": request.static_columns or [],
+        "categorical_columns": request.categorical_columns or [],
+        "calendar": request.calendar or [],
+    }
+    for field in ("future_columns", "static_columns", "categorical_columns"):
+        names = lists[field]
+        for i, name in enumerate(names):
+            if name not in columns:
+                raise InvalidInput(
+                    (field, i), f"unknown column {name!r}; the dataset has {', '.join(columns)}"
+                )
+            if name in targets:
+                raise InvalidInput(
+                    (field, i),
+                    f"{name!r} is a target: a forecast cannot be given the values it forecasts",
+                )
+        if len(set(names)) != len(names):
+            raise InvalidInput(field, "a column is listed twice")
+    for i, name in enumerate(lists["categorical_columns"]):
+        if name not in lists["static_columns"]:
+            raise InvalidInput(("categorical_columns", i), f"{name!r} is not among static_columns")
+    for i, name in enumerate(lists["static_columns"]):
+        if name in lists["future_columns"]:
+            raise InvalidInput(
+                ("static_columns", i), f"{name!r} is also a future column; choose one"
+            )
+    if len(lists["calendar"]) > MAX_CALENDAR_FEATURES:
+        raise InvalidInput("calendar", f"at most {MAX_CALENDAR_FEATURES} calendar features")
+    if len(set(lists["calendar"])) != len(lists["calendar"]):
+        raise InvalidInput("calendar", "a feature is listed twice")
+    for i, name in enumerate(lists["calendar"]):
+        if problem := calendar_problem(name):
+            raise InvalidInput(("calendar", i), problem)
+    if lists["calendar"] and not dataset.has_timestamps:
+        raise InvalidInput(
+            "calendar",
+            "calendar features come from timestamps, and this dataset has none: upload it "
+            "with a `timestamps` column",
+        )
+    return lists
+
+
 def shape_of(request: TrainRequest, spec: JobSpec, dataset: Dataset) -> budget.Shape:
     hp = spec.hyperparameters
     return budget.Shape(
@@ -96,6 +146,7 @@ def resolve_spec(request: TrainRequest, dataset: Dataset, settings: Settings) ->
     columns = list(dataset.columns)
     targets = request.target_columns or columns
     features = request.feature_columns or targets
+    covariates = _check_covariates(request, dataset, targets)
     for field, names in (("target_columns", targets), ("feature_columns", features)):
         for i, name in enumerate(names):
             if name not in columns:
@@ -127,6 +178,7 @@ def resolve_spec(request: TrainRequest, dataset: Dataset, settings: Settings) ->
         season_length=request.season_length,
         quantiles=request.quantiles or [],
         hyperparameters=hp,
+        **covariates,
     )
     shape = shape_of(request, spec, dataset)
     defaults = {name: field.default for name, field in Hyperparameters.model_fields.items()}

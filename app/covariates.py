@@ -1,0 +1,124 @@
+"""Covariates both sides compute the same way: calendar features of timestamps (the worker for
+training windows, the server for a forecast's own timestamps) and the encoding of static
+covariates. Part of the ONNX/artifact contract (app.contract), so it must never import torch.
+
+Calendar features are raw numbers (day of week 0-6, month 1-12, a holiday 0/1); the graph scales
+them with the training rows' statistics, as it does every other input.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Container, Mapping, Sequence
+from datetime import date, datetime
+
+import numpy as np
+
+from app.datasets.calendar import parse_timestamp
+
+CALENDAR_FEATURES: dict[str, Callable[[datetime], float]] = {
+    "day_of_week": lambda t: t.weekday(),  # Monday 0
+    "day_of_month": lambda t: t.day,
+    "day_of_year": lambda t: t.timetuple().tm_yday,
+    "week_of_year": lambda t: t.isocalendar().week,
+    "month": lambda t: t.month,
+    "quarter": lambda t: (t.month - 1) // 3 + 1,
+    "hour": lambda t: t.hour,
+    "minute": lambda t: t.minute,
+}
+"""Name -> value of one timestamp, for `"calendar": [...]` in /train."""
+
+HOLIDAYS_PREFIX = "holidays:"
+"""`holidays:<ISO 3166 country code>` (e.g. `holidays:US`, `holidays:DE`): 1.0 on a public holiday
+of that country (the `holidays` package), else 0.0."""
+
+MAX_CALENDAR_FEATURES = 32
+MAX_STATIC_FEATURES = 1_024
+"""Encoded static columns (a categorical column counts one per distinct value)."""
+
+
+@functools.cache
+def _countries() -> frozenset[str]:
+    import holidays  # imported on first use: a few ms, only for versions that ask for holidays
+
+    return frozenset(holidays.list_supported_countries())
+
+
+@functools.cache
+def _holiday_calendar(country: str) -> Container[date]:
+    import holidays
+
+    return holidays.country_holidays(country)
+
+
+def calendar_problem(name: str) -> str | None:
+    """Why `name` is not a calendar feature, or None when it is one."""
+    if name in CALENDAR_FEATURES:
+        return None
+    if name.startswith(HOLIDAYS_PREFIX):
+        country = name.removeprefix(HOLIDAYS_PREFIX)
+        if country in _countries():
+            return None
+        return (
+            f"unknown country {country!r} for holidays: give an ISO 3166 alpha-2 code the "
+            "`holidays` package supports, e.g. holidays:US, holidays:GB, holidays:DE"
+        )
+    known = ", ".join([*CALENDAR_FEATURES, f"{HOLIDAYS_PREFIX}<country>"])
+    return f"unknown calendar feature {name!r}; choose from {known}"
+
+
+def _feature(name: str) -> Callable[[datetime], float]:
+    if name.startswith(HOLIDAYS_PREFIX):
+        days = _holiday_calendar(name.removeprefix(HOLIDAYS_PREFIX))
+        return lambda t: float(date(t.year, t.month, t.day) in days)
+    return CALENDAR_FEATURES[name]
+
+
+def calendar_values(timestamps: Sequence[str | datetime], features: Sequence[str]) -> np.ndarray:
+    """float32 [len(timestamps), len(features)]: each timestamp's calendar features.
+
+    Raises ValueError for a timestamp that does not parse or a feature that does not exist.
+    """
+    for name in features:
+        if problem := calendar_problem(name):
+            raise ValueError(problem)
+    functions = [_feature(name) for name in features]
+    out = np.empty((len(timestamps), len(features)), dtype=np.float32)
+    for i, stamp in enumerate(timestamps):
+        t = parse_timestamp(stamp) if isinstance(stamp, str) else stamp
+        out[i] = [f(t) for f in functions]
+    return out
+
+
+def encode_static(
+    per_series: Mapping[str, Sequence[float]],
+    columns: Sequence[str],
+    categorical: Sequence[str] = (),
+) -> tuple[list[str], dict[str, list[float]]]:
+    """Series id -> its value of each static column  ->  (encoded feature names, series id ->
+    encoded vector). A numeric column stays one feature; a categorical one becomes a 0/1
+    indicator `column=value` per distinct value, in ascending order of the values."""
+    names: list[str] = []
+    encoders: list[Callable[[float], list[float]]] = []
+    for j, column in enumerate(columns):
+        if column in categorical:
+            levels = sorted({float(values[j]) for values in per_series.values()})
+            names += [f"{column}={_format(level)}" for level in levels]
+            encoders.append(lambda v, levels=levels: [float(v == level) for level in levels])
+        else:
+            names.append(column)
+            encoders.append(lambda v: [float(v)])
+    if len(names) > MAX_STATIC_FEATURES:
+        raise ValueError(
+            f"static columns encode to {len(names)} features, more than {MAX_STATIC_FEATURES}: "
+            "a categorical column has too many distinct values"
+        )
+    encoded = {
+        series: [x for j, v in enumerate(values) for x in encoders[j](v)]
+        for series, values in per_series.items()
+    }
+    return names, encoded
+
+
+def _format(value: float) -> str:
+    return str(int(value)) if float(value).is_integer() else repr(value)
