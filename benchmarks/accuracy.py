@@ -10,6 +10,13 @@ selected before the refit. In-process and single-threaded (the CPU is shared).
     .venv/bin/python benchmarks/accuracy.py --seeds 5
     .venv/bin/python benchmarks/accuracy.py --seeds 3 --set normalization=global --out global
     .venv/bin/python benchmarks/accuracy.py --input-length 2h --set hidden_size=32
+    .venv/bin/python benchmarks/accuracy.py --seeds 3 --architectures rnn lstm gru transformer \
+        --statsforecast      # issue 15's table: every series, `auto`, statsforecast
+
+`auto` is what `"architecture": "auto"` registers: per seed, the architecture with the lowest
+validation MASE (measured before the refit, as the worker measures it) among those run.
+`--statsforecast` runs AutoETS / AutoTheta / AutoARIMA in .venv-sf
+(benchmarks/statsforecast_env.sh) on the same training parts and holdouts.
 
 Writes benchmarks/results/accuracy[-OUT].json.
 """
@@ -19,20 +26,23 @@ from __future__ import annotations
 import argparse
 import json
 import statistics
+import subprocess
 import time
 from concurrent.futures import ProcessPoolExecutor
+from pathlib import Path
 from typing import Any
 
 import numpy as np
 import torch
 from _common import RESULTS_DIR, machine
-from devdata import NAMES, load, score, seasonal_naive_forecast
+from devdata import ACCURACY_NAMES, load, score, seasonal_naive_forecast
 
 from app.contract import MAX_LENGTH_FACTOR, split_plan
 from app.training.schemas import Hyperparameters, TrainRequest
 from app.training.service import default_input_length
 from workers.training.data import prepare
 from workers.training.loop import fit, refit, seed_everything, training_options
+from workers.training.metrics import evaluate
 from workers.training.nets import build_net, net_config
 
 TARGETS = {"airpassengers": 0.7, "sunspots": None}  # None: below seasonal naive
@@ -76,6 +86,7 @@ def run_one(
         early_stopping_patience=hp.early_stopping_patience,
         **common,
     )
+    validation_mase = evaluate(net, data, series.season)["model"]["mase"]
     window = torch.tensor(train[-input_length:], dtype=torch.float32)[None, :, None]
     selected = score(holdout_forecast(net, window), series.actual, train, series.season)
     if hp.refit:
@@ -90,6 +101,7 @@ def run_one(
         "input_length": input_length,
         **score(holdout_forecast(net, window), series.actual, train, series.season),
         "selected_mase": selected["mase"],
+        "validation_mase": validation_mase,
         "epochs_run": len(result.history),
         "best_epoch": result.best_epoch,
         "seconds": seconds,
@@ -122,6 +134,48 @@ def summarize(runs: list[dict], dataset: str, architecture: str) -> dict[str, An
     }
 
 
+def auto_runs(runs: list[dict]) -> list[dict]:
+    """Per (dataset, seed): the run whose architecture `auto` would have registered."""
+    best: dict[tuple[str, int], dict] = {}
+    for run in runs:
+        key = (run["dataset"], run["seed"])
+        if key not in best or run["validation_mase"] < best[key]["validation_mase"]:
+            best[key] = run
+    return [{**run, "architecture": "auto", "chose": run["architecture"]} for run in best.values()]
+
+
+def statsforecast_scores(datasets: list[str]) -> dict[str, dict[str, dict]]:
+    """dataset -> model -> devdata.score of its holdout forecast (+ seconds), from .venv-sf."""
+    sf_python = Path(__file__).resolve().parent.parent / ".venv-sf" / "bin" / "python"
+    if not sf_python.exists():
+        raise SystemExit("no .venv-sf: run `bash benchmarks/statsforecast_env.sh` first")
+    series = [load(d) for d in datasets]  # type: ignore[arg-type]
+    request = {
+        "series": [
+            {"name": s.name, "train": s.train.tolist(), "season": s.season, "horizon": s.holdout}
+            for s in series
+        ]
+    }
+    runner = Path(__file__).with_name("statsforecast_runner.py")
+    done = subprocess.run(
+        [str(sf_python), str(runner)],
+        input=json.dumps(request),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    forecasts = json.loads(done.stdout)
+    scores: dict[str, dict[str, dict]] = {}
+    for s in series:
+        for model, result in forecasts[s.name].items():
+            if "forecast" in result:
+                scored = score(np.asarray(result["forecast"]), s.actual, s.train, s.season)
+                scores.setdefault(s.name, {})[model] = {**scored, "seconds": result["seconds"]}
+            else:
+                scores.setdefault(s.name, {})[model] = {"error": result["error"]}
+    return scores
+
+
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     """key=value pairs, values read as JSON when they parse (numbers, null, true), else strings."""
     overrides = {}
@@ -135,11 +189,23 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return overrides
 
 
+def best_statsforecast(stats: dict[str, dict[str, dict]], dataset: str) -> str:
+    """'<model> <MASE>' of the best statsforecast model on `dataset`, or '' when not run."""
+    scored = {m: r["mase"] for m, r in stats.get(dataset, {}).items() if "mase" in r}
+    if not scored:
+        return ""
+    model = min(scored, key=scored.__getitem__)
+    return f"{model} {scored[model]:.3f}"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, default=5)
     parser.add_argument("--architectures", nargs="+", default=["lstm", "gru"])
-    parser.add_argument("--datasets", nargs="+", default=list(NAMES), choices=NAMES)
+    parser.add_argument(
+        "--datasets", nargs="+", default=list(ACCURACY_NAMES), choices=ACCURACY_NAMES
+    )
+    parser.add_argument("--statsforecast", action="store_true", help="compare with .venv-sf")
     parser.add_argument("--set", nargs="*", default=[], help="Hyperparameters overrides k=v")
     parser.add_argument("--input-length", default="default", help="default, N, <k>h or <k>s")
     parser.add_argument("--jobs", type=int, default=1, help="processes (the CPU is shared)")
@@ -161,13 +227,18 @@ def main() -> None:
         series = load(dataset)
         naive = seasonal_naive_forecast(series.train, series.season, series.holdout)
         baselines[dataset] = score(naive, series.actual, series.train, series.season)
-    cells = [summarize(runs, d, a) for d in args.datasets for a in args.architectures]
+    architectures = list(args.architectures)
+    if len(architectures) > 1:
+        runs += auto_runs(runs)
+        architectures.append("auto")
+    cells = [summarize(runs, d, a) for d in args.datasets for a in architectures]
+    stats = statsforecast_scores(args.datasets) if args.statsforecast else {}
 
     print(f"hyperparameters: {Hyperparameters(**overrides).model_dump()}")
     print(f"input_length: {args.input_length}; seeds 0..{args.seeds - 1}")
     print(
         f"{'dataset':<14} {'arch':<12} {'MASE median':>11} {'range':>15} {'naive':>7} "
-        f"{'sMAPE':>7} {'before refit':>12} {'epochs':>6} {'s/run':>6}"
+        f"{'sMAPE':>7} {'before refit':>12} {'epochs':>6} {'s/run':>6} {'best stats':>16}"
     )
     for cell in cells:
         naive = baselines[cell["dataset"]]["mase"]
@@ -176,7 +247,7 @@ def main() -> None:
             f"{cell['mase_min']:>7.3f}-{cell['mase_max']:<7.3f} {naive:>7.3f} "
             f"{cell['smape_median']:>7.2f} {cell['selected_mase_median']:>12.3f} "
             f"{cell['epochs_median']:>6.0f} "
-            f"{cell['seconds_median']:>6.1f}"
+            f"{cell['seconds_median']:>6.1f} {best_statsforecast(stats, cell['dataset']):>16}"
         )
     name = f"accuracy-{args.out}.json" if args.out else "accuracy.json"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)
@@ -188,6 +259,7 @@ def main() -> None:
                 "input_length": args.input_length,
                 "seeds": args.seeds,
                 "seasonal_naive": baselines,
+                "statsforecast": stats,
                 "targets": TARGETS,
                 "cells": cells,
                 "runs": runs,

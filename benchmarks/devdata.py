@@ -1,8 +1,12 @@
-"""The development datasets of issue 6 and how forecasts on them are scored.
+"""The development datasets and how forecasts on them are scored.
 
-Both series ship inside installed packages (no download): statsmodels' yearly sunspots
-(1700-2008, season 11, holdout the last 24 years) and pmdarima's monthly airpassengers
-(1949-1960, season 12, holdout the last 12 months). Every benchmark scores the same holdout the
+Every series ships inside an installed package (no download). Issue 6's two: statsmodels' yearly
+sunspots (1700-2008, season 11, holdout the last 24 years) and pmdarima's monthly airpassengers
+(1949-1960, season 12, holdout 12). Issue 15 adds eight more of other frequencies and lengths
+(ACCURACY_NAMES): pmdarima's quarterly ausbeer, austres and woolyrnq, monthly wineind, yearly
+lynx, heartrate (150 beats, no season) and half-hourly taylor (4,032 points, daily season 48),
+and statsmodels' quarterly US real GDP (macrodata). Holdouts: two seasons, or 10 points without
+one. Every benchmark scores the same holdout the
 same way: MASE is scaled by the in-sample seasonal-naive MAE of the training part, so seasonal
 naive itself scores about 1.67 on sunspots and 1.57 on airpassengers (the issue's numbers).
 
@@ -14,15 +18,31 @@ naive itself scores about 1.67 on sunspots and 1.57 on airpassengers (the issue'
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Literal
+from datetime import datetime, timedelta
+from typing import Literal, get_args
 
 import numpy as np
 
 from workers.training.metrics import forecast_metrics, mase_scale, seasonal_naive
 
-DevName = Literal["sunspots", "airpassengers"]
+DevName = Literal[
+    "sunspots",
+    "airpassengers",
+    "ausbeer",
+    "austres",
+    "woolyrnq",
+    "wineind",
+    "lynx",
+    "heartrate",
+    "taylor",
+    "realgdp",
+]
 NAMES: tuple[DevName, ...] = ("sunspots", "airpassengers")
+"""Issue 6's development pair (train_speed.py and the default accuracy run)."""
+ACCURACY_NAMES: tuple[DevName, ...] = get_args(DevName)
+"""Every series: the accuracy table of issue 15."""
 
 
 @dataclass(frozen=True)
@@ -72,12 +92,62 @@ def _airpassengers() -> DevSeries:
     )
 
 
+def _monthly(start_year: int, start_month: int, n: int) -> list[str]:
+    index = [start_year * 12 + start_month - 1 + i for i in range(n)]
+    return [f"{m // 12:04d}-{m % 12 + 1:02d}-01" for m in index]
+
+
+def _quarterly(start_year: int, start_quarter: int, n: int) -> list[str]:
+    return _monthly(start_year, 3 * start_quarter - 2, 3 * n)[::3]
+
+
+def _pmdarima(
+    name: str, season: int, holdout: int, stamps: Callable[[int], list[str]]
+) -> DevSeries:
+    import pmdarima
+
+    values = np.asarray(getattr(pmdarima.datasets, f"load_{name}")(), dtype=np.float64)
+    values = values[: len(values) - np.argmax(np.isfinite(values[::-1]))]  # ausbeer ends in NaN
+    return DevSeries(name, values, season, holdout, stamps(len(values)))
+
+
+def _every(start: datetime, step: timedelta) -> Callable[[int], list[str]]:
+    return lambda n: [(start + step * i).isoformat() for i in range(n)]
+
+
+def _realgdp() -> DevSeries:
+    import statsmodels.api as sm
+
+    frame = sm.datasets.macrodata.load_pandas().data
+    values = frame["realgdp"].to_numpy(dtype=np.float64)
+    return DevSeries("realgdp", values, 4, 8, _quarterly(1959, 1, len(values)))
+
+
+_LOADERS: dict[str, Callable[[], DevSeries]] = {
+    "sunspots": _sunspots,
+    "airpassengers": _airpassengers,
+    "ausbeer": lambda: _pmdarima("ausbeer", 4, 8, lambda n: _quarterly(1956, 1, n)),
+    "austres": lambda: _pmdarima("austres", 4, 8, lambda n: _quarterly(1971, 2, n)),
+    "woolyrnq": lambda: _pmdarima("woolyrnq", 4, 8, lambda n: _quarterly(1965, 1, n)),
+    "wineind": lambda: _pmdarima("wineind", 12, 24, lambda n: _monthly(1980, 1, n)),
+    "lynx": lambda: _pmdarima("lynx", 10, 20, lambda n: [f"{1821 + i}-01-01" for i in range(n)]),
+    # heartrate: beats of one subject, 0.5 s apart; taylor: England and Wales electricity demand,
+    # half-hourly, 12 weeks from Monday 2000-06-05.
+    "heartrate": lambda: _pmdarima(
+        "heartrate", 1, 10, _every(datetime(2000, 1, 1), timedelta(seconds=0.5))
+    ),
+    "taylor": lambda: _pmdarima(
+        "taylor", 48, 96, _every(datetime(2000, 6, 5), timedelta(minutes=30))
+    ),
+    "realgdp": _realgdp,
+}
+
+
 def load(name: DevName) -> DevSeries:
     """One development series by name."""
-    loaders = {"sunspots": _sunspots, "airpassengers": _airpassengers}
-    if name not in loaders:
-        raise ValueError(f"unknown dataset {name!r}; expected one of {NAMES}")
-    return loaders[name]()
+    if name not in _LOADERS:
+        raise ValueError(f"unknown dataset {name!r}; expected one of {ACCURACY_NAMES}")
+    return _LOADERS[name]()
 
 
 def seasonal_naive_forecast(train: np.ndarray, season: int, horizon: int) -> np.ndarray:

@@ -1,0 +1,41 @@
+"""statsforecast's AutoETS, AutoTheta and AutoARIMA on the accuracy series, in their own
+environment (`bash benchmarks/statsforecast_env.sh` builds .venv-sf), as Darts is kept apart.
+
+Reads {"series": [{"name", "train": [...], "season", "horizon"}]} on stdin and writes
+{"name": {"AutoETS": {"forecast": [...], "seconds": s}, ...}} on stdout; benchmarks/accuracy.py
+runs it and scores the forecasts the same way as seqcast's (devdata.score).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+import time
+import warnings
+
+import numpy as np
+from statsforecast.models import AutoARIMA, AutoETS, AutoTheta
+
+MODELS = {"AutoETS": AutoETS, "AutoTheta": AutoTheta, "AutoARIMA": AutoARIMA}
+
+
+def main() -> None:
+    warnings.filterwarnings("ignore")
+    request = json.load(sys.stdin)
+    results: dict[str, dict] = {}
+    for series in request["series"]:
+        y = np.asarray(series["train"], dtype=np.float64)
+        cell = results[series["name"]] = {}
+        for name, model in MODELS.items():
+            start = time.perf_counter()
+            try:
+                mean = model(season_length=series["season"]).forecast(y=y, h=series["horizon"])
+                forecast = np.asarray(mean["mean"], dtype=np.float64).tolist()
+                cell[name] = {"forecast": forecast, "seconds": time.perf_counter() - start}
+            except Exception as exc:  # a model that cannot fit a series is reported, not fatal
+                cell[name] = {"error": f"{type(exc).__name__}: {exc}"}
+    json.dump(results, sys.stdout)
+
+
+if __name__ == "__main__":
+    main()
