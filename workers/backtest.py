@@ -12,6 +12,7 @@ import logging
 import os
 import socket
 import time
+from collections import Counter
 from collections.abc import Callable
 
 import numpy as np
@@ -29,7 +30,7 @@ from app.db import utcnow
 from app.logs import job_context
 from app.models import Backtest, JobStatus, ModelVersion, TrainingJob
 from workers.db import worker_sessions
-from workers.training.metrics import mase_scale, scaled_metrics, seasonal_naive
+from workers.training.metrics import beats, mase_scale_basis, scaled_metrics, seasonal_naive
 
 log = logging.getLogger("seqcast.worker")
 
@@ -114,7 +115,8 @@ def rolling_origin(
 
     `predict` maps float32 windows [n, input_length, n_features] to [n, horizon, n_targets].
     MASE scales each forecast by its series' in-sample seasonal-naive MAE over the rows before
-    its origin: all that a forecaster standing at that origin could have known.
+    its origin: all that a forecaster standing at that origin could have known (one-step naive
+    where that is ~0, none for a constant target: see mase_scale_basis).
     """
     rows = table.series_rows()
     backtests.check_fits(plan, rows)  # the values, not just the request, must hold every fold
@@ -123,6 +125,7 @@ def rolling_origin(
     segments = segment_plans(rows, plan.input_length, plan.horizon, validation_fraction)
 
     windows, actual, naive, scale = [], [], [], []  # series-major, then fold
+    scale_basis: Counter[str] = Counter()
     for segment in segments:
         series = slice(segment.start, segment.start + segment.plan.n_rows)
         own_features, own_targets = features[series], targets[series]
@@ -130,7 +133,10 @@ def rolling_origin(
         windows += [own_features[t - plan.input_length : t] for t in origins]
         actual += [own_targets[t : t + plan.horizon] for t in origins]
         naive.append(seasonal_naive(own_targets, origins, plan.horizon, plan.season))
-        scale += [mase_scale(own_targets[:t], plan.season)[None] for t in origins]
+        for t in origins:
+            values, basis = mase_scale_basis(own_targets[:t], plan.season)
+            scale.append(values[None])
+            scale_basis.update(basis)
     forecast = predict(np.asarray(windows, dtype=np.float32)).astype(np.float64)
     if not np.isfinite(forecast).all():
         raise ValueError("the model produced NaN or infinite forecasts")
@@ -154,7 +160,7 @@ def rolling_origin(
             )
             for name, pred in scored.items()
         }
-        found["beats_seasonal_naive"] = found["model"]["mase"] < found["seasonal_naive"]["mase"]
+        found["beats_seasonal_naive"] = beats(found["model"], found["seasonal_naive"])
         return found
 
     fold_metrics = []
@@ -173,6 +179,7 @@ def rolling_origin(
         **metrics(slice(None)),
         "folds_won": sum(f["beats_seasonal_naive"] for f in fold_metrics),
         "season_length": plan.season,
+        "mase_scale": dict(scale_basis),
         "series": len(segments),
     }
     return fold_metrics, summary

@@ -37,7 +37,12 @@ class MetricSet(BaseModel):
     mae: float
     rmse: float
     smape: float = Field(description="Percent, 0 to 200.")
-    mase: float = Field(description="MAE over the in-sample seasonal-naive MAE before the origin.")
+    mase: float | None = Field(
+        description="MAE over the in-sample seasonal-naive MAE before the origin (the one-step "
+        "naive MAE where that is ~0, as on a noiseless periodic series); null when every target "
+        "is constant before its origins, with `mase_reason`."
+    )
+    mase_reason: str | None = Field(None, description="Why `mase` is null.")
 
 
 class FoldRead(BaseModel):
@@ -61,9 +66,17 @@ class FoldRead(BaseModel):
 class BacktestSummary(BaseModel):
     model: MetricSet = Field(description="Over every fold and series.")
     seasonal_naive: MetricSet
-    beats_seasonal_naive: bool = Field(description="The model's MASE is below the baseline's.")
+    beats_seasonal_naive: bool = Field(
+        description="The model's MASE is below the baseline's (its MAE, when MASE is null)."
+    )
     folds_won: int = Field(description="Folds in which the model's MASE beats the baseline's.")
     season_length: int = Field(description="The version's season, used by the baseline.")
+    mase_scale: dict[str, int] = Field(
+        default_factory=dict,
+        description="How many (origin, series, target) MASE scales came from each forecast: "
+        '"seasonal_naive", "naive" (the seasonal one was ~0 relative to the series) or "none" '
+        "(a constant target, left out of MASE).",
+    )
     series: int = Field(description="Series evaluated.")
     seconds: float = Field(description="Wall time of the evaluation in the worker.")
 

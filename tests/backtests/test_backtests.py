@@ -94,7 +94,9 @@ def test_backtest_stores_folds_that_match_a_recomputation(client, lstm_version, 
     assert [f["origins"][""] for f in folds] == [n_rows - HORIZON - 6 * k for k in (3, 2, 1, 0)]
     for fold in folds:
         for side in ("model", "seasonal_naive"):
-            assert all(np.isfinite(v) for v in fold[side].values()), fold
+            assert fold[side]["mase_reason"] is None, fold  # a seasonal series has a scale
+            numbers = [fold[side][k] for k in ("mae", "rmse", "smape", "mase")]
+            assert all(np.isfinite(v) for v in numbers), fold
         model_mae, naive_mae, model_mase = recompute(onnx_session, fold["origins"][""], season)
         assert fold["model"]["mae"] == pytest.approx(model_mae, rel=1e-4)
         assert fold["seasonal_naive"]["mae"] == pytest.approx(naive_mae, rel=1e-9)
@@ -106,6 +108,7 @@ def test_backtest_stores_folds_that_match_a_recomputation(client, lstm_version, 
     summary = done["metrics"]
     assert summary["model"]["mae"] == pytest.approx(np.mean([f["model"]["mae"] for f in folds]))
     assert summary["season_length"] == season and summary["series"] == 1
+    assert summary["mase_scale"] == {"seasonal_naive": 4}
     assert summary["folds_won"] == sum(f["beats_seasonal_naive"] for f in folds)
     assert done["error"] is None and done["attempts"] == 1
 

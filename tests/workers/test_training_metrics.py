@@ -1,6 +1,7 @@
 """Metrics, the seasonal-naive baseline, season detection and the validation report, on
 hand-computed arrays."""
 
+import json
 import math
 from typing import ClassVar
 
@@ -15,6 +16,7 @@ from workers.training.metrics import (
     evaluate,
     forecast_metrics,
     mase_scale,
+    mase_scale_basis,
     pinball,
     scaled_metrics,
     seasonal_naive,
@@ -51,7 +53,7 @@ def test_mase_scale_by_hand():
     y = np.array([1.0, 3.0, 2.0, 6.0])
     np.testing.assert_allclose(mase_scale(y, 1), [7 / 3])
     np.testing.assert_allclose(mase_scale(y[:, None], 2), [2.0])
-    np.testing.assert_allclose(mase_scale(np.full((5, 1), 4.0), 1), [1e-8])
+    assert np.isnan(mase_scale(np.full((5, 1), 4.0), 1)).all()  # constant: no scale
     np.testing.assert_allclose(mase_scale(y, 10), [7 / 3])  # shorter than a season: lag 1
 
 
@@ -99,6 +101,74 @@ def test_scaled_metrics_scale_each_window_by_its_own_series():
     m = scaled_metrics(pred, actual, window_scale=np.array([[[1.0]], [[10.0]]]))
     assert m["mase"] == pytest.approx((1 / 1 + 30 / 10) / 2)
     assert m["mae"] == pytest.approx(15.5)
+
+
+def test_mase_scale_falls_back_to_one_step_naive_on_a_noiseless_periodic_series():
+    t = np.arange(120)
+    y = 50 + 10 * np.sin(2 * np.pi * t / 12)  # repeats its season up to rounding
+    scale, basis = mase_scale_basis(y, 12)
+    naive = np.abs(np.diff(y)).mean()
+    np.testing.assert_allclose(scale, [naive])
+    assert basis == ["naive"]
+    # A model off by 0.1 everywhere: MASE about 0.1 / naive (~0.03), not 0.1 / 1e-8 = 1e7.
+    pred, actual = (y[None, 100:112, None] + 0.1), y[None, 100:112, None]
+    mase = scaled_metrics(pred, actual, scale[None, None, :])["mase"]
+    assert mase == pytest.approx(0.1 / naive) and mase < 1
+
+
+def test_mase_scale_is_seasonal_on_a_normal_series_as_before():
+    rng = np.random.default_rng(3)
+    t = np.arange(120)
+    y = np.stack([np.sin(2 * np.pi * t / 12) + 0.2 * rng.standard_normal(120), 100 + t], axis=1)
+    scale, basis = mase_scale_basis(y, 12)
+    np.testing.assert_allclose(scale, np.abs(y[12:] - y[:-12]).mean(axis=0))
+    assert basis == ["seasonal_naive", "seasonal_naive"]
+    assert mase_scale_basis(y[:, :1], 1)[1] == ["naive"]
+
+
+def test_a_constant_series_has_no_mase_and_says_why():
+    y = np.full(60, 7.0)
+    scale, basis = mase_scale_basis(y, 12)
+    assert np.isnan(scale).all() and basis == ["none"]
+    m = scaled_metrics(np.full((2, 3, 1), 7.5), np.full((2, 3, 1), 7.0), scale[None, None, :])
+    assert m["mase"] is None and "constant" in m["mase_reason"]
+    assert m["mae"] == pytest.approx(0.5)
+    # Rounding noise on a constant level is still constant.
+    assert mase_scale_basis(1e6 + 1e-4 * np.sin(np.arange(60)), 1)[1] == ["none"]
+
+
+def test_mase_leaves_out_only_the_windows_without_a_scale():
+    pred = np.zeros((2, 1, 1))
+    actual = np.array([[[1.0]], [[30.0]]])
+    m = scaled_metrics(pred, actual, window_scale=np.array([[[1.0]], [[np.nan]]]))
+    assert m["mase"] == pytest.approx(1.0) and "mase_reason" not in m
+
+
+def test_evaluate_reports_null_mase_for_a_constant_series_and_one_step_scale_for_a_periodic():
+    t = np.arange(48)
+    periodic = 5 + np.array([0.0, 2.0, 0.0, -2.0])[t % 4]
+    segments = segment_plans([("periodic", 48), ("flat", 48)], 8, 3, 0.25)
+    values = np.concatenate([periodic, np.full(48, 3.0)])[:, None]
+    data = prepare(values, ["y"], ["y"], ["y"], segments, torch.device("cpu"))
+    report = evaluate(Persistence(), data, season_length=4)
+    assert report["mase_scale"] == {"naive": 1, "none": 1}
+    assert report["series"]["flat"]["mase"] is None
+    naive = np.abs(np.diff(periodic[: segments[0].plan.cut])).mean()
+    assert report["series"]["periodic"]["mase"] < 10  # was ~1e8 with the 1e-8 floor
+    assert report["seasonal_naive"]["mase"] == pytest.approx(0.0, abs=1e-9)
+    assert report["model"]["mase"] == pytest.approx(report["series"]["periodic"]["mase"])
+    assert report["model"]["mae"] > 0 and naive > 0
+    assert not report["beats_seasonal_naive"]
+    json.dumps(report, allow_nan=False)  # stored as JSONB: no NaN may reach it
+
+    flat = prepare(
+        np.full((48, 1), 3.0), ["y"], ["y"], ["y"], split_plan(48, 8, 3, 0.25), torch.device("cpu")
+    )
+    report = evaluate(Persistence(), flat, season_length=None)
+    assert report["model"]["mase"] is None and report["seasonal_naive"]["mase"] is None
+    assert report["model"]["mase_reason"]
+    assert report["mase_scale"] == {"none": 1}
+    json.dumps(report, allow_nan=False)
 
 
 class Persistence(torch.nn.Module):

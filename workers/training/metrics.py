@@ -22,6 +22,13 @@ if TYPE_CHECKING:
 ACF_THRESHOLD = 0.3
 ACF_PROMINENCE = 0.1
 SCALE_FLOOR = 1e-8
+RELATIVE_SCALE_FLOOR = 1e-6
+"""A MASE scale below this share of the target's magnitude is rounding: the ONNX graph computes
+in float32, whose relative precision is ~1e-7, so errors that small say nothing."""
+NO_MASE_REASON = (
+    "no MASE: every target is constant over its in-sample rows (seasonal-naive and one-step "
+    "naive errors are 0), so no error can be scaled by them"
+)
 
 
 def _autocorrelation(y: np.ndarray, max_lag: int) -> np.ndarray:
@@ -82,10 +89,19 @@ def seasonal_naive(
 
 
 def mase_scale(train_targets: np.ndarray, season: int) -> np.ndarray:
-    """Per-target in-sample MAE of the seasonal-naive forecast over the training rows.
+    """Per-target MASE scale of the training rows (see mase_scale_basis); NaN where none."""
+    return mase_scale_basis(train_targets, season)[0]
 
-    Falls back to season 1 when the training part is shorter than a season, and to 1.0 when it
-    has a single row; floored at SCALE_FLOOR so a constant target does not divide by zero.
+
+def mase_scale_basis(train_targets: np.ndarray, season: int) -> tuple[np.ndarray, list[str]]:
+    """Per-target in-sample MAE of the seasonal-naive forecast over the training rows, and which
+    forecast gave it: "seasonal_naive", "naive" (one step) or "none".
+
+    A scale at or below RELATIVE_SCALE_FLOOR times the target's largest magnitude is rounding, not
+    error: a noiseless periodic series repeats its season exactly, and dividing by that ~0 gave
+    MASE 1e7. Such a target falls back to the one-step naive MAE; when that is ~0 too (a constant
+    target) it has no scale, NaN, and its MASE is left out (null when no target has a scale).
+    Season 1 is used when the training part is shorter than a season; a single row gives 1.0.
     """
     y = np.asarray(train_targets, dtype=np.float64)
     if y.ndim == 1:
@@ -93,9 +109,17 @@ def mase_scale(train_targets: np.ndarray, season: int) -> np.ndarray:
     if len(y) <= season:
         season = 1
     if len(y) <= season:
-        return np.ones(y.shape[1])
-    scale = np.abs(y[season:] - y[:-season]).mean(axis=0)
-    return np.maximum(scale, SCALE_FLOOR)
+        return np.ones(y.shape[1]), ["naive"] * y.shape[1]
+    floor = np.maximum(RELATIVE_SCALE_FLOOR * np.abs(y).max(axis=0), SCALE_FLOOR)
+    seasonal = np.abs(y[season:] - y[:-season]).mean(axis=0)
+    naive = np.abs(y[1:] - y[:-1]).mean(axis=0)
+    scale = np.where(seasonal > floor, seasonal, np.where(naive > floor, naive, np.nan))
+    first = "seasonal_naive" if season > 1 else "naive"
+    basis = [
+        first if s > f else "naive" if n > f else "none"
+        for s, n, f in zip(seasonal, naive, floor, strict=True)
+    ]
+    return scale, basis
 
 
 def forecast_metrics(pred: np.ndarray, actual: np.ndarray, scale: np.ndarray) -> dict[str, float]:
@@ -129,13 +153,39 @@ def pinball(diff: Any, levels: Any) -> Any:
 
 def scaled_metrics(
     pred: np.ndarray, actual: np.ndarray, window_scale: np.ndarray
-) -> dict[str, float]:
+) -> dict[str, float | str | None]:
     """forecast_metrics where every window has its own MASE scale ([n, 1, n_targets]): MAE, RMSE
-    and sMAPE in raw units over all windows, MASE over the windows' scaled errors."""
-    ones = np.ones(pred.shape[-1])
-    result = forecast_metrics(pred, actual, ones)
-    result["mase"] = forecast_metrics(pred / window_scale, actual / window_scale, ones)["mase"]
+    and sMAPE in raw units over all windows, MASE over the windows' scaled errors.
+
+    Windows whose scale is NaN (a constant target, see mase_scale_basis) are left out of MASE;
+    when no window has a scale, MASE is None and `mase_reason` says why."""
+    result: dict[str, float | str | None] = dict(
+        forecast_metrics(pred, actual, np.ones(pred.shape[-1]))
+    )
+    scale = np.broadcast_to(np.asarray(window_scale, dtype=np.float64), np.shape(pred))
+    has_scale = np.isfinite(scale)
+    error = np.abs(np.asarray(pred, dtype=np.float64) - np.asarray(actual, dtype=np.float64))
+    scaled = np.divide(error, scale, out=np.zeros_like(error), where=has_scale)
+    counts = has_scale.sum(axis=(0, 1))
+    if not counts.any():
+        result["mase"] = None
+        result["mase_reason"] = NO_MASE_REASON
+        return result
+    per_target = scaled.sum(axis=(0, 1))[counts > 0] / counts[counts > 0]
+    result["mase"] = float(per_target.mean())
     return result
+
+
+def beats(model: dict, baseline: dict) -> bool:
+    """The model's MASE is below the baseline's; by MAE where there is no MASE (constant targets,
+    where both share one scale anyway)."""
+    if model["mase"] is None or baseline["mase"] is None:
+        return model["mae"] < baseline["mae"]
+    return model["mase"] < baseline["mase"]
+
+
+def _finite_or_none(value: float) -> float | None:
+    return float(value) if np.isfinite(value) else None
 
 
 def _dataset_season(data: TrainingData, season_length: int | None) -> int:
@@ -191,11 +241,13 @@ def evaluate(net: Forecaster, data: TrainingData, season_length: int | None) -> 
     season = _dataset_season(data, season_length)
     naive = np.empty_like(actual)
     series_scale = np.ones((len(data.segments), actual.shape[-1]))
+    scale_basis: Counter[str] = Counter()
     for index, segment in enumerate(data.segments):
         cut = segment.plan.cut
         own = max(1, min(season, cut - 1))
         targets = data.series_targets(index)
-        series_scale[index] = mase_scale(targets[:cut], own)
+        series_scale[index], basis = mase_scale_basis(targets[:cut], own)
+        scale_basis.update(basis)
         windows = np.flatnonzero(data.val_series == index)
         if len(windows):
             origins = data.val_origins[windows] - segment.start
@@ -215,14 +267,15 @@ def evaluate(net: Forecaster, data: TrainingData, season_length: int | None) -> 
         "model": model_metrics,
         "seasonal_naive": naive_metrics,
         "season_length": season,
-        "beats_seasonal_naive": model_metrics["mase"] < naive_metrics["mase"],
+        "beats_seasonal_naive": beats(model_metrics, naive_metrics),
+        "mase_scale": dict(scale_basis),
         "validation_windows": len(actual),
         "series_count": len(data.segments),
         "series": {
             segment.series_id: {
                 "validation_windows": int(counts[i]),
-                "mase": float(model_mase[i]),
-                "seasonal_naive_mase": float(naive_mase[i]),
+                "mase": _finite_or_none(model_mase[i]),
+                "seasonal_naive_mase": _finite_or_none(naive_mase[i]),
             }
             for i, segment in enumerate(data.segments)
             if counts[i]

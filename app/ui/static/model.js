@@ -82,7 +82,11 @@
           "tr",
           {},
           el("th", {}, key),
-          el("td", { class: model[key] < naive[key] ? "better" : null }, fmt(model[key])),
+          el(
+            "td",
+            { class: model[key] < naive[key] ? "better" : null, title: model[`${key}_reason`] || null },
+            fmt(model[key]),
+          ),
           el("td", { class: naive[key] < model[key] ? "better" : null }, fmt(naive[key])),
         ),
       ),
