@@ -6,6 +6,7 @@ from .backtest_brief import BacktestBrief
 from .backtest_read import BacktestRead
 from .backtest_request import BacktestRequest
 from .backtest_summary import BacktestSummary
+from .backtest_summary_mase_scale import BacktestSummaryMaseScale
 from .dataset_create import DatasetCreate
 from .dataset_create_columns import DatasetCreateColumns
 from .dataset_read import DatasetRead
@@ -67,6 +68,7 @@ __all__ = (
     "BacktestRead",
     "BacktestRequest",
     "BacktestSummary",
+    "BacktestSummaryMaseScale",
     "DatasetCreate",
     "DatasetCreateColumns",
     "DatasetRead",

@@ -6,7 +6,10 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
+    from ..models.backtest_summary_mase_scale import BacktestSummaryMaseScale
     from ..models.metric_set import MetricSet
 
 
@@ -19,11 +22,14 @@ class BacktestSummary:
     Attributes:
         model (MetricSet):
         seasonal_naive (MetricSet):
-        beats_seasonal_naive (bool): The model's MASE is below the baseline's.
+        beats_seasonal_naive (bool): The model's MASE is below the baseline's (its MAE, when MASE is null).
         folds_won (int): Folds in which the model's MASE beats the baseline's.
         season_length (int): The version's season, used by the baseline.
         series (int): Series evaluated.
         seconds (float): Wall time of the evaluation in the worker.
+        mase_scale (BacktestSummaryMaseScale | Unset): How many (origin, series, target) MASE scales came from each
+            forecast: "seasonal_naive", "naive" (the seasonal one was ~0 relative to the series) or "none" (a constant
+            target, left out of MASE).
     """
 
     model: MetricSet
@@ -33,6 +39,7 @@ class BacktestSummary:
     season_length: int
     series: int
     seconds: float
+    mase_scale: BacktestSummaryMaseScale | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +57,10 @@ class BacktestSummary:
 
         seconds = self.seconds
 
+        mase_scale: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.mase_scale, Unset):
+            mase_scale = self.mase_scale.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -63,11 +74,14 @@ class BacktestSummary:
                 "seconds": seconds,
             }
         )
+        if mase_scale is not UNSET:
+            field_dict["mase_scale"] = mase_scale
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.backtest_summary_mase_scale import BacktestSummaryMaseScale
         from ..models.metric_set import MetricSet
 
         d = dict(src_dict)
@@ -85,6 +99,13 @@ class BacktestSummary:
 
         seconds = d.pop("seconds")
 
+        _mase_scale = d.pop("mase_scale", UNSET)
+        mase_scale: BacktestSummaryMaseScale | Unset
+        if isinstance(_mase_scale, Unset):
+            mase_scale = UNSET
+        else:
+            mase_scale = BacktestSummaryMaseScale.from_dict(_mase_scale)
+
         backtest_summary = cls(
             model=model,
             seasonal_naive=seasonal_naive,
@@ -93,6 +114,7 @@ class BacktestSummary:
             season_length=season_length,
             series=series,
             seconds=seconds,
+            mase_scale=mase_scale,
         )
 
         backtest_summary.additional_properties = d

@@ -31,6 +31,10 @@ class JobSpec:
             defaults"): an untuned LSTM or GRU beats seasonal naive on real seasonal series, and a small
             series still trains in seconds to a minute on a CPU.
         quantiles (list[float] | Unset): Sorted levels, 0.5 among them; empty: none.
+        future_columns (list[str] | Unset):
+        calendar (list[str] | Unset):
+        static_columns (list[str] | Unset):
+        categorical_columns (list[str] | Unset):
     """
 
     target_columns: list[str]
@@ -41,6 +45,10 @@ class JobSpec:
     season_length: int | None
     hyperparameters: Hyperparameters
     quantiles: list[float] | Unset = UNSET
+    future_columns: list[str] | Unset = UNSET
+    calendar: list[str] | Unset = UNSET
+    static_columns: list[str] | Unset = UNSET
+    categorical_columns: list[str] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -63,6 +71,22 @@ class JobSpec:
         if not isinstance(self.quantiles, Unset):
             quantiles = self.quantiles
 
+        future_columns: list[str] | Unset = UNSET
+        if not isinstance(self.future_columns, Unset):
+            future_columns = self.future_columns
+
+        calendar: list[str] | Unset = UNSET
+        if not isinstance(self.calendar, Unset):
+            calendar = self.calendar
+
+        static_columns: list[str] | Unset = UNSET
+        if not isinstance(self.static_columns, Unset):
+            static_columns = self.static_columns
+
+        categorical_columns: list[str] | Unset = UNSET
+        if not isinstance(self.categorical_columns, Unset):
+            categorical_columns = self.categorical_columns
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -78,6 +102,14 @@ class JobSpec:
         )
         if quantiles is not UNSET:
             field_dict["quantiles"] = quantiles
+        if future_columns is not UNSET:
+            field_dict["future_columns"] = future_columns
+        if calendar is not UNSET:
+            field_dict["calendar"] = calendar
+        if static_columns is not UNSET:
+            field_dict["static_columns"] = static_columns
+        if categorical_columns is not UNSET:
+            field_dict["categorical_columns"] = categorical_columns
 
         return field_dict
 
@@ -107,6 +139,14 @@ class JobSpec:
 
         quantiles = cast(list[float], d.pop("quantiles", UNSET))
 
+        future_columns = cast(list[str], d.pop("future_columns", UNSET))
+
+        calendar = cast(list[str], d.pop("calendar", UNSET))
+
+        static_columns = cast(list[str], d.pop("static_columns", UNSET))
+
+        categorical_columns = cast(list[str], d.pop("categorical_columns", UNSET))
+
         job_spec = cls(
             target_columns=target_columns,
             feature_columns=feature_columns,
@@ -116,6 +156,10 @@ class JobSpec:
             season_length=season_length,
             hyperparameters=hyperparameters,
             quantiles=quantiles,
+            future_columns=future_columns,
+            calendar=calendar,
+            static_columns=static_columns,
+            categorical_columns=categorical_columns,
         )
 
         job_spec.additional_properties = d

@@ -27,6 +27,17 @@ class TrainRequest:
         data (InlineData | None | Unset): Inline series, stored as a new dataset.
         target_columns (list[str] | None | Unset): Columns to forecast; default: every column.
         feature_columns (list[str] | None | Unset): Columns the model reads; default: the targets.
+        future_columns (list[str] | None | Unset): Known-future covariates: columns whose values are known for the
+            forecast horizon (prices, promotions, planned events). Training windows carry their values over the horizon;
+            /predict then takes them as `future`. They may also be among feature_columns, as history.
+        calendar (list[str] | None | Unset): Calendar features of the forecast's own timestamps, known in advance by
+            construction: day_of_week, day_of_month, day_of_year, week_of_year, month, quarter, hour, minute, and
+            `holidays:<country>` (public holidays, ISO 3166 code). Needs a dataset with timestamps; /predict then needs
+            `last_timestamp` or `series_id`.
+        static_columns (list[str] | None | Unset): Static covariates: columns with one value per series (store size,
+            region code). Stored with the version and looked up by `series_id` at predict time.
+        categorical_columns (list[str] | None | Unset): Those of static_columns that are category codes (one-hot
+            encoded) rather than quantities.
         input_length (int | None | Unset): Window length; default: max(3 × horizon, 16).
         validation_fraction (float | Unset): Share of the series (its end) held out. Default: 0.2.
         season_length (int | None | Unset): Period of the seasonal-naive baseline; default: detected.
@@ -46,6 +57,10 @@ class TrainRequest:
     data: InlineData | None | Unset = UNSET
     target_columns: list[str] | None | Unset = UNSET
     feature_columns: list[str] | None | Unset = UNSET
+    future_columns: list[str] | None | Unset = UNSET
+    calendar: list[str] | None | Unset = UNSET
+    static_columns: list[str] | None | Unset = UNSET
+    categorical_columns: list[str] | None | Unset = UNSET
     input_length: int | None | Unset = UNSET
     validation_fraction: float | Unset = 0.2
     season_length: int | None | Unset = UNSET
@@ -93,6 +108,42 @@ class TrainRequest:
         else:
             feature_columns = self.feature_columns
 
+        future_columns: list[str] | None | Unset
+        if isinstance(self.future_columns, Unset):
+            future_columns = UNSET
+        elif isinstance(self.future_columns, list):
+            future_columns = self.future_columns
+
+        else:
+            future_columns = self.future_columns
+
+        calendar: list[str] | None | Unset
+        if isinstance(self.calendar, Unset):
+            calendar = UNSET
+        elif isinstance(self.calendar, list):
+            calendar = self.calendar
+
+        else:
+            calendar = self.calendar
+
+        static_columns: list[str] | None | Unset
+        if isinstance(self.static_columns, Unset):
+            static_columns = UNSET
+        elif isinstance(self.static_columns, list):
+            static_columns = self.static_columns
+
+        else:
+            static_columns = self.static_columns
+
+        categorical_columns: list[str] | None | Unset
+        if isinstance(self.categorical_columns, Unset):
+            categorical_columns = UNSET
+        elif isinstance(self.categorical_columns, list):
+            categorical_columns = self.categorical_columns
+
+        else:
+            categorical_columns = self.categorical_columns
+
         input_length: int | None | Unset
         if isinstance(self.input_length, Unset):
             input_length = UNSET
@@ -137,6 +188,14 @@ class TrainRequest:
             field_dict["target_columns"] = target_columns
         if feature_columns is not UNSET:
             field_dict["feature_columns"] = feature_columns
+        if future_columns is not UNSET:
+            field_dict["future_columns"] = future_columns
+        if calendar is not UNSET:
+            field_dict["calendar"] = calendar
+        if static_columns is not UNSET:
+            field_dict["static_columns"] = static_columns
+        if categorical_columns is not UNSET:
+            field_dict["categorical_columns"] = categorical_columns
         if input_length is not UNSET:
             field_dict["input_length"] = input_length
         if validation_fraction is not UNSET:
@@ -222,6 +281,74 @@ class TrainRequest:
 
         feature_columns = _parse_feature_columns(d.pop("feature_columns", UNSET))
 
+        def _parse_future_columns(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                future_columns_type_0 = cast(list[str], data)
+
+                return future_columns_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        future_columns = _parse_future_columns(d.pop("future_columns", UNSET))
+
+        def _parse_calendar(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                calendar_type_0 = cast(list[str], data)
+
+                return calendar_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        calendar = _parse_calendar(d.pop("calendar", UNSET))
+
+        def _parse_static_columns(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                static_columns_type_0 = cast(list[str], data)
+
+                return static_columns_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        static_columns = _parse_static_columns(d.pop("static_columns", UNSET))
+
+        def _parse_categorical_columns(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                categorical_columns_type_0 = cast(list[str], data)
+
+                return categorical_columns_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        categorical_columns = _parse_categorical_columns(d.pop("categorical_columns", UNSET))
+
         def _parse_input_length(data: object) -> int | None | Unset:
             if data is None:
                 return data
@@ -274,6 +401,10 @@ class TrainRequest:
             data=data,
             target_columns=target_columns,
             feature_columns=feature_columns,
+            future_columns=future_columns,
+            calendar=calendar,
+            static_columns=static_columns,
+            categorical_columns=categorical_columns,
             input_length=input_length,
             validation_fraction=validation_fraction,
             season_length=season_length,

@@ -31,7 +31,9 @@ class VersionRead:
         input_length (int):
         horizon (int):
         metrics (VersionReadMetrics): Validation metrics: `model` and `seasonal_naive` (mae, rmse, smape, mase), the
-            season length used and whether the model beats the baseline.
+            season length used and whether the model beats the baseline. `mase_scale` counts the series scaled by the
+            seasonal-naive MAE, by the one-step naive MAE (the seasonal one ~0) or by none (a constant series, left out);
+            `mase` is null, with `mase_reason`, when no series has a scale.
         artifact_uri (str):
         sha256 (str):
         size_bytes (int):

@@ -12,7 +12,9 @@ T = TypeVar("T", bound="VersionReadMetrics")
 @_attrs_define
 class VersionReadMetrics:
     """Validation metrics: `model` and `seasonal_naive` (mae, rmse, smape, mase), the season length used and whether the
-    model beats the baseline.
+    model beats the baseline. `mase_scale` counts the series scaled by the seasonal-naive MAE, by the one-step naive MAE
+    (the seasonal one ~0) or by none (a constant series, left out); `mase` is null, with `mase_reason`, when no series
+    has a scale.
 
     """
 
