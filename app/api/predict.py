@@ -20,6 +20,7 @@ from app.api.predict_schemas import LoadedRead, PredictResponse
 from app.api.requests import PredictRequest, decode, json_body
 from app.auth.deps import require
 from app.auth.service import Scope as KeyScope
+from app.contract import FUTURE_INPUT_NAME
 from app.deps import DataPlaneDep
 from app.errors import InvalidInput
 from app.http.edge import JSON, HotRoute
@@ -27,11 +28,13 @@ from app.http.errors import Headers, render_seqcast
 from app.http.paths import ModelName, VersionNumber
 from app.serving.dataplane import DataPlane, PredictCall, Prediction
 from app.serving.inputs import as_array
+from app.serving.known_inputs import KnownInputs
 from app.serving.series import check_per_window
 
 router = APIRouter(tags=["inference"])
 
 SHAPE = "[batch][length][n_features]"
+FUTURE_SHAPE = "[batch][horizon][n_future]"
 EXAMPLES = [
     {"model": "demand", "alias": "production", "inputs": [[1.0, 2.0, 3.0, 2.0]]},
     {
@@ -39,6 +42,12 @@ EXAMPLES = [
         "inputs": [[1.0, 2.0, 3.0, 2.0], [5.0, 4.0, 4.0, 6.0]],
         "series_id": ["store-1", "store-2"],
         "last_timestamp": "2024-06-01",
+    },
+    {
+        "model": "promotions",
+        "inputs": [[[120.0, 0.0], [135.0, 1.0], [118.0, 0.0]]],
+        "future": [[[1.0, 9.99], [0.0, 12.49]]],
+        "series_id": "store-1",
     },
 ]
 
@@ -52,6 +61,9 @@ def decode_predict(body: bytes, _: Mapping[str, str], __: Mapping[str, str]) -> 
         check_per_window(series_id, "series_id")
     if last_timestamp is not None:
         check_per_window(last_timestamp, "last_timestamp")
+    known = None
+    if request.future is not None:
+        known = KnownInputs(future=as_array(request.future, FUTURE_INPUT_NAME, FUTURE_SHAPE))
     return PredictCall(
         request.model,
         request.version,
@@ -59,6 +71,7 @@ def decode_predict(body: bytes, _: Mapping[str, str], __: Mapping[str, str]) -> 
         as_array(request.inputs, "inputs", SHAPE),
         series_id,
         last_timestamp,
+        known=known,
     )
 
 
@@ -109,8 +122,9 @@ HOT = HotRoute(
         404: {"description": "Unknown model, version or alias."},
         413: {"description": "The body is larger than SEQCAST_MAX_BODY_BYTES."},
         422: {
-            "description": "Inputs, series ids or timestamps that this version cannot take; "
-            "the message says why and `loc` names the field."
+            "description": "Inputs, known-future values, series ids or timestamps that this "
+            "version cannot take (or a covariate it needs and did not get); the message says "
+            "why and `loc` names the field."
         },
         503: {"description": "The model's queue is full; retry after Retry-After seconds."},
     },

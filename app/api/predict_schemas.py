@@ -1,55 +1,9 @@
+"""The documented replies of /predict and of loading a version. The request body is the
+msgspec struct app.api.requests.PredictRequest, whose own JSON Schema the route documents."""
+
 from __future__ import annotations
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
-
-from app.names import MAX_VERSION, ResourceName
-
-
-class PredictRequest(BaseModel):
-    model_config = ConfigDict(
-        extra="forbid",
-        json_schema_extra={
-            "examples": [
-                {"model": "demand", "alias": "production", "inputs": [[1.0, 2.0, 3.0, 2.0]]},
-                {
-                    "model": "demand",
-                    "inputs": [[1.0, 2.0, 3.0, 2.0], [5.0, 4.0, 4.0, 6.0]],
-                    "series_id": ["store-1", "store-2"],
-                    "last_timestamp": "2024-06-01",
-                },
-            ]
-        },
-    )
-
-    model: ResourceName = Field(description="Model name.")
-    version: int | None = Field(
-        None, ge=1, le=MAX_VERSION, description="A version number; or give `alias`."
-    )
-    alias: ResourceName | None = Field(None, description="An alias; default: the latest version.")
-    inputs: list[list[list[float]]] | list[list[float]] = Field(
-        description="[batch][length][n_features] raw values in the model's feature order; "
-        "[batch][length] is accepted for single-feature models. Length may be 1 to 4 × the "
-        "trained input_length."
-    )
-    series_id: str | list[str] | None = Field(
-        None,
-        description="The series each window belongs to: one id for every window, or a list with "
-        "one id per window; each must be one of the version's series (a 422 names an unknown "
-        "one). Without `last_timestamp`, a window is taken to end where its series' training "
-        "data ended, and the forecast is dated from there.",
-    )
-    last_timestamp: str | list[str] | None = Field(
-        None,
-        description="The timestamp of each window's last row (ISO 8601; one for every window, or "
-        "a list with one per window): the forecast is dated from it. Only for versions trained "
-        "on timestamped data (a 422 otherwise).",
-    )
-
-    @model_validator(mode="after")
-    def _version_or_alias(self) -> PredictRequest:
-        if self.version is not None and self.alias is not None:
-            raise ValueError("give version or alias, not both")
-        return self
+from pydantic import BaseModel, Field
 
 
 class QuantileForecast(BaseModel):

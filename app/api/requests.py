@@ -62,6 +62,23 @@ LastTimestampField = Annotated[
         "trained on timestamped data (a 422 otherwise)."
     ),
 ]
+FutureField = Annotated[
+    Numbers | None,
+    msgspec.Meta(
+        description="Known-future covariates over the forecast's horizon: [batch][horizon]"
+        "[n_future] raw values in the version's `future_columns` order, one block per window "
+        "([batch][horizon] for a single column). Required when the version has future "
+        "columns; refused otherwise."
+    ),
+]
+StreamFutureField = Annotated[
+    list[float | list[float]] | None,
+    msgspec.Meta(
+        description="Known-future covariates over the horizon after these observations: "
+        "[horizon][n_future] raw values in the version's `future_columns` order ([horizon] for "
+        "a single column). Required when the version has future columns; refused otherwise."
+    ),
+]
 ValuesField = Annotated[
     Rows,
     msgspec.Meta(
@@ -78,10 +95,12 @@ class PredictRequest(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     alias: AliasField = None
     series_id: SeriesField = None
     last_timestamp: LastTimestampField = None
+    future: FutureField = None
 
 
 class StreamObserve(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     values: ValuesField
+    future: StreamFutureField = None
 
 
 HINTS = {
@@ -92,6 +111,8 @@ HINTS = {
     "values": "must be an array containing only numbers: [rows][n_features]",
     "series_id": "must be a string, or a non-empty list with one string per window",
     "last_timestamp": "must be a string, or a non-empty list with one string per window",
+    "future": "must be an array containing only numbers: [batch][horizon][n_future] "
+    "([horizon][n_future] for a stream observe)",
 }
 
 T = TypeVar("T", bound=msgspec.Struct)

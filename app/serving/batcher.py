@@ -9,6 +9,11 @@ the running batch and leave together: the batch size adapts to the load. Results
 to their requests; a failed run fails only the requests in that batch. The queue is bounded: past
 `max_queue_size` rows the request is refused (503) instead of waiting without bound.
 
+A request may carry extra inputs beside its windows (a version with covariates: the known-future
+values, calendar and static features, each [rows, ...]): they are concatenated along the batch
+axis with the windows and passed to the run after them. A request without them stays one array,
+and that path is unchanged.
+
 Dispatch is deferred to the end of the event loop's current turn (`call_soon`), so requests
 that arrive together leave together even when a run slot is free. A batch whose measured cost
 (`RunCost`, timed per version at warm-up) is at most `max_inline_run_ms` runs inline on the
@@ -26,13 +31,15 @@ from collections import deque
 from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
-from typing import Protocol
+from typing import Protocol, TypeVar
 
 import numpy as np
 
 from app.errors import InvalidInput, SeqcastError, ServiceUnavailable
 
 log = logging.getLogger("seqcast.batcher")
+
+Batch = TypeVar("Batch")
 
 
 @dataclass(frozen=True)
@@ -61,8 +68,8 @@ class RunCost:
 
 
 def measure_line(
-    run: Callable[[np.ndarray], object],
-    batch_of: Callable[[int], np.ndarray],
+    run: Callable[[Batch], object],
+    batch_of: Callable[[int], Batch],
     max_rows: int,
     cells_per_row: int = 1,
 ) -> tuple[float, float]:
@@ -98,17 +105,19 @@ class BatchFailed(SeqcastError):
     """onnxruntime failed on a batch: a server-side fault, reported to that batch only."""
 
 
-@dataclass
+@dataclass(slots=True)
 class _Request:
     inputs: np.ndarray
     future: asyncio.Future[np.ndarray]
     enqueued: float
+    extras: tuple[np.ndarray, ...] = ()
+    """The request's other graph inputs, each with `len(inputs)` rows (empty: none)."""
 
 
 class AdaptiveBatcher:
     def __init__(
         self,
-        run: Callable[[np.ndarray], np.ndarray],
+        run: Callable[..., np.ndarray],
         executor: Executor,
         config: BatchConfig,
         name: str = "",
@@ -144,8 +153,9 @@ class AdaptiveBatcher:
     def inflight(self) -> int:
         return self._inflight
 
-    async def predict(self, inputs: np.ndarray) -> np.ndarray:
-        """Forecast for `inputs` [batch, length, features]; waits for its share of a batch."""
+    async def predict(self, inputs: np.ndarray, extras: tuple[np.ndarray, ...] = ()) -> np.ndarray:
+        """Forecast for `inputs` [batch, length, features] (and `extras`, each [batch, ...], the
+        version's other graph inputs); waits for its share of a batch."""
         rows = inputs.shape[0]
         if rows > self.config.max_queue_size:
             raise InvalidInput(
@@ -159,7 +169,7 @@ class AdaptiveBatcher:
                 f"(max_queue_size {self.config.max_queue_size}); retry shortly"
             )
         loop = asyncio.get_running_loop()
-        request = _Request(inputs, loop.create_future(), time.monotonic())
+        request = _Request(inputs, loop.create_future(), time.monotonic(), extras)
         self._groups.setdefault(inputs.shape[1], deque()).append(request)
         self._queued_rows += rows
         if not self._scheduled:
@@ -215,13 +225,16 @@ class AdaptiveBatcher:
         if not live:
             return
         inputs = live[0].inputs if len(live) == 1 else np.concatenate([r.inputs for r in live])
+        extras = live[0].extras
+        if extras and len(live) > 1:  # every request of a version carries the same inputs
+            extras = tuple(np.concatenate([r.extras[i] for r in live]) for i in range(len(extras)))
         if self._batch_sizes is not None:
             self._batch_sizes.observe(len(inputs))
         budget = self.config.max_inline_run_ms / 1000
         if self.cost is not None and self.cost.seconds(*inputs.shape[:2]) <= budget:
             self.inline_runs += 1
             try:
-                outputs = self._run(inputs)
+                outputs = self._run(inputs, *extras)
             except Exception as exc:
                 self._settle(live, len(inputs), None, exc)
             else:
@@ -229,7 +242,7 @@ class AdaptiveBatcher:
             return
         self._inflight += 1
         loop = asyncio.get_running_loop()
-        running = loop.run_in_executor(self._executor, self._run, inputs)
+        running = loop.run_in_executor(self._executor, self._run, inputs, *extras)
         running.add_done_callback(lambda done: self._finish(live, len(inputs), done))
 
     def _finish(self, live: list[_Request], rows: int, done: asyncio.Future[np.ndarray]) -> None:

@@ -17,6 +17,7 @@ import numpy as np
 
 from app.errors import InvalidInput
 from app.serving.inputs import Field, check_batch
+from app.serving.known_inputs import KnownInputs, extra_inputs
 from app.serving.live import LiveModels
 from app.serving.resolver import Resolved
 from app.serving.series import forecast_timestamps
@@ -40,6 +41,8 @@ class PredictCall:
     """Output tensors asked for (OIP); None: all of the version's outputs."""
     field: Field = "inputs"
     """Where `inputs` came from in the request, for error messages."""
+    known: KnownInputs | None = None
+    """Covariates the request sent (app.serving.known_inputs); None: none."""
 
 
 @dataclass(slots=True)
@@ -69,24 +72,42 @@ class DataPlane:
         served = await self.models.load(resolved)
         if call.outputs is not None:
             _check_outputs(call.outputs, served.info.output_names)
+        info = served.info
         timestamps = None
         if call.series_id is not None or call.last_timestamp is not None:
             timestamps = forecast_timestamps(
                 call.series_id,
                 call.last_timestamp,
-                served.info,
+                info,
                 len(batch),
                 resolved.horizon,
                 served.key.label,
             )
-        forecast = await self.models.infer(served, batch)
-        return Prediction(resolved, served.info, forecast, timestamps)
+        extras = ()
+        if info.extra_inputs or call.known is not None:
+            extras = extra_inputs(
+                info,
+                resolved.horizon,
+                len(batch),
+                served.key.label,
+                call.known,
+                call.series_id,
+                timestamps,
+            )
+        forecast = await self.models.infer(served, batch, extras)
+        return Prediction(resolved, info, forecast, timestamps)
 
     async def observe(
-        self, stream_id: str, rows: np.ndarray, field: Field = "values", owner: str | None = None
+        self,
+        stream_id: str,
+        rows: np.ndarray,
+        field: Field = "values",
+        owner: str | None = None,
+        known: KnownInputs | None = None,
     ) -> Observed:
-        """Observe the stream `stream_id` of `owner` (an API key's tag; None with auth off)."""
-        return await self.streams.observe(stream_id, rows, field, owner)
+        """Observe the stream `stream_id` of `owner` (an API key's tag; None with auth off);
+        `known`: the covariates over the forecast's horizon, for a version that takes them."""
+        return await self.streams.observe(stream_id, rows, field, owner, known)
 
     async def metadata(self, model: str, version: int | None, alias: str | None) -> Metadata:
         resolved = await self.models.resolve(model, version, alias)

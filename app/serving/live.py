@@ -37,10 +37,13 @@ class LiveModels:
         served.batcher.reconfigure(resolved.batch_config)  # the model's settings may have changed
         return served
 
-    async def infer(self, served: ServedModel, batch: np.ndarray) -> Forecast:
+    async def infer(
+        self, served: ServedModel, batch: np.ndarray, extras: tuple[np.ndarray, ...] = ()
+    ) -> Forecast:
         """The forecast for `batch` (and its quantiles when the version has them), batched
-        with concurrent requests."""
-        return served.info.unpack(await served.batcher.predict(batch))
+        with concurrent requests; `extras`: the version's other graph inputs, checked
+        (app.serving.known_inputs)."""
+        return served.info.unpack(await served.batcher.predict(batch, extras))
 
     def forget(self, model: str, version_id: int | None = None) -> None:
         """After a registry change: drop cached resolutions, and a deleted version's session."""

@@ -21,7 +21,7 @@ SHOWN = 5
 """Series ids listed in an error message."""
 
 
-def _show(value: str, limit: int = 60) -> str:
+def show(value: str, limit: int = 60) -> str:
     text = repr(value)
     return text if len(text) <= limit else f"{text[: limit - 4]}...'"
 
@@ -38,7 +38,7 @@ def check_per_window(value: Any, field: str) -> str | list[str] | None:
     raise InvalidInput(field, "must be a string, or a non-empty list with one string per window")
 
 
-def _per_window(value: str | list[str] | None, field: str, windows: int) -> list[str] | None:
+def per_window(value: str | list[str] | None, field: str, windows: int) -> list[str] | None:
     if value is None or (isinstance(value, list) and len(value) == windows):
         return value
     if isinstance(value, str):
@@ -50,7 +50,7 @@ def _per_window(value: str | list[str] | None, field: str, windows: int) -> list
     )
 
 
-def _loc(field: str, given: str | list[str], i: int) -> str | tuple[str, int]:
+def loc_of(field: str, given: str | list[str], i: int) -> str | tuple[str, int]:
     """Where an error is: the field when one string was given for all windows, else its entry."""
     return field if isinstance(given, str) else (field, i)
 
@@ -63,11 +63,11 @@ def _check_series(ids: list[str], given: str | list[str], info: VersionInfo, lab
         )
     for i, series_id in enumerate(ids):
         if series_id not in info.series:
-            listed = ", ".join(_show(s) for s in known[:SHOWN])
+            listed = ", ".join(show(s) for s in known[:SHOWN])
             more = f" and {len(known) - SHOWN} more" if len(known) > SHOWN else ""
             raise InvalidInput(
-                _loc("series_id", given, i),
-                f"unknown series {_show(series_id)}; {label} was trained on {listed}{more}",
+                loc_of("series_id", given, i),
+                f"unknown series {show(series_id)}; {label} was trained on {listed}{more}",
             )
 
 
@@ -81,8 +81,8 @@ def forecast_timestamps(
 ) -> list[list[str]] | None:
     """[windows][horizon] future timestamps, None when the request cannot be dated; a 422 for
     an unknown series, a list of the wrong length, or an unreadable timestamp."""
-    ids = _per_window(series_id, "series_id", windows)
-    lasts = _per_window(last_timestamp, "last_timestamp", windows)
+    ids = per_window(series_id, "series_id", windows)
+    lasts = per_window(last_timestamp, "last_timestamp", windows)
     if ids is not None:
         _check_series(ids, series_id, info, label)
     if info.frequency is None:
@@ -118,7 +118,7 @@ def _dated(
                     f"the manifest's last timestamp {last!r} cannot be stepped by {frequency!r}"
                 ) from exc
             raise InvalidInput(
-                _loc("last_timestamp", given, i),
-                f"{_show(last)} is not a timestamp this version can step from: {exc}",
+                loc_of("last_timestamp", given, i),
+                f"{show(last)} is not a timestamp this version can step from: {exc}",
             ) from None
     return [known[last] for last in lasts]

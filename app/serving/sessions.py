@@ -16,6 +16,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass
 
@@ -25,9 +26,12 @@ import onnxruntime as ort
 from app.artifacts import ArtifactStore
 from app.config import Device
 from app.contract import (
+    CALENDAR_INPUT_NAME,
+    FUTURE_INPUT_NAME,
     INPUT_NAME,
     OUTPUT_NAME,
     QUANTILES_NAME,
+    STATIC_INPUT_NAME,
     Manifest,
     manifest_uri_for,
     sha256_bytes,
@@ -164,20 +168,26 @@ class SessionCache:
         session = self.open_session(data)
         provider = session.get_providers()[0]
         manifest, info = self._info(key, session)
-        self._warm_up(session, info.output_names)
+        extras = zero_extras(manifest, info)
+        self._warm_up(session, info.output_names, extras)
         cost = None
         if provider == CPU:  # a CUDA run ends in a device sync: never on the event loop
-            cost = measure_cost(session, info.output_names, manifest.input_length, config)
+            cost = measure_cost(session, info.output_names, manifest.input_length, config, extras)
         log.info("loaded %s on %s", key.label or key.id, provider)
 
         labels = version_labels(key)
         run_seconds = ORT_RUN_SECONDS.labels(*labels)
         names, pack = info.output_names, info.pack
+        extra_names = info.extra_inputs
 
-        def run(batch: np.ndarray) -> np.ndarray:
-            """One synchronous onnxruntime run; the batcher calls it on the executor."""
+        def run(batch: np.ndarray, *others: np.ndarray) -> np.ndarray:
+            """One synchronous onnxruntime run; the batcher calls it on the executor. `others`
+            are the version's extra inputs (covariates), in `extra_names` order."""
             start = time.perf_counter()
-            outputs = session.run(names, {INPUT_NAME: batch})
+            feeds = {INPUT_NAME: batch}
+            if others:
+                feeds.update(zip(extra_names, others, strict=True))
+            outputs = session.run(names, feeds)
             run_seconds.observe(time.perf_counter() - start)
             return pack(outputs)
 
@@ -194,7 +204,20 @@ class SessionCache:
     def _info(self, key: VersionKey, session: ort.InferenceSession) -> tuple[Manifest, VersionInfo]:
         """The manifest and its serving facts, refused when they contradict the graph."""
         manifest = Manifest.from_json(self._store.get(manifest_uri_for(key.artifact_uri)))
-        info = VersionInfo.from_manifest(manifest)
+        label = key.label or key.id
+        try:
+            info = VersionInfo.from_manifest(manifest)
+        except ValueError as exc:
+            raise ArtifactCorrupt(
+                f"{label}: the manifest's static_values do not match its static_features "
+                f"({len(manifest.static_features)}): {exc}"
+            ) from None
+        graph_inputs = [i.name for i in session.get_inputs()]
+        if sorted(graph_inputs) != sorted(manifest.input_names):  # fed by name: order is free
+            raise ArtifactCorrupt(
+                f"{label}: the graph's inputs are {graph_inputs} but its manifest's covariates "
+                f"make them {manifest.input_names}; refusing to serve it"
+            )
         shapes = {o.name: o.shape for o in session.get_outputs()}
         levels = shapes.get(QUANTILES_NAME, [None])[-1]
         if (
@@ -203,7 +226,7 @@ class SessionCache:
             or (isinstance(levels, int) and levels != len(info.quantiles))
         ):
             raise ArtifactCorrupt(
-                f"{key.label or key.id}: the manifest lists quantiles {list(info.quantiles)} but "
+                f"{label}: the manifest lists quantiles {list(info.quantiles)} but "
                 f"the graph's outputs are {shapes}; refusing to serve it"
             )
         return manifest, info
@@ -243,15 +266,40 @@ class SessionCache:
         return ort.InferenceSession(data, options, providers=[CPU])
 
     @staticmethod
-    def _warm_up(session: ort.InferenceSession, names: list[str]) -> None:
+    def _warm_up(
+        session: ort.InferenceSession,
+        names: list[str],
+        extras: dict[str, Callable[[int], np.ndarray]] | None = None,
+    ) -> None:
         """One run so the first real request does not pay for lazy initialization."""
         shape = session.get_inputs()[0].shape
         n_features = shape[2] if isinstance(shape[2], int) else 1
-        session.run(names, {INPUT_NAME: np.zeros((1, 1, n_features), np.float32)})
+        feeds = {INPUT_NAME: np.zeros((1, 1, n_features), np.float32)}
+        feeds.update({name: zeros(1) for name, zeros in (extras or {}).items()})
+        session.run(names, feeds)
+
+
+def zero_extras(manifest: Manifest, info: VersionInfo) -> dict[str, Callable[[int], np.ndarray]]:
+    """Graph input name -> zeros of that input for a batch of `rows`, for each of the version's
+    covariate inputs (for the warm-up and the cost measurement)."""
+    horizon = manifest.horizon
+    widths = {
+        FUTURE_INPUT_NAME: (horizon, len(info.future_columns)),
+        CALENDAR_INPUT_NAME: (horizon, len(info.calendar)),
+        STATIC_INPUT_NAME: (len(info.static_features),),
+    }
+    return {
+        name: lambda rows, shape=widths[name]: np.zeros((rows, *shape), np.float32)
+        for name in info.extra_inputs
+    }
 
 
 def measure_cost(
-    session: ort.InferenceSession, names: list[str], length: int, config: BatchConfig
+    session: ort.InferenceSession,
+    names: list[str],
+    length: int,
+    config: BatchConfig,
+    extras: dict[str, Callable[[int], np.ndarray]] | None = None,
 ) -> RunCost:
     """The run time at batch 1 and at `max_batch_size` rows of the trained window length
     (medians of a few runs, after the warm-up), as a line in rows × length: what the batcher
@@ -259,9 +307,15 @@ def measure_cost(
     n_features = session.get_inputs()[0].shape[2]
     n_features = n_features if isinstance(n_features, int) else 1
     length = max(1, length)
+    extras = extras or {}
+
+    def feeds(rows: int) -> dict[str, np.ndarray]:
+        batch = {INPUT_NAME: np.zeros((rows, length, n_features), np.float32)}
+        return batch | {name: zeros(rows) for name, zeros in extras.items()}
+
     fixed, per_cell = measure_line(
-        lambda batch: session.run(names, {INPUT_NAME: batch}),
-        lambda rows: np.zeros((rows, length, n_features), np.float32),
+        lambda batch: session.run(names, batch),
+        feeds,
         config.max_batch_size,
         cells_per_row=length,
     )

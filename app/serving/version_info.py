@@ -1,5 +1,6 @@
 """What serving needs from a version's manifest beyond its tensor shapes (quantile levels, the
-time step of its data, its series), and how a version's outputs travel through the batcher.
+time step of its data, its series, its covariates), and how a version's outputs travel through
+the batcher.
 
 The batcher moves one array per request and splits it along the batch axis. A version with
 quantiles therefore packs its two outputs, forecast [B, H, T] and quantiles [B, H, T, Q], into
@@ -15,7 +16,7 @@ from typing import NamedTuple
 
 import numpy as np
 
-from app.contract import Manifest, output_names
+from app.contract import INPUT_NAME, Manifest, output_names
 
 
 class Forecast(NamedTuple):
@@ -35,13 +36,33 @@ class VersionInfo:
     """The training data's time step (app.datasets.calendar); None: trained without timestamps."""
     series: Mapping[str, str | None] = field(default_factory=dict)
     """Series id -> its last training timestamp; empty for a single unnamed series."""
+    future_columns: tuple[str, ...] = ()
+    """Known-future covariates: the graph's FUTURE_INPUT_NAME input, [batch, horizon, n]."""
+    calendar: tuple[str, ...] = ()
+    """Calendar features of the forecast's timestamps: CALENDAR_INPUT_NAME, [batch, horizon, n]."""
+    static_features: tuple[str, ...] = ()
+    """Encoded static covariates: STATIC_INPUT_NAME, [batch, n]."""
+    static_values: Mapping[str, np.ndarray] = field(default_factory=dict)
+    """Series id -> its encoded static vector (float32 [n_static]), looked up by series_id."""
+    extra_inputs: tuple[str, ...] = ()
+    """The graph's inputs after the window (app.contract.input_names): empty for a version
+    without covariates, whose requests stay one array all the way to onnxruntime."""
 
     @classmethod
     def from_manifest(cls, manifest: Manifest) -> VersionInfo:
+        n_static = len(manifest.static_features)
         return cls(
             quantiles=tuple(float(q) for q in manifest.quantiles),
             frequency=manifest.frequency,
             series=dict(manifest.series or {}),
+            future_columns=tuple(manifest.future_columns),
+            calendar=tuple(manifest.calendar),
+            static_features=tuple(manifest.static_features),
+            static_values={
+                series: np.asarray(values, np.float32).reshape(n_static)
+                for series, values in (manifest.static_values or {}).items()
+            },
+            extra_inputs=tuple(n for n in manifest.input_names if n != INPUT_NAME),
         )
 
     @property
