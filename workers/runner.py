@@ -219,6 +219,11 @@ def _train_and_register(
         segments,
         device,
         max_length=MAX_LENGTH_FACTOR * spec.input_length if varied else None,
+        future_columns=spec.future_columns,
+        calendar=spec.calendar,
+        timestamps=table.timestamps,
+        static_columns=spec.static_columns,
+        categorical_columns=spec.categorical_columns,
     )
 
     seed_everything(hp.seed)
@@ -342,6 +347,11 @@ def _train_and_register(
         frequency=dataset.frequency,
         series=_series_ends(table),
         step=step,
+        future_columns=list(spec.future_columns),
+        calendar=list(spec.calendar),
+        static_columns=list(spec.static_columns),
+        static_features=data.static_features,
+        static_values=data.static_values,
     )
     store.put(f"{key}/{MANIFEST_FILENAME}", manifest.to_json())
 

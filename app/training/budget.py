@@ -2,11 +2,13 @@
 not run before it is queued (the API never imports torch: every figure is a closed form).
 
 - parameters: the trainable parameters of workers.training.nets.Forecaster, counted per
-  architecture (PyTorch's nn.RNN/GRU/LSTM and nn.TransformerEncoderLayer layouts + the head);
-  tests/workers/test_training_budget.py checks the count against torch's.
+  architecture (PyTorch's nn.RNN/GRU/LSTM and nn.TransformerEncoderLayer layouts + the head, and
+  with covariates the static shift and the per-step decoder); tests/workers/test_training_budget.py
+  and test_covariate_budget.py check the count against torch's.
 - window values: the float32 values workers.training.data.prepare materializes: every window a
   series allows (training, straddling and validation ones) × (input_length × features +
-  horizon × targets), plus the long windows of varied-length training.
+  horizon × (targets + future and calendar covariates) + static covariates), plus the long
+  windows of varied-length training.
 - memory: one training step, by estimate: parameters × STATE_COPIES + the activations autograd
   keeps for one batch, per architecture (coefficients measured with saved-tensor hooks, in the
   same test).
@@ -59,6 +61,12 @@ class Shape:
     dropout: float
     varied: bool
     series_rows: tuple[int, ...] = ()
+    n_future: int = 0
+    n_calendar: int = 0
+    n_static: int = 0
+    """Encoded static features. The gateway counts each static column once: a categorical one
+    encodes to one feature per distinct value, which only the worker sees, so for those the
+    figure is a lower bound (app.covariates.MAX_STATIC_FEATURES caps them)."""
 
     @property
     def recurrent(self) -> bool:
@@ -67,6 +75,15 @@ class Shape:
     @property
     def width(self) -> int:
         return self.hidden_size if self.recurrent else self.d_model
+
+    @property
+    def covariates(self) -> bool:
+        return bool(self.n_future or self.n_calendar or self.n_static)
+
+    @property
+    def decoder_inputs(self) -> int:
+        """Per horizon step: the summary, the static, future and calendar covariates."""
+        return self.width + self.n_static + self.n_future + self.n_calendar
 
 
 def parameters(s: Shape) -> int:
@@ -82,7 +99,18 @@ def parameters(s: Shape) -> int:
         layer = 4 * d * d + 4 * d + 2 * d * ff + ff + d + 4 * d
         encoder = s.n_features * d + d + s.num_layers * layer
     outputs = s.horizon * s.n_targets * s.n_levels
-    return encoder + s.width * outputs + outputs
+    head = s.width * outputs + outputs
+    return encoder + head + covariate_parameters(s)
+
+
+def covariate_parameters(s: Shape) -> int:
+    """The static shift (static -> summary) and the per-step decoder (two Linear layers)."""
+    if not s.covariates:
+        return 0
+    shift = (s.n_static * s.width + s.width) if s.n_static else 0
+    per_step = s.n_targets * s.n_levels
+    decoder = s.decoder_inputs * s.width + s.width + s.width * per_step + per_step
+    return shift + decoder
 
 
 def windows(s: Shape) -> int:
@@ -100,7 +128,8 @@ def longest_window(s: Shape) -> int:
 
 def window_values(s: Shape) -> int:
     n = windows(s)
-    values = n * (s.input_length * s.n_features + s.horizon * s.n_targets)
+    per_step = s.n_targets + s.n_future + s.n_calendar
+    values = n * (s.input_length * s.n_features + s.horizon * per_step + s.n_static)
     if s.varied:
         values += n * longest_window(s) * s.n_features
     return values
@@ -119,6 +148,8 @@ def activation_values(s: Shape) -> float:
         per_layer = per_d * s.d_model + per_ff * s.dim_feedforward + attention
         per_token = s.num_layers * per_layer + 2 * s.d_model
     head = batch * (s.width + 2 * s.horizon * s.n_targets * s.n_levels)
+    if s.covariates:  # per step: the decoder's input, its hidden layer before and after ReLU
+        head += batch * s.horizon * (s.decoder_inputs + 2 * s.width)
     return tokens * (per_token + INPUT_SAVED * s.n_features) + head
 
 

@@ -4,17 +4,30 @@ Windows are strided views materialized in one copy and moved to the device in on
 the training loop only ever indexes device tensors: no DataLoader, no per-sample Python. A table
 holds its series one after another (app.contract.Segment); every series is cut by its own plan
 and no window crosses from one series into the next.
+
+Known-future covariates (future columns and calendar features) are cut over each window's horizon
+rows, [t, t + H), the rows its targets lie on: what is known in advance about the forecast's own
+steps. Static covariates are one encoded vector per series (app.covariates.encode_static), given
+to every window of that series.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
 
 import numpy as np
 import torch
 from numpy.lib.stride_tricks import sliding_window_view
 
-from app.contract import Segment, SplitPlan
+from app.contract import (
+    CALENDAR_INPUT_NAME,
+    FUTURE_INPUT_NAME,
+    STATIC_INPUT_NAME,
+    Segment,
+    SplitPlan,
+)
+from app.covariates import calendar_values, encode_static
 
 STD_FLOOR = 1e-8
 
@@ -48,6 +61,17 @@ class TrainingData:
     zeros where the series starts later), for varied-length training; None when not asked."""
     history: torch.Tensor | None = None
     """[n_all] int64 on the CPU: rows of real history in each x_long window (its suffix)."""
+    covariates: dict[str, torch.Tensor] = field(default_factory=dict)
+    """Graph input name (app.contract.input_names) -> that input of every window, raw, aligned
+    with x_all: future [n_all, horizon, n_future], calendar [n_all, horizon, n_calendar], static
+    [n_all, n_static]; only the inputs the job has, in the graph's order."""
+    covariate_stats: dict[str, tuple[np.ndarray, np.ndarray]] = field(default_factory=dict)
+    """Input name -> (mean, std) that scale it in the graph: training rows for future and
+    calendar, one row per series for static."""
+    static_features: list[str] = field(default_factory=list)
+    """The static input's encoded columns (Manifest.static_features)."""
+    static_values: dict[str, list[float]] = field(default_factory=dict)
+    """Series id -> its encoded static vector (Manifest.static_values)."""
 
     @property
     def x_train(self) -> torch.Tensor:
@@ -65,6 +89,24 @@ class TrainingData:
     def y_val(self) -> torch.Tensor:
         return self.y_all[len(self.y_all) - self.n_val :]
 
+    @property
+    def train_covariates(self) -> dict[str, torch.Tensor]:
+        """The covariates of the training windows (those of x_train)."""
+        return {name: c[: self.n_train] for name, c in self.covariates.items()}
+
+    @property
+    def val_covariates(self) -> dict[str, torch.Tensor]:
+        """The covariates of the validation windows (those of x_val)."""
+        return {name: c[len(c) - self.n_val :] for name, c in self.covariates.items()}
+
+    def val_batches(self, size: int) -> Iterator[tuple[torch.Tensor, dict[str, torch.Tensor]]]:
+        """(windows, their covariates) of the validation windows, `size` at a time: what a
+        forward pass over them takes (`net(x, **covariates)`)."""
+        covariates = self.val_covariates
+        for start in range(0, self.n_val, size):
+            rows = slice(start, start + size)
+            yield self.x_val[rows], {name: c[rows] for name, c in covariates.items()}
+
     def series_targets(self, index: int) -> np.ndarray:
         """[n_rows, n_targets]: the raw targets of one series."""
         segment = self.segments[index]
@@ -78,6 +120,11 @@ class TrainingData:
             "target_mean": self.target_mean.tolist(),
             "target_std": self.target_std.tolist(),
             "target_feature_index": list(self.target_feature_index),
+            **{
+                f"{name}_{stat}": values.tolist()
+                for name, (mean, std) in self.covariate_stats.items()
+                for stat, values in (("mean", mean), ("std", std))
+            },
         }
 
 
@@ -143,6 +190,73 @@ def _long_windows(
     return windows
 
 
+def _static_rows(
+    values: np.ndarray,
+    columns: list[str],
+    static_columns: Sequence[str],
+    segments: list[Segment],
+) -> dict[str, list[float]]:
+    """Series id -> its value of each static column; ValueError naming the column and the series
+    when a column is not constant within a series (a static covariate has one value per
+    series)."""
+    index = _column_indices(columns, list(static_columns), "static")
+    per_series = {}
+    for segment in segments:
+        rows = values[segment.start : segment.start + segment.plan.n_rows][:, index]
+        for j, name in enumerate(static_columns):
+            distinct = np.unique(rows[:, j])
+            if len(distinct) > 1:
+                where = f"series {segment.series_id!r}" if segment.series_id else "the series"
+                raise ValueError(
+                    f"static column {name!r} is not constant within {where}: it takes "
+                    f"{len(distinct)} values (e.g. {distinct[0]:g} and {distinct[1]:g}); a static "
+                    "covariate has one value per series"
+                )
+        per_series[segment.series_id] = rows[0].tolist()
+    return per_series
+
+
+def _covariates(
+    values: np.ndarray,
+    columns: list[str],
+    segments: list[Segment],
+    origins: np.ndarray,
+    window_series: np.ndarray,
+    train_rows: np.ndarray,
+    *,
+    horizon: int,
+    future_columns: Sequence[str],
+    calendar: Sequence[str],
+    timestamps: Sequence[str] | None,
+    static_columns: Sequence[str],
+    categorical_columns: Sequence[str],
+) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], list[str], dict]:
+    """(input name -> every window's raw values, input name -> (mean, std), encoded static
+    feature names, series id -> encoded static vector) for prepare."""
+    windows, stats = {}, {}
+    per_row = {}
+    if future_columns:
+        index = _column_indices(columns, list(future_columns), "future")
+        per_row[FUTURE_INPUT_NAME] = values[:, index]
+    if calendar:
+        if timestamps is None or len(timestamps) != len(values):
+            raise ValueError("calendar features come from timestamps, and this table has none")
+        per_row[CALENDAR_INPUT_NAME] = calendar_values(timestamps, calendar).astype(np.float64)
+    for name, rows in per_row.items():
+        windows[name] = _windows(rows, origins, horizon)  # the horizon rows [t, t + H)
+        stats[name] = _stats(rows[train_rows])
+    static_features, static_values = [], {}
+    if static_columns:
+        per_series = _static_rows(values, columns, static_columns, segments)
+        static_features, static_values = encode_static(
+            per_series, list(static_columns), list(categorical_columns)
+        )
+        encoded = np.array([static_values[s.series_id] for s in segments], dtype=np.float64)
+        windows[STATIC_INPUT_NAME] = encoded[window_series].astype(np.float32)
+        stats[STATIC_INPUT_NAME] = _stats(encoded)  # across series: one row each
+    return windows, stats, static_features, static_values
+
+
 def prepare(
     values: np.ndarray,
     columns: list[str],
@@ -152,12 +266,19 @@ def prepare(
     device: torch.device,
     *,
     max_length: int | None = None,
+    future_columns: Sequence[str] = (),
+    calendar: Sequence[str] = (),
+    timestamps: Sequence[str] | None = None,
+    static_columns: Sequence[str] = (),
+    categorical_columns: Sequence[str] = (),
 ) -> TrainingData:
     """Cut `values` [n_rows, n_columns] into the windows each segment's plan describes.
 
-    For forecast origin t (first target row): x = features[t - L : t], y = targets[t : t + H].
-    A bare SplitPlan is one series covering the whole table. `max_length` (>= input_length) also
-    builds the windows up to that long for varied-length training.
+    For forecast origin t (first target row): x = features[t - L : t], y = targets[t : t + H],
+    and over the same horizon rows [t, t + H) the future columns' values and the calendar
+    features of `timestamps` (one per table row); the static columns' encoded values of the
+    window's series. A bare SplitPlan is one series covering the whole table. `max_length`
+    (>= input_length) also builds the windows up to that long for varied-length training.
     """
     if isinstance(segments, SplitPlan):
         segments = [Segment("", 0, segments)]
@@ -181,11 +302,26 @@ def prepare(
             "windows; both must be at least 1"
         )
     origins = np.concatenate([rows for rows, _, _ in blocks])
+    window_series = np.concatenate([series for _, series, _ in blocks])
     local = np.concatenate([rows for _, _, rows in blocks])
     features, targets = values[:, feature_index], values[:, target_index]
     train_rows = np.concatenate([np.arange(s.start, s.start + s.plan.cut) for s in segments])
     feature_mean, feature_std = _stats(features[train_rows])
     target_mean, target_std = _stats(targets[train_rows])
+    covariates, covariate_stats, static_features, static_values = _covariates(
+        values,
+        columns,
+        list(segments),
+        origins,
+        window_series,
+        train_rows,
+        horizon=horizon,
+        future_columns=future_columns,
+        calendar=calendar,
+        timestamps=timestamps,
+        static_columns=static_columns,
+        categorical_columns=categorical_columns,
+    )
 
     data = TrainingData(
         x_all=_to_device(_windows(features, origins - length, length), device),
@@ -203,6 +339,10 @@ def prepare(
         target_feature_index=[
             feature_index.index(i) if i in feature_index else -1 for i in target_index
         ],
+        covariates={name: _to_device(w, device) for name, w in covariates.items()},
+        covariate_stats=covariate_stats,
+        static_features=static_features,
+        static_values=static_values,
     )
     if max_length is not None:
         if max_length < length:

@@ -2,7 +2,9 @@
 space, early stopping on validation loss.
 
 Batches are index slices of a seeded permutation of windows that already live on the device, so
-an epoch is a handful of gathers and kernel launches, with one host sync for its loss.
+an epoch is a handful of gathers and kernel launches, with one host sync for its loss. A window's
+covariates (TrainingData.covariates: input name -> tensor) are gathered with the same indices and
+passed to the network by name.
 """
 
 from __future__ import annotations
@@ -10,7 +12,7 @@ from __future__ import annotations
 import math
 import random
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import asdict, dataclass
 from typing import Any
 
@@ -52,10 +54,21 @@ def seed_everything(seed: int) -> None:
     torch.manual_seed(seed)  # also seeds every CUDA device
 
 
-def batch_loss(net: Forecaster, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+Covariates = Mapping[str, torch.Tensor]
+"""Input name (app.contract) -> a batch's values of that covariate; empty without covariates."""
+
+
+def _rows(covariates: Covariates, index: torch.Tensor | slice) -> dict[str, torch.Tensor]:
+    """The covariates of the windows `index` selects."""
+    return {name: values[index] for name, values in covariates.items()}
+
+
+def batch_loss(
+    net: Forecaster, x: torch.Tensor, y: torch.Tensor, covariates: Covariates | None = None
+) -> torch.Tensor:
     """MSE on the normalized point forecast, or the mean pinball loss over the quantile levels
     (the median included) when the net has a quantile head."""
-    median, quantiles, target = net.training_outputs(x, y)
+    median, quantiles, target = net.training_outputs(x, y, **(covariates or {}))
     if quantiles is None:
         return nn.functional.mse_loss(median, target)
     return pinball(target.unsqueeze(-1) - quantiles, net.levels).mean()
@@ -69,9 +82,11 @@ class _Step:
     gradient_clip: float | None
     scaler: torch.amp.GradScaler | None  # set when training under CUDA autocast
 
-    def __call__(self, net: Forecaster, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+    def __call__(
+        self, net: Forecaster, x: torch.Tensor, y: torch.Tensor, covariates: Covariates
+    ) -> torch.Tensor:
         with torch.autocast("cuda", dtype=torch.float16, enabled=self.scaler is not None):
-            loss = batch_loss(net, x, y)
+            loss = batch_loss(net, x, y, covariates)
         self.optimizer.zero_grad(set_to_none=True)
         if self.scaler is None:
             loss.backward()
@@ -95,6 +110,7 @@ def _train_epoch(
     step: _Step,
     x: torch.Tensor,
     y: torch.Tensor,
+    covariates: Covariates,
     batch_size: int,
     generator: torch.Generator,
 ) -> tuple[float, int]:
@@ -106,7 +122,7 @@ def _train_epoch(
     total = torch.zeros((), device=x.device)
     for start in range(0, n, batch_size):
         idx = order[start : start + batch_size]
-        total += step(net, x[idx], y[idx]) * idx.numel()
+        total += step(net, x[idx], y[idx], _rows(covariates, idx)) * idx.numel()
     return (total / n).item(), n
 
 
@@ -124,6 +140,7 @@ class VariedLengths:
         if data.x_long is None or data.history is None:
             raise ValueError("varied lengths need prepare(..., max_length=...)")
         self.x, self.y = data.x_long[:n_windows], data.y_all[:n_windows]
+        self.covariates = _rows(data.covariates, slice(0, n_windows))
         history = data.history[:n_windows]
         self.longest = self.x.shape[1]
         self.shortest = min(max(1, data.x_all.shape[1] // 2), self.longest)
@@ -142,18 +159,26 @@ class VariedLengths:
         batches = self.by_history[positions].to(self.x.device, non_blocking=True)
         total = torch.zeros((), device=self.x.device)
         for idx, length in zip(batches, lengths.tolist(), strict=True):
-            total += step(net, self.x[idx, self.longest - length :], self.y[idx])
+            window = self.x[idx, self.longest - length :]
+            total += step(net, window, self.y[idx], _rows(self.covariates, idx))
         return (total / n_batches).item(), n_batches * batch_size
 
 
 @torch.no_grad()
-def _evaluate(net: Forecaster, x: torch.Tensor, y: torch.Tensor, batch_size: int) -> float:
+def _evaluate(
+    net: Forecaster,
+    x: torch.Tensor,
+    y: torch.Tensor,
+    batch_size: int,
+    covariates: Covariates | None = None,
+) -> float:
     """The training loss over (x, y), in the same normalized space, weighted per window."""
     net.eval()
     total = torch.zeros((), device=x.device)
     for start in range(0, x.shape[0], batch_size):
-        end = start + batch_size
-        total += batch_loss(net, x[start:end], y[start:end]) * x[start:end].shape[0]
+        rows = slice(start, start + batch_size)
+        loss = batch_loss(net, x[rows], y[rows], _rows(covariates or {}, rows))
+        total += loss * x[rows].shape[0]
     return (total / x.shape[0]).item()
 
 
@@ -249,14 +274,14 @@ def fit(
         start = time.perf_counter()
         if varied is None:
             train_loss, windows = _train_epoch(
-                net, step, data.x_train, data.y_train, batch_size, generator
+                net, step, data.x_train, data.y_train, data.train_covariates, batch_size, generator
             )
         else:
             train_loss, windows = varied.epoch(net, step, batch_size, generator)
         epoch_train_seconds = time.perf_counter() - start
         train_seconds += epoch_train_seconds
         windows_seen += windows
-        val_loss = _evaluate(net, data.x_val, data.y_val, batch_size)
+        val_loss = _evaluate(net, data.x_val, data.y_val, batch_size, data.val_covariates)
         stats = EpochStats(
             epoch,
             train_loss,
@@ -347,11 +372,13 @@ def refit(
     for epoch in range(1, epochs + 1):
         start = time.perf_counter()
         if varied is None:
-            loss, windows = _train_epoch(net, step, data.x_all, data.y_all, batch_size, generator)
+            loss, windows = _train_epoch(
+                net, step, data.x_all, data.y_all, data.covariates, batch_size, generator
+            )
         else:
             loss, windows = varied.epoch(net, step, batch_size, generator)
         seconds = time.perf_counter() - start
-        val_loss = _evaluate(net, data.x_val, data.y_val, batch_size)
+        val_loss = _evaluate(net, data.x_val, data.y_val, batch_size, data.val_covariates)
         rate = windows / seconds if seconds > 0 else 0.0
         stats = EpochStats(epoch, loss, val_loss, time.perf_counter() - start, rate)
         history.append(stats)

@@ -229,7 +229,7 @@ def evaluate(net: Forecaster, data: TrainingData, season_length: int | None) -> 
 
     net.eval()
     with torch.no_grad():
-        outputs = [net(x) for x in data.x_val.split(1024)]
+        outputs = [net(x, **covariates) for x, covariates in data.val_batches(1024)]
     if isinstance(outputs[0], tuple):
         predicted = torch.cat([o[0] for o in outputs]).cpu().numpy().astype(np.float64)
         quantiles = torch.cat([o[1] for o in outputs]).cpu().numpy().astype(np.float64)

@@ -7,6 +7,13 @@ and std and scales the forecast back with the window's target statistics, so a s
 out of the training range stays in the range the network was trained on. Every architecture
 accepts any sequence length, because /predict takes windows from 1 up to MAX_LENGTH_FACTOR times
 the trained input_length.
+
+Covariates (app.contract: future, calendar, static) are z-scored with fixed statistics in the graph
+(never per window: a promotion flag's scale must not depend on how many promotions a window
+has). Static values shift the window summary; a per-step decoder (as in TiDE) reads, for each
+horizon step h, the summary, the static values and step h's known-future and calendar values, and
+adds its output to the linear head's forecast for step h: a known-in-advance promotion moves the
+forecast at its own step.
 """
 
 from __future__ import annotations
@@ -19,7 +26,7 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import torch
 from torch import nn
 
-from app.contract import NORMALIZATIONS, Architecture
+from app.contract import NORMALIZATIONS, Architecture, input_names
 
 if TYPE_CHECKING:
     from workers.training.data import TrainingData
@@ -53,6 +60,22 @@ class NetConfig:
     """Position of each target among the features (-1: not read). Instance normalization scales a
     target by its own window statistics, or by the global ones when the model does not read it;
     empty means no target is read."""
+    n_future: int = 0
+    """Known-future covariates (the `future` input); 0: none, nor their buffers and layers."""
+    n_calendar: int = 0
+    n_static: int = 0
+    """Encoded static covariates (the `static` input)."""
+    future_mean: list[float] = field(default_factory=list)
+    future_std: list[float] = field(default_factory=list)
+    calendar_mean: list[float] = field(default_factory=list)
+    calendar_std: list[float] = field(default_factory=list)
+    static_mean: list[float] = field(default_factory=list)
+    static_std: list[float] = field(default_factory=list)
+
+    @property
+    def covariate_inputs(self) -> list[str]:
+        """The graph inputs after the window (app.contract.input_names), in their order."""
+        return input_names(self.n_future > 0, self.n_calendar > 0, self.n_static > 0)[1:]
 
 
 class RecurrentEncoder(nn.Module):
@@ -168,12 +191,15 @@ def _offset_matrix(levels: list[float]) -> torch.Tensor:
 
 
 class Forecaster(nn.Module):
-    """Raw window [B, L, F] -> raw forecast [B, horizon, n_targets], direct multi-step.
+    """Raw window [B, L, F] (and covariates) -> raw forecast [B, horizon, n_targets], direct
+    multi-step.
 
     One Linear head emits all horizon steps at once from the window summary: no feedback of its
     own predictions, so errors do not compound and the exported graph has no decoding loop. With
     quantiles the head emits one value per level: the median directly, the others as softplus
-    gaps accumulated outwards from it.
+    gaps accumulated outwards from it. With covariates the per-step decoder's output is added to
+    the head's, every level included. Layers and buffers of covariates exist only when the config
+    has them, so a version without any loads the checkpoints it always did.
     """
 
     def __init__(self, cfg: NetConfig) -> None:
@@ -208,9 +234,23 @@ class Forecaster(nn.Module):
             self.encoder = TransformerEncoder(cfg)
         else:
             raise ValueError(f"unknown architecture {cfg.architecture!r}")
-        self.head = nn.Linear(
-            self.encoder.out_features, cfg.horizon * cfg.n_targets * self.n_levels
-        )
+        width = self.encoder.out_features
+        self.head = nn.Linear(width, cfg.horizon * cfg.n_targets * self.n_levels)
+        self.covariate_inputs = cfg.covariate_inputs
+        sizes = {"future": cfg.n_future, "calendar": cfg.n_calendar, "static": cfg.n_static}
+        for name in self.covariate_inputs:
+            size = sizes[name]
+            mean, std = getattr(cfg, f"{name}_mean"), getattr(cfg, f"{name}_std")
+            self.register_buffer(f"{name}_mean", _stat(mean, size, 0.0))
+            self.register_buffer(f"{name}_std", _stat(std, size, 1.0))
+        if cfg.n_static:
+            self.static_shift = nn.Linear(cfg.n_static, width)
+        if self.covariate_inputs:
+            self.decoder = nn.Sequential(
+                nn.Linear(width + cfg.n_static + cfg.n_future + cfg.n_calendar, width),
+                nn.ReLU(),
+                nn.Linear(width, cfg.n_targets * self.n_levels),
+            )
 
     @property
     def has_quantiles(self) -> bool:
@@ -232,33 +272,84 @@ class Forecaster(nn.Module):
         )
         return (x - loc) / scale, target_loc, target_scale
 
-    def head_outputs(self, summary: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Summary [B, hidden] -> normalized (median [B, H, T], quantiles [B, H, T, Q] | None)."""
+    def condition(
+        self,
+        summary: torch.Tensor,
+        future: torch.Tensor | None = None,
+        calendar: torch.Tensor | None = None,
+        static: torch.Tensor | None = None,
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Encoder summary [B, hidden] and the raw covariates -> (summary shifted by the static
+        values, the decoder's input [B, H, hidden + n_static + n_future + n_calendar] or None
+        without covariates). Refuses a covariate the version lacks or misses one it has."""
+        given = {"future": future, "calendar": calendar, "static": static}
+        wrong = [n for n, v in given.items() if (v is not None) != (n in self.covariate_inputs)]
+        if wrong:
+            raise ValueError(
+                f"this network takes the covariates {self.covariate_inputs}; "
+                f"{wrong[0]!r} was {'missing' if given[wrong[0]] is None else 'unexpected'}"
+            )
+        if not self.covariate_inputs:
+            return summary, None
+        steps = []
+        if static is not None:
+            z_static = (static - self.static_mean) / self.static_std
+            summary = summary + self.static_shift(z_static)
+            steps.append(z_static.unsqueeze(1).expand(-1, self.horizon, -1))
+        for name in ("future", "calendar"):
+            value = given[name]
+            if value is not None:
+                steps.append((value - getattr(self, f"{name}_mean")) / getattr(self, f"{name}_std"))
+        each_step = summary.unsqueeze(1).expand(-1, self.horizon, -1)
+        return summary, torch.cat([each_step, *steps], dim=-1)
+
+    def head_outputs(
+        self, summary: torch.Tensor, steps: torch.Tensor | None = None
+    ) -> tuple[torch.Tensor, torch.Tensor | None]:
+        """Summary [B, hidden] (and the decoder's input, see condition) -> normalized
+        (median [B, H, T], quantiles [B, H, T, Q] | None)."""
         out = self.head(summary).unflatten(-1, (self.horizon, self.n_targets, self.n_levels))
+        if steps is not None:
+            out = out + self.decoder(steps).unflatten(-1, (self.n_targets, self.n_levels))
         median = out[..., self.median_level]
         if not self.has_quantiles:
             return median, None
         gaps = nn.functional.softplus(out)
         return median, median.unsqueeze(-1) + gaps @ self.level_offsets
 
-    def readout(self, summary: torch.Tensor, loc: torch.Tensor, scale: torch.Tensor) -> Outputs:
+    def readout(
+        self,
+        summary: torch.Tensor,
+        loc: torch.Tensor,
+        scale: torch.Tensor,
+        steps: torch.Tensor | None = None,
+    ) -> Outputs:
         """Encoder summary -> raw outputs, scaled back with the target statistics loc/scale."""
-        median, quantiles = self.head_outputs(summary)
+        median, quantiles = self.head_outputs(summary, steps)
         forecast = median * scale + loc
         if quantiles is None:
             return forecast
         return forecast, quantiles * scale.unsqueeze(-1) + loc.unsqueeze(-1)
 
-    def forward(self, x: torch.Tensor) -> Outputs:
+    def forward(
+        self,
+        x: torch.Tensor,
+        future: torch.Tensor | None = None,
+        calendar: torch.Tensor | None = None,
+        static: torch.Tensor | None = None,
+    ) -> Outputs:
+        """Raw window and covariates (those the version has: app.contract.input_names, whose
+        order the parameters follow) -> raw outputs."""
         z, loc, scale = self.normalize(x)
-        return self.readout(self.encoder(z), loc, scale)
+        summary, steps = self.condition(self.encoder(z), future, calendar, static)
+        return self.readout(summary, loc, scale, steps)
 
     def training_outputs(
-        self, x: torch.Tensor, y: torch.Tensor
+        self, x: torch.Tensor, y: torch.Tensor, **covariates: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         """(median, quantiles, targets), all in the window's normalized space: the loss's inputs."""
         z, loc, scale = self.normalize(x)
-        median, quantiles = self.head_outputs(self.encoder(z))
+        median, quantiles = self.head_outputs(*self.condition(self.encoder(z), **covariates))
         return median, quantiles, (y - loc) / scale
 
 
@@ -275,8 +366,9 @@ def net_config(
     quantiles: Sequence[float] = (),
 ) -> NetConfig:
     """The network of a job: its hyperparameters (app.training.schemas.Hyperparameters), the
-    quantile levels asked for and what the data fixes (columns, window, statistics)."""
+    quantile levels asked for and what the data fixes (columns, window, covariates, statistics)."""
     hp = hyperparameters
+    sizes = {name: c.shape[-1] for name, c in data.covariates.items()}
     return NetConfig(
         architecture=architecture,
         n_features=data.x_train.shape[-1],
@@ -291,5 +383,8 @@ def net_config(
         dim_feedforward=hp.dim_feedforward,
         normalization=hp.normalization,
         quantiles=list(quantiles),
+        n_future=sizes.get("future", 0),
+        n_calendar=sizes.get("calendar", 0),
+        n_static=sizes.get("static", 0),
         **data.net_statistics(),
     )

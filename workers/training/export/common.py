@@ -1,6 +1,6 @@
 """What the window and the step graph exports share: the opset, exporter quiet, the checks every
-exported file passes, and the parity plumbing both gates use (the same seeded raw windows, torch
-eager outputs, onnxruntime on CPU, and one relative error)."""
+exported file passes, and the parity plumbing both gates use (the same seeded raw windows and
+covariates, torch eager outputs, onnxruntime on CPU, and one relative error)."""
 
 from __future__ import annotations
 
@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
+from app.contract import STATIC_INPUT_NAME
 from workers.training.nets import Forecaster
 
 if TYPE_CHECKING:
@@ -44,6 +45,8 @@ def quiet() -> Iterator[None]:
         # Dynamo exporter: pytree deprecation inside torch, flat-weights notice for nn.RNN.
         warnings.filterwarnings("ignore", category=FutureWarning)
         warnings.filterwarnings("ignore", message=r".*were assigned during export.*")
+        # Dynamo exporter: the covariates' batch axis is the window's, named once.
+        warnings.filterwarnings("ignore", message=r".*shares the same shape constraints.*")
         onnx_logger = logging.getLogger("torch.onnx")
         level = onnx_logger.level
         onnx_logger.setLevel(logging.ERROR)  # "torchvision is not installed. Skipping ..."
@@ -83,24 +86,31 @@ def cpu_session(path: Path) -> ort.InferenceSession:
 
 def parity_windows(
     net: Forecaster, n_features: int, batches: Sequence[int], lengths: Sequence[int]
-) -> Iterator[tuple[int, int, torch.Tensor]]:
-    """(batch, length, raw window): realistic inputs around the training statistics, the same
-    on every run."""
+) -> Iterator[tuple[int, int, torch.Tensor, dict[str, torch.Tensor]]]:
+    """(batch, length, raw window, raw covariates by input name): realistic inputs around the
+    training statistics, the same on every run. A network without covariates gets {} (and the
+    windows it always got)."""
     generator = torch.Generator().manual_seed(PARITY_SEED)
     mean, std = net.feature_mean, net.feature_std
     for batch in batches:
         for length in lengths:
-            yield (
-                batch,
-                length,
-                mean + std * torch.randn(batch, length, n_features, generator=generator),
-            )
+            x = mean + std * torch.randn(batch, length, n_features, generator=generator)
+            covariates = {}
+            for name in net.covariate_inputs:
+                c_mean, c_std = getattr(net, f"{name}_mean"), getattr(net, f"{name}_std")
+                shape = (batch, *(() if name == STATIC_INPUT_NAME else (net.horizon,)))
+                covariates[name] = c_mean + c_std * torch.randn(
+                    *shape, len(c_mean), generator=generator
+                )
+            yield batch, length, x, covariates
 
 
-def eager_outputs(net: Forecaster, x: torch.Tensor) -> list[np.ndarray]:
-    """torch's answer for `x`, every output, in contract order."""
+def eager_outputs(
+    net: Forecaster, x: torch.Tensor, covariates: dict[str, torch.Tensor] | None = None
+) -> list[np.ndarray]:
+    """torch's answer for `x` (and its covariates), every output, in contract order."""
     with torch.no_grad():
-        outputs = net(x)
+        outputs = net(x, **(covariates or {}))
     return [o.numpy() for o in (outputs if isinstance(outputs, tuple) else (outputs,))]
 
 

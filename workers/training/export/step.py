@@ -7,9 +7,11 @@ gate feeds random windows one observation at a time through onnxruntime, carryin
 requires the result to equal the window model's forecast (torch eager and the window ONNX file):
 that is the promise streams make, "a stream's forecast equals /predict on its whole history".
 
-Only recurrent versions with global normalization get one: instance normalization scales each
-window by its own statistics, which change with every new observation, and a transformer has no
-state to carry. Those are served in window mode.
+Only recurrent versions with global normalization and no covariates get one: instance
+normalization scales each window by its own statistics, which change with every new observation,
+a transformer has no state to carry, and a version with known-future, calendar or static
+covariates forecasts from inputs besides the observations (its streams are served from the
+window graph, which takes them). Those are served in window mode.
 """
 
 from __future__ import annotations
@@ -59,7 +61,9 @@ def step_parity_lengths(input_length: int) -> tuple[int, ...]:
 
 def has_step_graph(cfg: NetConfig) -> bool:
     """Whether a version of this config gets a step graph (else it is streamed in window mode)."""
-    return cfg.architecture in RECURRENT and cfg.normalization == "global"
+    return (
+        cfg.architecture in RECURRENT and cfg.normalization == "global" and not cfg.covariate_inputs
+    )
 
 
 def state_shape(cfg: NetConfig) -> list[int]:
@@ -142,7 +146,7 @@ def step_parity(net: Forecaster, cfg: NetConfig, step_path: Path, window_path: P
     names, step_names = output_names(quantiles), step_output_names(quantiles)
     lengths = step_parity_lengths(cfg.input_length)
     checked = []
-    for batch, length, x in parity_windows(net, cfg.n_features, STEP_PARITY_BATCHES, lengths):
+    for batch, length, x, _ in parity_windows(net, cfg.n_features, STEP_PARITY_BATCHES, lengths):
         window = x.numpy()
         eager = eager_outputs(net, x)
         with onnxruntime_errors("step graph", batch, length):
