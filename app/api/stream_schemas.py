@@ -33,6 +33,26 @@ class StreamCreate(BaseModel):
         description="Warm-up observations, oldest first: [rows][n_features] raw values in the "
         "model's feature order ([rows] for a single-feature model).",
     )
+    series_id: str | None = Field(
+        None,
+        max_length=1000,
+        description="The series the stream continues (one of the version's series): a version "
+        "with static covariates looks them up by it, and without `last_timestamp` the history "
+        "is taken to end where the series' training data ended.",
+    )
+    last_timestamp: str | None = Field(
+        None,
+        max_length=100,
+        description="The timestamp of the last history row (ISO 8601; without history, of the "
+        "row before the first observation). It moves one step of the version's frequency per "
+        "observation and dates the forecast; a version with calendar features needs it or "
+        "`series_id`.",
+    )
+    future: Rows | None = Field(
+        None,
+        description="With `history`, for a version with known-future columns: their raw values "
+        "over the horizon after the history, [horizon][n_future] in `future_columns` order.",
+    )
 
     @model_validator(mode="after")
     def _version_or_alias(self) -> StreamCreate:
@@ -57,6 +77,10 @@ class StreamRead(BaseModel):
     )
     feature_columns: list[str]
     target_columns: list[str]
+    series_id: str | None = Field(None, description="The series the stream continues.")
+    last_timestamp: str | None = Field(
+        None, description="The timestamp of the latest observation; null when undated."
+    )
     created_at: datetime
     updated_at: datetime
     expires_at: datetime = Field(description="Dropped then unless observed again before.")
@@ -73,3 +97,8 @@ class StreamForecast(StreamRead):
         "version was trained with quantiles (step mode).",
     )
     quantile_levels: list[float] | None = None
+    timestamps: list[str] | None = Field(
+        None,
+        description="[horizon] timestamps of the forecast steps, when the stream is dated "
+        "(created with `series_id` or `last_timestamp` on a version trained on timestamps).",
+    )

@@ -17,12 +17,14 @@ from app.api.requests import StreamObserve, decode, json_body
 from app.api.stream_schemas import StreamCreate, StreamForecast, StreamRead
 from app.auth.deps import OVER_QUOTA, PredictCaller, require
 from app.auth.service import Caller, Scope
+from app.contract import FUTURE_INPUT_NAME
 from app.errors import InvalidInput
 from app.http.edge import JSON, HotRoute
 from app.http.errors import Headers, render_seqcast
 from app.http.openapi import UNREADABLE_BODY
 from app.serving.dataplane import DataPlane
 from app.serving.inputs import as_array
+from app.serving.known_inputs import KnownInputs
 from app.serving.resolver import Resolved
 from app.serving.stream_state import StreamRecord
 from app.serving.streams import STREAM_ID_PATTERN, Observed, StreamService
@@ -65,6 +67,8 @@ def describe(streams: StreamService, record: StreamRecord, resolved: Resolved) -
         "sequence": record.sequence,
         "feature_columns": resolved.feature_columns,
         "target_columns": resolved.target_columns,
+        "series_id": record.series_id,
+        "last_timestamp": record.last_timestamp,
         "created_at": _time(record.created_at),
         "updated_at": _time(record.updated_at),
         "expires_at": _time(streams.expires_at(record)),
@@ -77,6 +81,8 @@ def with_forecast(streams: StreamService, observed: Observed) -> dict[str, Any]:
     if observed.quantiles is not None:
         doc["quantiles"] = observed.quantiles
         doc["quantile_levels"] = observed.quantile_levels
+    if observed.timestamps is not None:
+        doc["timestamps"] = observed.timestamps
     return doc
 
 
@@ -101,7 +107,16 @@ def _json(doc: dict, status_code: int = 200, headers: dict | None = None) -> Res
 )
 async def create_stream(body: StreamCreate, streams: StreamsDep, caller: PredictCaller) -> Response:
     history = None if body.history is None else as_array(body.history, "history", ROWS)
-    observed = await streams.create(body.model, body.version, body.alias, history, owner=caller.tag)
+    observed = await streams.create(
+        body.model,
+        body.version,
+        body.alias,
+        history,
+        owner=caller.tag,
+        series_id=body.series_id,
+        last_timestamp=body.last_timestamp,
+        known=stream_future(body.future),
+    )
     doc = with_forecast(streams, observed)
     return _json(doc, 201, {"Location": f"/streams/{observed.record.id}"})
 
@@ -112,7 +127,9 @@ async def create_stream(body: StreamCreate, streams: StreamsDep, caller: Predict
     operation_id="observe_stream",
     summary="Add observations; the forecast from the updated state",
     responses={**_GONE, **_BAD, 503: {"description": "The model's queue is full; retry."}},
-    openapi_extra=json_body(StreamObserve, [{"values": [[3.0]]}]),
+    openapi_extra=json_body(
+        StreamObserve, [{"values": [[3.0]]}, {"values": [[120.0, 1.0]], "future": [[1.0, 9.99]]}]
+    ),
 )
 async def observe_stream(stream_id: StreamId) -> Response:
     """Answered by the HTTP edge (app.http.edge) before routing: this handler only documents
@@ -147,25 +164,35 @@ async def delete_stream(
 
 
 ROWS = "[rows][n_features]"
+FUTURE = "[horizon][n_future]"
 _STREAM_ID = re.compile(STREAM_ID_PATTERN)
+
+
+def stream_future(future: object) -> KnownInputs | None:
+    """A stream's known-future values, [horizon][n_future], with the batch axis of one stream
+    the data plane checks them with."""
+    if future is None:
+        return None
+    return KnownInputs(future=as_array(future, FUTURE_INPUT_NAME, FUTURE)[None])
 
 
 def decode_observe(
     body: bytes, params: Mapping[str, str], _: Mapping[str, str]
-) -> tuple[str, np.ndarray]:
+) -> tuple[str, np.ndarray, KnownInputs | None]:
     stream_id = params["stream_id"]
     if not _STREAM_ID.fullmatch(stream_id):
         error = InvalidInput("stream_id", "not a stream id (letters, digits, '.', '_', ':', '-')")
         error.loc = ("path", "stream_id")
         raise error
-    return stream_id, as_array(decode(body, StreamObserve).values, "values", ROWS)
+    request = decode(body, StreamObserve)
+    return stream_id, as_array(request.values, "values", ROWS), stream_future(request.future)
 
 
 async def serve_observe(
-    plane: DataPlane, call: tuple[str, np.ndarray], caller: Caller
+    plane: DataPlane, call: tuple[str, np.ndarray, KnownInputs | None], caller: Caller
 ) -> tuple[bytes, Headers]:
-    stream_id, rows = call
-    observed = await plane.observe(stream_id, rows, owner=caller.tag)
+    stream_id, rows, known = call
+    observed = await plane.observe(stream_id, rows, owner=caller.tag, known=known)
     doc = with_forecast(plane.streams, observed)
     return orjson.dumps(doc, option=orjson.OPT_SERIALIZE_NUMPY), JSON
 

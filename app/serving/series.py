@@ -122,3 +122,35 @@ def _dated(
                 f"{show(last)} is not a timestamp this version can step from: {exc}",
             ) from None
     return [known[last] for last in lasts]
+
+
+def stream_start(
+    series_id: str | None, last_timestamp: str | None, info: VersionInfo, label: str
+) -> str | None:
+    """The timestamp of a new stream's latest row: `last_timestamp` when given, else the end of
+    its series' training data (as for a /predict window); None when it cannot be dated. A 422
+    for an unknown series or an unreadable timestamp."""
+    if series_id is not None:
+        _check_series([series_id], series_id, info, label)
+    if info.frequency is None:
+        if last_timestamp is not None:
+            raise InvalidInput(
+                "last_timestamp",
+                f"{label} was trained without timestamps, so it cannot date forecasts; "
+                "leave last_timestamp out",
+            )
+        return None
+    if last_timestamp is not None:
+        _dated([last_timestamp], info.frequency, 1, last_timestamp)  # readable and steppable
+        return last_timestamp
+    return None if series_id is None else info.series[series_id]
+
+
+def stepped(last: str, frequency: str, steps: int) -> str:
+    """`last` moved `steps` steps of `frequency` on (in its own style)."""
+    try:
+        return future_timestamps(last, frequency, steps)[-1]
+    except (ValueError, OverflowError) as exc:
+        raise InvalidInput(
+            "values", f"the stream's timestamps cannot be stepped past {show(last)}: {exc}"
+        ) from None

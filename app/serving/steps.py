@@ -23,6 +23,7 @@ import onnxruntime as ort
 
 from app.artifacts import ArtifactStore
 from app.contract import (
+    INPUT_NAME,
     STATE_INPUT_NAME,
     STEP_INPUT_NAME,
     Manifest,
@@ -33,6 +34,7 @@ from app.contract import (
 from app.serving.batcher import AdaptiveBatcher, BatchConfig, RunCost, measure_line
 from app.serving.resolver import Resolved
 from app.serving.sessions import CPU, ArtifactCorrupt, SessionCache
+from app.serving.version_info import VersionInfo
 
 log = logging.getLogger("seqcast.streams")
 
@@ -77,6 +79,8 @@ class StepModel:
         self.n_features = len(manifest.feature_columns)
         self.state_shape = state_shape
         self.quantile_levels = list(manifest.quantiles)
+        self.info = VersionInfo.from_manifest(manifest)
+        """The version's serving facts (frequency, series), for dating its streams."""
         self._forecast_shape = (manifest.horizon, len(manifest.target_columns))
         self._quantiles_shape = (*self._forecast_shape, len(self.quantile_levels))
         self._outputs = step_output_names(bool(self.quantile_levels))
@@ -167,6 +171,8 @@ class StepModels:
         manifest = Manifest.from_json(self._store.get(manifest_uri_for(key.artifact_uri)))
         step = manifest.step
         if not step or manifest.normalization.get("mode", "global") != "global":
+            return None
+        if manifest.input_names != [INPUT_NAME]:  # covariates: streams run the window graph
             return None
         uri = f"{key.artifact_uri.rsplit('/', 1)[0]}/{step.file}"
         data = self._store.get(uri)

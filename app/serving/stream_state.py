@@ -115,6 +115,11 @@ class StreamRecord:
     """Unix seconds."""
     owner: str | None = None
     """The tag of the API key that created it (None with auth off)."""
+    series_id: str | None = None
+    """The series the stream continues: where a version with static covariates finds them."""
+    last_timestamp: str | None = None
+    """The timestamp of the latest observation (advanced one step of the version's frequency
+    per observation), which dates the forecast and gives its calendar features; None: undated."""
 
     @property
     def slot(self) -> str:

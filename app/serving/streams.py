@@ -8,6 +8,12 @@ observations and each observe runs the window model on them, through the same da
 /predict. (So a window stream's forecast is /predict on its last input_length observations; a
 step stream's is /predict on its whole history.)
 
+A version with covariates has no step graph, so its streams run in window mode: each observe
+carries the known-future values over the horizon after it (`future`), and the stream's
+`series_id` and `last_timestamp`, given at creation, give its static covariates and the
+calendar features of its forecast (app.serving.known_inputs). The stream's last timestamp moves
+one step of the version's frequency per observation, so an observe needs no timestamp.
+
 Observes on one stream are serialized twice over: in this process by a per-stream lock (no
 wasted compute while a neighbour's observe runs), and across replicas by the store's
 compare-and-set on the sequence number (a lost race re-reads and recomputes; nothing is lost).
@@ -32,12 +38,17 @@ from dataclasses import dataclass, replace
 
 import numpy as np
 
-from app.errors import NotFound, ServiceUnavailable, TooManyRequests
+from app.contract import CALENDAR_INPUT_NAME, FUTURE_INPUT_NAME, STATIC_INPUT_NAME
+from app.datasets.calendar import future_timestamps
+from app.errors import InvalidInput, NotFound, ServiceUnavailable, TooManyRequests
 from app.serving.inputs import Field, check_rows
+from app.serving.known_inputs import KnownInputs, extra_inputs
 from app.serving.live import LiveModels
 from app.serving.resolver import Resolved
+from app.serving.series import stepped, stream_start
 from app.serving.steps import StepModel, StepModels
 from app.serving.stream_state import StreamRecord, StreamStore, slot_of
+from app.serving.version_info import VersionInfo
 
 MAX_ATTEMPTS = 32
 """Compare-and-set rounds before an observe gives up with a 503 (only other replicas can make
@@ -66,6 +77,8 @@ class Observed:
     quantiles: np.ndarray | None = None
     """[horizon, n_targets, n_quantiles]"""
     quantile_levels: tuple[float, ...] = ()
+    timestamps: list[str] | None = None
+    """The forecast's [horizon] timestamps, when the stream is dated."""
 
 
 class KeyedLocks:
@@ -122,14 +135,23 @@ class StreamService:
         stream_id: str | None = None,
         field: Field = "history",
         owner: str | None = None,
+        series_id: str | None = None,
+        last_timestamp: str | None = None,
+        known: KnownInputs | None = None,
     ) -> Observed:
         """A new stream of `owner`, pinned to the version resolved now; `stream_id` replaces the
-        owner's stream of that id (the OIP sequence extension's sequence_start)."""
+        owner's stream of that id (the OIP sequence extension's sequence_start). `series_id`
+        and `last_timestamp` (of the last history row) date it; `known` carries the
+        covariates over the horizon after the history, for a version that takes them."""
         resolved = await self.plane.resolve(model, version, alias)
         rows = None
         if history is not None:
             rows = check_rows(history, len(resolved.feature_columns), field)
         step = await self._step_model(resolved)
+        info = await self._info(resolved, step)
+        last = stream_start(series_id, last_timestamp, info, resolved.key.label)
+        if known is None or not known.tensors:
+            _check_servable(info, series_id, last, resolved.key.label)
         if step is not None:
             state = step.zero_state()
         else:
@@ -148,10 +170,14 @@ class StreamService:
             created_at=now,
             updated_at=now,
             owner=owner,
+            series_id=series_id,
+            last_timestamp=last,
         )
         observed = Observed(record, resolved)
         if rows is not None:  # the warm-up is part of the creation: sequence stays 0
-            observed = await self._advance(record, resolved, step, rows)
+            observed = await self._advance(record, resolved, step, rows, known, created=True)
+        elif known is not None:
+            _refuse_unused(known)
             observed = replace(observed, record=replace(observed.record, sequence=0))
         wait = await self.store.create(observed.record, self.max_per_owner)
         if wait is not None:
@@ -170,16 +196,22 @@ class StreamService:
         values: np.ndarray,
         field: Field = "values",
         owner: str | None = None,
+        known: KnownInputs | None = None,
     ) -> Observed:
-        """Append observations to the owner's stream and forecast from the updated state;
-        retried on a lost race."""
+        """Append observations to the owner's stream and forecast from the updated state
+        (`known`: the covariates over the horizon after them); retried on a lost race."""
         if not self.local_lock:
-            return await self._observe(stream_id, values, field, owner)
+            return await self._observe(stream_id, values, field, owner, known)
         async with self._locks.hold(slot_of(owner, stream_id)):
-            return await self._observe(stream_id, values, field, owner)
+            return await self._observe(stream_id, values, field, owner, known)
 
     async def _observe(
-        self, stream_id: str, values: np.ndarray, field: Field, owner: str | None
+        self,
+        stream_id: str,
+        values: np.ndarray,
+        field: Field,
+        owner: str | None,
+        known: KnownInputs | None,
     ) -> Observed:
         key = slot_of(owner, stream_id)
         for attempt in range(MAX_ATTEMPTS):
@@ -189,7 +221,7 @@ class StreamService:
             resolved = await self.pinned(record)
             rows = check_rows(values, len(resolved.feature_columns), field)
             step = await self._step_model(resolved) if record.mode == "step" else None
-            observed = await self._advance(record, resolved, step, rows)
+            observed = await self._advance(record, resolved, step, rows, known)
             written = await self.store.replace(observed.record, record)
             if written is None:
                 self._recent.pop(key, None)
@@ -255,17 +287,52 @@ class StreamService:
             step.batcher.reconfigure(resolved.batch_config)
         return step
 
-    async def _advance(
-        self, record: StreamRecord, resolved: Resolved, step: StepModel | None, rows: np.ndarray
-    ) -> Observed:
+    async def _info(self, resolved: Resolved, step: StepModel | None) -> VersionInfo:
+        """The version's serving facts: from its step graph's manifest when it streams by
+        steps (the window graph is then never loaded), else from the window graph's."""
         if step is not None:
+            return step.info
+        return (await self.plane.load(resolved)).info
+
+    async def _advance(
+        self,
+        record: StreamRecord,
+        resolved: Resolved,
+        step: StepModel | None,
+        rows: np.ndarray,
+        known: KnownInputs | None = None,
+        *,
+        created: bool = False,
+    ) -> Observed:
+        """The stream after `rows` and its forecast; `created`: the rows are the history of a
+        new stream, whose last timestamp is already that of its last row."""
+        last, stamps = record.last_timestamp, None
+        if last is not None:
+            frequency = (await self._info(resolved, step)).frequency
+            assert frequency is not None  # a stream is dated only by a version that can
+            last = last if created else stepped(last, frequency, len(rows))
+            stamps = future_timestamps(last, frequency, resolved.horizon)
+        if step is not None:
+            if known is not None:
+                _refuse_unused(known)
             result = await step.advance(record.state, rows)
             state, forecast, quantiles = result.state, result.forecast, result.quantiles
             levels = tuple(step.quantile_levels)
         else:
             state = np.concatenate([record.state, rows])[-resolved.input_length :]
             served = await self.plane.load(resolved)
-            window = await self.plane.infer(served, state[None])
+            extras = ()
+            if served.info.extra_inputs or known is not None:
+                extras = extra_inputs(
+                    served.info,
+                    resolved.horizon,
+                    1,
+                    served.key.label,
+                    known,
+                    record.series_id,
+                    None if stamps is None else [stamps],
+                )
+            window = await self.plane.infer(served, state[None], extras)
             forecast = window.point[0]
             quantiles = None if window.quantiles is None else window.quantiles[0]
             levels = served.info.quantiles
@@ -275,5 +342,40 @@ class StreamService:
             sequence=record.sequence + 1,
             state=state,
             updated_at=time.time(),
+            last_timestamp=last,
         )
-        return Observed(updated, resolved, forecast, quantiles, levels)
+        return Observed(updated, resolved, forecast, quantiles, levels, stamps)
+
+
+def _check_servable(info: VersionInfo, series_id: str | None, last: str | None, label: str) -> None:
+    """A stream of a version with calendar features must be dated, and one with static
+    covariates must name its series: refused at creation, not at the first observe."""
+    if info.calendar and last is None:
+        raise InvalidInput(
+            "last_timestamp",
+            f"required: {label} takes calendar features ({', '.join(info.calendar)}) of the "
+            "forecast's timestamps: give last_timestamp (of the last history row), or series_id "
+            "of a series whose training data had timestamps",
+        )
+    if info.static_features and series_id is None and list(info.static_values) != [""]:
+        raise InvalidInput(
+            "series_id",
+            f"required: {label} looks up its static covariates by series: give series_id",
+        )
+
+
+def _refuse_unused(known: KnownInputs) -> None:
+    """Covariates sent where nothing runs on them (a version without any: a step stream, or a
+    creation without history)."""
+    for name, value in (
+        (FUTURE_INPUT_NAME, known.future),
+        (CALENDAR_INPUT_NAME, known.calendar),
+        (STATIC_INPUT_NAME, known.static),
+    ):
+        if value is not None:
+            raise InvalidInput(
+                name,
+                f"nothing runs on it here: a stream takes {name} with the observations its "
+                "forecast follows (with history at creation, with values at observe), and only "
+                "for a version with covariates",
+            )

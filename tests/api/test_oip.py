@@ -131,7 +131,7 @@ def test_malformed_binary_requests_are_400(live_url, model, mutate, expected, au
 @pytest.mark.parametrize(
     ("doc", "expected"),
     [
-        ({"inputs": []}, "exactly one tensor"),
+        ({"inputs": []}, "must list the input tensors"),
         (
             {"inputs": [{"name": "x", "shape": [1], "datatype": "FP32", "data": [1]}]},
             "unknown input",

@@ -164,9 +164,9 @@ def test_malformed_tensors_are_oip_errors(fields, says):
 @pytest.mark.parametrize(
     ("doc", "says"),
     [
-        ({"inputs": []}, "exactly one tensor"),
-        ({"inputs": "x"}, "exactly one tensor"),
-        ({}, "exactly one tensor"),
+        ({"inputs": []}, "must list the input tensors"),
+        ({"inputs": "x"}, "must list the input tensors"),
+        ({}, "must list the input tensors"),
         ({"inputs": [{"name": "other", "datatype": "FP32", "shape": [1]}]}, "unknown input"),
         ({"inputs": [{"name": INPUT_NAME, "datatype": "INT8", "shape": [1]}]}, "INT8"),
         ({"id": 5, "inputs": []}, "'id' must be a string"),

@@ -1,6 +1,9 @@
 """Open Inference Protocol (KServe v2) request/response codec, with Triton's binary tensor data
-extension: the JSON header, then raw little-endian tensors, its length in the
-`Inference-Header-Content-Length` header and each tensor's in `binary_data_size`. A version with
+extension: the JSON header, then raw little-endian tensors (in the order the inputs are listed),
+its length in the `Inference-Header-Content-Length` header and each tensor's in
+`binary_data_size`. A request carries the windows as INPUT_NAME and, for a version with
+covariates, its other graph inputs by name (FUTURE_INPUT_NAME, CALENDAR_INPUT_NAME,
+STATIC_INPUT_NAME; app.contract); the data plane checks them against the version. A version with
 quantiles has two outputs (OUTPUT_NAME and QUANTILES_NAME); a request gets all of them unless
 it lists the ones it wants, each in JSON or binary.
 
@@ -18,13 +21,17 @@ from typing import Any
 import numpy as np
 import orjson
 
-from app.contract import INPUT_NAME
+from app.contract import CALENDAR_INPUT_NAME, FUTURE_INPUT_NAME, INPUT_NAME, STATIC_INPUT_NAME
 from app.errors import BadRequest
+from app.serving.known_inputs import KnownInputs
 
 HEADER_LENGTH = "Inference-Header-Content-Length"
 DATATYPES = {"FP32": np.dtype("<f4"), "FP64": np.dtype("<f8"), "FP16": np.dtype("<f2")}
 MAX_DIMS = 8
 MAX_DIM = 2**31 - 1
+EXTRA_INPUTS = (FUTURE_INPUT_NAME, CALENDAR_INPUT_NAME, STATIC_INPUT_NAME)
+INPUTS = (INPUT_NAME, *EXTRA_INPUTS)
+"""Every input tensor a seqcast graph may take (app.contract.input_names)."""
 
 
 class OIPError(BadRequest):
@@ -39,10 +46,24 @@ class InferRequest:
     """The request's `binary_data_output`: the default for every output."""
     outputs: tuple[tuple[str, bool | None], ...] | None = None
     """The outputs asked for, each with its own `binary_data` when given; None: all of them."""
+    extras: dict[str, np.ndarray] | None = None
+    """The other input tensors by name (covariates), float32; None: only INPUT_NAME."""
 
     @property
     def output_names(self) -> tuple[str, ...] | None:
         return None if self.outputs is None else tuple(name for name, _ in self.outputs)
+
+    def known(self) -> KnownInputs | None:
+        """The covariate tensors for the data plane (None when only the windows came)."""
+        extras = self.extras
+        if extras is None:
+            return None
+        return KnownInputs(
+            future=extras.get(FUTURE_INPUT_NAME),
+            calendar=extras.get(CALENDAR_INPUT_NAME),
+            static=extras.get(STATIC_INPUT_NAME),
+            tensors=True,
+        )
 
     def select(self, available: list[str]) -> list[tuple[str, bool]]:
         """(name, binary) of each output to return (the data plane has checked the names)."""
@@ -63,16 +84,33 @@ def decode(body: bytes, header_length: str | None) -> InferRequest:
     if request_id is not None and not isinstance(request_id, str):
         raise OIPError("'id' must be a string")
     inputs = doc.get("inputs")
-    if not isinstance(inputs, list) or len(inputs) != 1 or not isinstance(inputs[0], dict):
-        raise OIPError(f"'inputs' must list exactly one tensor, named {INPUT_NAME!r}")
-    tensor, used = _input_tensor(inputs[0], binary)
+    if (
+        not isinstance(inputs, list)
+        or not 1 <= len(inputs) <= len(INPUTS)
+        or not all(isinstance(spec, dict) for spec in inputs)
+    ):
+        raise OIPError(
+            f"'inputs' must list the input tensors: {INPUT_NAME!r}, and for a version with "
+            f"covariates those of {', '.join(repr(n) for n in EXTRA_INPUTS)} it takes"
+        )
+    tensors: dict[str, np.ndarray] = {}
+    used = 0
+    for spec in inputs:
+        name = spec.get("name")
+        if name in tensors:
+            raise OIPError(f"input {name!r} is listed twice")
+        tensors[name], size = _input_tensor(spec, binary, used)
+        used += size
+    tensor = tensors.pop(INPUT_NAME, None)
+    if tensor is None:
+        raise OIPError(f"input {INPUT_NAME!r} (the windows) is missing")
     if used != len(binary):
         raise OIPError(
             f"{len(binary) - used} bytes of binary data follow the JSON header but no input "
             "claims them (check binary_data_size and Inference-Header-Content-Length)"
         )
     binary_default, outputs = _requested_outputs(doc)
-    return InferRequest(request_id, tensor, binary_default, outputs)
+    return InferRequest(request_id, tensor, binary_default, outputs, tensors or None)
 
 
 def encode(
@@ -118,10 +156,12 @@ def _split(body: bytes, header_length: str | None) -> tuple[bytes, bytes]:
     return body[:length], body[length:]
 
 
-def _input_tensor(spec: dict, binary: bytes) -> tuple[np.ndarray, int]:
+def _input_tensor(spec: dict, binary: bytes, offset: int) -> tuple[np.ndarray, int]:
+    """The tensor and the bytes of binary data it took, from `offset` on."""
     name = spec.get("name")
-    if name != INPUT_NAME:
-        raise OIPError(f"unknown input {name!r}; this model takes one input, {INPUT_NAME!r}")
+    if name not in INPUTS:
+        listed = ", ".join(repr(n) for n in INPUTS)
+        raise OIPError(f"unknown input {name!r:.80}; seqcast's graphs take {listed}")
     shape = spec.get("shape")
     if (
         not isinstance(shape, list)
@@ -154,12 +194,12 @@ def _input_tensor(spec: dict, binary: bytes) -> tuple[np.ndarray, int]:
                 f"input {name!r}: binary_data_size {size} does not match shape {shape} of "
                 f"{datatype} ({count * dtype.itemsize} bytes)"
             )
-        if size > len(binary):
+        if size > len(binary) - offset:
             raise OIPError(
-                f"input {name!r}: binary_data_size is {size} but only {len(binary)} bytes of "
-                "binary data follow the JSON header"
+                f"input {name!r}: binary_data_size is {size} but only {len(binary) - offset} "
+                "bytes of binary data are left after the JSON header and the inputs before it"
             )
-        array = np.frombuffer(binary[:size], dtype=dtype).reshape(shape)
+        array = np.frombuffer(binary[offset : offset + size], dtype=dtype).reshape(shape)
         return array.astype(np.float32), size
     if "data" not in spec:
         raise OIPError(f"input {name!r}: give 'data' or parameters.binary_data_size")

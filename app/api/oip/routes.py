@@ -2,6 +2,9 @@
 batchers as /predict, so `tritonclient.http` and KServe clients work unchanged.
 
 A version segment that is not a number is read as an alias (`.../versions/production/infer`).
+A version with covariates takes its other graph inputs as further input tensors by name
+(FUTURE_INPUT_NAME, CALENDAR_INPUT_NAME, STATIC_INPUT_NAME), and its metadata lists every input
+with its shape.
 A version trained with quantiles has a second output, QUANTILES_NAME [batch, horizon, n_targets,
 n_levels], listed in its metadata with its levels. An infer request with
 `parameters.sequence_id` continues a stream (app.api.oip.sequence). Infer is a hot route, served
@@ -25,7 +28,14 @@ from app.api.oip import codec
 from app.api.oip.sequence import Sequence, infer_sequence, sequence_of
 from app.auth.deps import require
 from app.auth.service import Caller, Scope
-from app.contract import INPUT_NAME, OUTPUT_NAME, QUANTILES_NAME
+from app.contract import (
+    CALENDAR_INPUT_NAME,
+    FUTURE_INPUT_NAME,
+    INPUT_NAME,
+    OUTPUT_NAME,
+    QUANTILES_NAME,
+    STATIC_INPUT_NAME,
+)
 from app.errors import InvalidInput
 from app.http.edge import HotRoute
 from app.http.errors import Headers, render_oip
@@ -88,6 +98,7 @@ async def serve_infer(plane: DataPlane, call: InferCall, caller: Caller) -> tupl
                 request.inputs,
                 outputs=request.output_names,
                 field=INPUT_NAME,
+                known=request.known(),
             )
         )
         forecast, served_version = prediction.forecast, prediction.resolved.version
@@ -157,27 +168,39 @@ async def _metadata(request: Request, name: str, version: str | None) -> Respons
     if info.quantiles:
         shape = [*forecast_shape, len(info.quantiles)]
         outputs.append({"name": QUANTILES_NAME, "datatype": "FP32", "shape": shape})
+    horizon = resolved.horizon
+    shapes = {
+        INPUT_NAME: [-1, -1, len(resolved.feature_columns)],
+        FUTURE_INPUT_NAME: [-1, horizon, len(info.future_columns)],
+        CALENDAR_INPUT_NAME: [-1, horizon, len(info.calendar)],
+        STATIC_INPUT_NAME: [-1, len(info.static_features)],
+    }
+    inputs = [
+        {"name": n, "datatype": "FP32", "shape": shapes[n]}
+        for n in (INPUT_NAME, *info.extra_inputs)
+    ]
+    parameters = {
+        "version": resolved.version,
+        "feature_columns": list(resolved.feature_columns),
+        "target_columns": list(resolved.target_columns),
+        "input_length": resolved.input_length,
+        "quantiles": list(info.quantiles),
+        "frequency": info.frequency,
+    }
+    if info.extra_inputs:  # what each covariate input's last axis holds, in order
+        parameters |= {
+            "future_columns": list(info.future_columns),
+            "calendar": list(info.calendar),
+            "static_features": list(info.static_features),
+        }
     return JSONResponse(
         {
             "name": name,
             "versions": [str(v) for v in found.versions],
             "platform": "onnxruntime_onnx",
-            "inputs": [
-                {
-                    "name": INPUT_NAME,
-                    "datatype": "FP32",
-                    "shape": [-1, -1, len(resolved.feature_columns)],
-                }
-            ],
+            "inputs": inputs,
             "outputs": outputs,
-            "parameters": {
-                "version": resolved.version,
-                "feature_columns": list(resolved.feature_columns),
-                "target_columns": list(resolved.target_columns),
-                "input_length": resolved.input_length,
-                "quantiles": list(info.quantiles),
-                "frequency": info.frequency,
-            },
+            "parameters": parameters,
         }
     )
 

@@ -9,7 +9,10 @@ another key's requests do not see it (a continuation is a 404, as for a sequence
 and its `sequence_start` of the same id starts a sequence of its own. The `inputs` tensor
 carries the new observations,
 `[1, steps, n_features]`, and the `forecast` output is the stream's forecast `[1, horizon,
-n_targets]`. A sequence id of 0 (or "") means "no sequence", as in Triton.
+n_targets]`. A sequence id of 0 (or "") means "no sequence", as in Triton. For a version with
+covariates, every request also carries the `future` tensor `[1, horizon, n_future]` and the
+`calendar` and `static` tensors the version takes (a sequence names no series, so the client
+sends them as it would to infer).
 """
 
 from __future__ import annotations
@@ -23,6 +26,7 @@ import orjson
 from app.api.oip.codec import InferRequest, OIPError
 from app.contract import INPUT_NAME
 from app.serving.dataplane import DataPlane
+from app.serving.known_inputs import KnownInputs
 from app.serving.streams import STREAM_ID_PATTERN, StreamNotFound
 from app.serving.version_info import Forecast
 
@@ -94,6 +98,7 @@ async def infer_sequence(
                 "parameters.sequence_start = true first"
             ) from None
     wanted = call.select(await plane.outputs(resolved, call.output_names))
+    known = call.known() or KnownInputs(tensors=True)  # what is missing is asked for as a tensor
     if sequence.start:
         observed = await streams.create(
             model,
@@ -103,9 +108,12 @@ async def infer_sequence(
             stream_id=stream_id,
             field=INPUT_NAME,
             owner=owner,
+            known=known,
         )
     else:
-        observed = await plane.observe(stream_id, inputs[0], field=INPUT_NAME, owner=owner)
+        observed = await plane.observe(
+            stream_id, inputs[0], field=INPUT_NAME, owner=owner, known=known
+        )
     if sequence.end:
         with contextlib.suppress(StreamNotFound):  # a concurrent end got there first
             await streams.delete(stream_id, owner)
