@@ -15,6 +15,7 @@ from array import array
 import numpy as np
 
 from app.datasets.columns import check_column_names, find_series_column, find_timestamp_column
+from app.datasets.gaps import MISSING_TOKENS, FillMissing
 from app.datasets.storage import SeriesTable
 from app.datasets.tables import Limits, assemble
 from app.errors import InvalidInput
@@ -68,12 +69,16 @@ def _lines(data: bytes) -> io.TextIOWrapper:
 
 
 def parse_csv(
-    data: bytes, series_column: str | None = None, limits: Limits | None = None
+    data: bytes,
+    series_column: str | None = None,
+    limits: Limits | None = None,
+    fill_missing: FillMissing = "none",
 ) -> SeriesTable:
     """Header row first; a column named like `timestamp`/`date`/`ds` holds timestamps, one named
-    `series_column` (or like `unique_id`/`series_id`/...) holds series ids (long format)."""
+    `series_column` (or like `unique_id`/`series_id`/...) holds series ids (long format). With a
+    `fill_missing` method, an empty, `NA`, `NaN` or `null` cell is a missing value to fill."""
     try:
-        return _parse(data, series_column, limits)
+        return _parse(data, series_column, limits, fill_missing)
     except UnicodeDecodeError:
         offset = _utf8_error_offset(data)
         raise InvalidInput("file", f"not UTF-8 text (byte {offset})") from None
@@ -81,7 +86,9 @@ def parse_csv(
         raise InvalidInput("file", f"not readable CSV ({exc})") from None
 
 
-def _parse(data: bytes, series_column: str | None, limits: Limits | None) -> SeriesTable:
+def _parse(
+    data: bytes, series_column: str | None, limits: Limits | None, fill_missing: FillMissing
+) -> SeriesTable:
     if limits is not None:
         _check_header_width(data, limits)
     rows = csv.reader(_lines(data))
@@ -133,11 +140,16 @@ def _parse(data: bytes, series_column: str | None, limits: Limits | None) -> Ser
         parsed = []
         for i in value_idx:
             cell = row[i].strip()
+            if fill_missing != "none" and cell.lower() in MISSING_TOKENS:
+                parsed.append(math.nan)
+                continue
             try:
                 v = float(cell)
             except ValueError:
                 raise InvalidInput(
-                    "file", f"line {line_no}, column {header[i]!r}: {cell!r} is not a number"
+                    "file",
+                    f"line {line_no}, column {header[i]!r}: {cell!r} is not a number"
+                    + (" (a missing value? see fill_missing)" if not cell else ""),
                 ) from None
             if not math.isfinite(v):
                 raise InvalidInput(
@@ -164,4 +176,6 @@ def _parse(data: bytes, series_column: str | None, limits: Limits | None) -> Ser
         series=series if series_idx is not None else None,
         field="file",
         where=lambda i: f"line {lines[i]}",
+        fill_missing=fill_missing,
+        limits=limits,
     )

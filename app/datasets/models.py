@@ -26,6 +26,8 @@ class Dataset(Base):
     None on datasets uploaded before series existed: one unnamed series of n_rows rows."""
     frequency: Mapped[str | None] = mapped_column(String(32))
     """Inferred time step (app.datasets.calendar), or None."""
+    filled: Mapped[dict] = mapped_column(default=dict, server_default="{}")
+    """Column -> values filled on upload (app.datasets.gaps); {} when none were."""
     sha256: Mapped[str] = mapped_column(String(64), index=True)
     artifact_uri: Mapped[str] = mapped_column(String(1024))
     size_bytes: Mapped[int] = mapped_column(BigInteger, default=0)

@@ -11,6 +11,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
 from app.datasets.columns import check_column_names, find_series_column, find_timestamp_column
+from app.datasets.gaps import FillMissing
 from app.datasets.storage import SeriesTable
 from app.datasets.tables import Limits, assemble
 from app.errors import InvalidInput
@@ -118,7 +119,10 @@ class _Timestamps:
 
 
 def parse_parquet(
-    data: bytes, series_column: str | None = None, limits: Limits | None = None
+    data: bytes,
+    series_column: str | None = None,
+    limits: Limits | None = None,
+    fill_missing: FillMissing = "none",
 ) -> SeriesTable:
     """A flat Parquet table: numeric value columns, optionally a timestamp column (by name as
     for CSV, or else the one column of timestamp/date type) and a series-id column.
@@ -178,17 +182,21 @@ def parse_parquet(
             if stop > n_rows:
                 raise InvalidInput("file", f"the file holds more rows than its footer's {n_rows}")
             for i, column in enumerate(batch.columns):
-                if column.null_count:
+                if column.null_count and (fill_missing == "none" or i not in value_idx):
                     first = start + pc.index(pc.is_null(column), True).as_py()
                     total = _null_total(meta, i)
                     count = total if total is not None else f"at least {column.null_count}"
                     raise InvalidInput(
                         "file",
-                        f"column {names[i]!r}: {count} missing values (first at row {first})",
+                        f"column {names[i]!r}: {count} missing values (first at row {first})"
+                        + ("; fill_missing fills them" if i in value_idx else ""),
                     )
             for j, i in enumerate(value_idx):
                 chunk = pc.cast(batch.column(i), pa.float64()).to_numpy(zero_copy_only=False)
-                bad = np.flatnonzero(~np.isfinite(chunk))
+                if fill_missing != "none":  # nulls became NaN: both are missing values
+                    bad = np.flatnonzero(np.isinf(chunk))
+                else:
+                    bad = np.flatnonzero(~np.isfinite(chunk))
                 if len(bad):
                     raise InvalidInput(
                         "file",
@@ -211,4 +219,6 @@ def parse_parquet(
         series=series,
         field="file",
         where=lambda i: f"row {i}",  # 0-based, as Arrow counts
+        fill_missing=fill_missing,
+        limits=limits,
     )

@@ -10,6 +10,7 @@ from pydantic import ValidationError
 from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.datasets import service
+from app.datasets.gaps import FILL_METHODS, FillMissing, check_method
 from app.datasets.schemas import (
     SERIES_COLUMNS,
     TIMESTAMP_COLUMNS,
@@ -55,6 +56,13 @@ _UPLOAD_BODY = {
                             "description": "The column holding series ids, when its name is "
                             "not one of the recognized ones.",
                         },
+                        "fill_missing": {
+                            "type": "string",
+                            "enum": list(FILL_METHODS),
+                            "default": "none",
+                            "description": "As in the JSON body: empty, NA, NaN and null "
+                            "cells (Parquet: nulls and NaN) are missing values.",
+                        },
                     },
                 }
             },
@@ -71,7 +79,8 @@ _UPLOAD_BODY = {
     summary="Upload one or many series (JSON columns, a CSV or a Parquet file)",
     description="Rows are grouped by series (in order of first appearance) and sorted by time "
     "within each series; the frequency is inferred from the timestamps. Unparseable or "
-    "duplicate timestamps, non-numeric values, nulls and NaN are 422s naming the row and column.",
+    "duplicate timestamps, non-numeric values, nulls and NaN are 422s naming the row and column, "
+    "unless `fill_missing` fills missing values and the gaps in the timestamps.",
     openapi_extra=_UPLOAD_BODY,
     responses={**OVER_QUOTA, **UNREADABLE_BODY},
 )
@@ -86,6 +95,13 @@ async def create_dataset(
         Query(
             max_length=100,
             description="File uploads: the column holding series ids (also a form field).",
+        ),
+    ] = None,
+    fill_missing: Annotated[
+        FillMissing | None,
+        Query(
+            description="File uploads: how missing values and gaps are filled (also a form "
+            "field); JSON bodies give `fill_missing` in the body."
         ),
     ] = None,
 ) -> DatasetRead:
@@ -105,9 +121,16 @@ async def create_dataset(
         raw_series_column = form.get("series_column")
         if isinstance(raw_series_column, str) and raw_series_column:
             series_column = raw_series_column
+        raw_fill = form.get("fill_missing")
+        method = check_method(raw_fill if isinstance(raw_fill, str) and raw_fill else fill_missing)
         data, filename = await upload.read(), upload.filename
         table = await run_in_threadpool(
-            service.table_from_file, data, filename, series_column, service.limits(settings)
+            service.table_from_file,
+            data,
+            filename,
+            series_column,
+            service.limits(settings),
+            method,
         )
         service.check_limits(table, settings, "file")
     elif content_type.startswith("application/json"):
@@ -115,13 +138,22 @@ async def create_dataset(
             raise InvalidInput(
                 "series_column", "applies to file uploads; JSON bodies give `series` per row"
             )
+        if fill_missing is not None:
+            raise InvalidInput(
+                "fill_missing",
+                "as a query parameter it applies to file uploads; JSON bodies "
+                "give `fill_missing` in the body",
+            )
         try:
             body = DatasetCreate.model_validate_json(await request.body())
         except ValidationError as exc:
             raise RequestValidationError(
                 [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
             ) from exc
-        name, table = body.name, await run_in_threadpool(service.table_from_json, body)
+        name, table = (
+            body.name,
+            await run_in_threadpool(service.table_from_json, body, (), service.limits(settings)),
+        )
         service.check_limits(table, settings, "columns")
     else:
         raise InvalidInput(

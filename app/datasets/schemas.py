@@ -3,8 +3,16 @@ from __future__ import annotations
 import math
 from datetime import datetime
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
+from app.datasets.gaps import FillMissing
 from app.datasets.tables import series_id_problem
 from app.names import ResourceName, has_control_characters
 
@@ -27,8 +35,19 @@ class SeriesData(BaseModel):
         },
     )
 
-    columns: dict[str, list[float]] = Field(
-        description="Column name → values, in time order. All columns must have the same length."
+    fill_missing: FillMissing = Field(
+        "none",
+        description="Missing values (null or NaN) and gaps in the timestamps: `none` refuses a "
+        "missing value (422) and keeps gaps as they are (the dataset then has no frequency); "
+        "`ffill`, `interpolate` (linear) or `zero` first inserts the rows each gap leaves out, "
+        "on the step most common between consecutive rows, then fills every missing value. "
+        "Missing values before a series' first value take that value (`interpolate` also "
+        "carries the last value forward). The dataset's `filled` counts the values filled per "
+        "column; more rows than the dataset row limit are a 422.",
+    )
+    columns: dict[str, list[float | None]] = Field(
+        description="Column name → values, in time order. All columns must have the same length. "
+        "A null (or NaN) is a missing value: refused unless `fill_missing` fills it."
     )
     timestamps: list[str] | None = Field(
         None,
@@ -44,7 +63,10 @@ class SeriesData(BaseModel):
 
     @field_validator("columns")
     @classmethod
-    def _check_columns(cls, columns: dict[str, list[float]]) -> dict[str, list[float]]:
+    def _check_columns(
+        cls, columns: dict[str, list[float | None]], info: ValidationInfo
+    ) -> dict[str, list[float | None]]:
+        fill = info.data.get("fill_missing", "none")  # validated first: it is defined first
         if not columns:
             raise ValueError("at least one column is required")
         lengths = {name: len(values) for name, values in columns.items()}
@@ -65,8 +87,13 @@ class SeriesData(BaseModel):
             raise ValueError(f"a series needs at least 2 rows, got {n}")
         for name, values in columns.items():
             for i, v in enumerate(values):
-                if not math.isfinite(v):
+                if v is not None and math.isinf(v):
                     raise ValueError(f"column {name!r} row {i}: {v} is not a finite number")
+                if fill == "none" and (v is None or math.isnan(v)):
+                    raise ValueError(
+                        f"column {name!r} row {i}: a missing value; set fill_missing to "
+                        "ffill, interpolate or zero to fill it"
+                    )
         return columns
 
     @model_validator(mode="after")
@@ -117,6 +144,11 @@ class DatasetRead(BaseModel):
     )
     sha256: str = Field(
         description="Content hash of the column names, timestamps, series and values."
+    )
+    filled: dict[str, int] = Field(
+        default_factory=dict,
+        description="Column → values filled on upload by `fill_missing` (missing values and "
+        "the rows inserted into gaps); empty when no fill was asked for.",
     )
     created_at: datetime
 

@@ -13,6 +13,7 @@ from app.config import Settings
 from app.contract import dataset_artifact_key
 from app.datasets import storage, tables
 from app.datasets.csv_parser import parse_csv
+from app.datasets.gaps import FillMissing
 from app.datasets.models import Dataset
 from app.datasets.parquet_parser import is_parquet, parse_parquet
 from app.datasets.schemas import SERIES_PREVIEW, DatasetRead, DatasetValues, SeriesData
@@ -22,15 +23,23 @@ from app.errors import InvalidInput, NotFound, TooManyRequests
 PARQUET_SUFFIXES = (".parquet", ".pq")
 
 
-def table_from_json(data: SeriesData, field: tuple[str, ...] = ()) -> SeriesTable:
-    """`field` prefixes what a 422 names (("data",) for inline training data)."""
+def table_from_json(
+    data: SeriesData, field: tuple[str, ...] = (), limits: tables.Limits | None = None
+) -> SeriesTable:
+    """`field` prefixes what a 422 names (("data",) for inline training data); `limits` bound
+    the rows that filling gaps may make."""
     return tables.assemble(
         list(data.columns),
+        # null -> NaN: a missing value, which data.fill_missing fills (its validator refused
+        # them with "none")
         np.column_stack([np.asarray(v, dtype=np.float64) for v in data.columns.values()]),
         timestamps=data.timestamps,
         series=data.series,
         field=(*field, "timestamps"),
         where=lambda i: f"row {i}",
+        fill_missing=data.fill_missing,
+        limits=limits,
+        fill_field=(*field, "fill_missing"),
     )
 
 
@@ -47,14 +56,15 @@ def table_from_file(
     filename: str | None,
     series_column: str | None,
     limits: tables.Limits | None = None,
+    fill_missing: FillMissing = "none",
 ) -> SeriesTable:
     """A Parquet file (by its magic bytes) or else CSV text. With `limits`, a file over them is
     refused while it is read (before a Parquet file is decoded, as a CSV streams)."""
     if is_parquet(data):
-        return parse_parquet(data, series_column, limits)
+        return parse_parquet(data, series_column, limits, fill_missing)
     if (filename or "").lower().endswith(PARQUET_SUFFIXES):
         raise InvalidInput("file", f"{filename!r} is not a Parquet file (no PAR1 magic bytes)")
-    return parse_csv(data, series_column, limits)
+    return parse_csv(data, series_column, limits, fill_missing)
 
 
 def check_limits(table: SeriesTable, settings: Settings, field: str) -> None:
@@ -123,6 +133,7 @@ def create(
         n_series=len(summary),
         series=summary,
         frequency=table.frequency,
+        filled=table.filled or {},
         sha256=sha,
         artifact_uri=uri,
         size_bytes=len(encoded),

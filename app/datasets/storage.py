@@ -24,6 +24,9 @@ class SeriesTable:
     """(series id, row count) per block, in table order; None: one unnamed series."""
     frequency: str | None = None
     """Inferred from the timestamps (see app.datasets.calendar); derived, so not hashed."""
+    filled: dict[str, int] | None = None
+    """Column -> values filled on upload (app.datasets.gaps); None when no fill was asked for.
+    Derived, so neither stored nor hashed."""
 
     @property
     def n_rows(self) -> int:

@@ -10,7 +10,9 @@ from datetime import UTC, datetime, timedelta
 
 import numpy as np
 
+from app.datasets import gaps
 from app.datasets.calendar import frequency_of, is_aware, parse_timestamp
+from app.datasets.gaps import FILL_FIELD, FillMissing
 from app.datasets.storage import SeriesTable
 from app.errors import InvalidInput
 from app.names import has_control_characters
@@ -127,13 +129,17 @@ def assemble(
     series: Sequence[str] | None,
     field: Field,
     where: Callable[[int], str] = _row,
+    fill_missing: FillMissing = "none",
+    limits: Limits | None = None,
+    fill_field: Field = FILL_FIELD,
 ) -> SeriesTable:
     """Rows in upload order -> a table grouped by series (first appearance order), each series
     sorted by time (stable: rows without timestamps keep their order).
 
     `field` is what a 422 names (`file`, `timestamps`, ...); `where(i)` describes input row i
     (the CSV parser says `line 7`). Series ids and timestamps are checked here; numbers are the
-    parser's job.
+    parser's job (NaN marks a missing value, which only a `fill_missing` method lets through:
+    see app.datasets.gaps, which fills gaps and values with at most `limits.rows` rows).
     """
     n = len(values)
     stamps = [t.strip() for t in timestamps] if timestamps is not None else None
@@ -165,9 +171,22 @@ def assemble(
         timestamps=table_stamps,
         series=layout,
     )
-    if parsed is None:
+    times = [parsed[i] for i in order] if parsed is not None else None
+    if fill_missing != "none":
+        table, filled, times = gaps.fill(
+            table,
+            times,
+            keys[order] if parsed is not None else None,
+            fill_missing,
+            max_rows=limits.rows if limits is not None else gaps.DEFAULT_MAX_ROWS,
+            field=field,
+            fill_field=fill_field,
+            where=lambda i: where(int(order[i])),
+        )
+        table = replace(table, filled=filled)
+    if times is None:
         return table
-    return replace(table, frequency=dataset_frequency(table, [parsed[i] for i in order]))
+    return replace(table, frequency=dataset_frequency(table, times))
 
 
 def dataset_frequency(table: SeriesTable, times: list[datetime]) -> str | None:

@@ -201,7 +201,9 @@ def create_job(
     """The job, owned by the API key `owner` (app.jobs.submit_once checks its job quota; inline
     `data` is a dataset, within its dataset quotas)."""
     if request.data is not None:
-        table = datasets.table_from_json(request.data, field=("data",))
+        table = datasets.table_from_json(
+            request.data, field=("data",), limits=datasets.limits(settings)
+        )
         datasets.check_limits(table, settings, "data")
         dataset = datasets.create(
             session,

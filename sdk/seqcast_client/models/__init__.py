@@ -7,10 +7,14 @@ from .backtest_read import BacktestRead
 from .backtest_request import BacktestRequest
 from .backtest_summary import BacktestSummary
 from .backtest_summary_mase_scale import BacktestSummaryMaseScale
+from .create_dataset_fill_missing_type_0 import CreateDatasetFillMissingType0
 from .dataset_create import DatasetCreate
 from .dataset_create_columns import DatasetCreateColumns
+from .dataset_create_fill_missing import DatasetCreateFillMissing
 from .dataset_read import DatasetRead
+from .dataset_read_filled import DatasetReadFilled
 from .dataset_upload import DatasetUpload
+from .dataset_upload_fill_missing import DatasetUploadFillMissing
 from .dataset_values import DatasetValues
 from .dataset_values_columns import DatasetValuesColumns
 from .epoch_record import EpochRecord
@@ -25,6 +29,7 @@ from .hyperparameters_normalization import HyperparametersNormalization
 from .hyperparameters_window_lengths import HyperparametersWindowLengths
 from .inline_data import InlineData
 from .inline_data_columns import InlineDataColumns
+from .inline_data_fill_missing import InlineDataFillMissing
 from .job_read import JobRead
 from .job_read_timings import JobReadTimings
 from .job_spec import JobSpec
@@ -69,10 +74,14 @@ __all__ = (
     "BacktestRequest",
     "BacktestSummary",
     "BacktestSummaryMaseScale",
+    "CreateDatasetFillMissingType0",
     "DatasetCreate",
     "DatasetCreateColumns",
+    "DatasetCreateFillMissing",
     "DatasetRead",
+    "DatasetReadFilled",
     "DatasetUpload",
+    "DatasetUploadFillMissing",
     "DatasetValues",
     "DatasetValuesColumns",
     "EpochRecord",
@@ -87,6 +96,7 @@ __all__ = (
     "HyperparametersWindowLengths",
     "InlineData",
     "InlineDataColumns",
+    "InlineDataFillMissing",
     "JobRead",
     "JobReadTimings",
     "JobSpec",

@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.dataset_create_fill_missing import DatasetCreateFillMissing
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,8 +19,15 @@ T = TypeVar("T", bound="DatasetCreate")
 class DatasetCreate:
     """
     Attributes:
-        columns (DatasetCreateColumns): Column name → values, in time order. All columns must have the same length.
+        columns (DatasetCreateColumns): Column name → values, in time order. All columns must have the same length. A
+            null (or NaN) is a missing value: refused unless `fill_missing` fills it.
         name (str):
+        fill_missing (DatasetCreateFillMissing | Unset): Missing values (null or NaN) and gaps in the timestamps: `none`
+            refuses a missing value (422) and keeps gaps as they are (the dataset then has no frequency); `ffill`,
+            `interpolate` (linear) or `zero` first inserts the rows each gap leaves out, on the step most common between
+            consecutive rows, then fills every missing value. Missing values before a series' first value take that value
+            (`interpolate` also carries the last value forward). The dataset's `filled` counts the values filled per column;
+            more rows than the dataset row limit are a 422. Default: DatasetCreateFillMissing.NONE.
         timestamps (list[str] | None | Unset): Optional ISO 8601 timestamps, one per row (2024-01-31,
             2024-01-31T12:00:00Z, or 2024-01 for monthly data); kept as given. Rows are sorted by time within each series; a
             timestamp twice in one series is refused.
@@ -29,6 +37,7 @@ class DatasetCreate:
 
     columns: DatasetCreateColumns
     name: str
+    fill_missing: DatasetCreateFillMissing | Unset = DatasetCreateFillMissing.NONE
     timestamps: list[str] | None | Unset = UNSET
     series: list[str] | None | Unset = UNSET
 
@@ -36,6 +45,10 @@ class DatasetCreate:
         columns = self.columns.to_dict()
 
         name = self.name
+
+        fill_missing: str | Unset = UNSET
+        if not isinstance(self.fill_missing, Unset):
+            fill_missing = self.fill_missing.value
 
         timestamps: list[str] | None | Unset
         if isinstance(self.timestamps, Unset):
@@ -63,6 +76,8 @@ class DatasetCreate:
                 "name": name,
             }
         )
+        if fill_missing is not UNSET:
+            field_dict["fill_missing"] = fill_missing
         if timestamps is not UNSET:
             field_dict["timestamps"] = timestamps
         if series is not UNSET:
@@ -78,6 +93,13 @@ class DatasetCreate:
         columns = DatasetCreateColumns.from_dict(d.pop("columns"))
 
         name = d.pop("name")
+
+        _fill_missing = d.pop("fill_missing", UNSET)
+        fill_missing: DatasetCreateFillMissing | Unset
+        if isinstance(_fill_missing, Unset):
+            fill_missing = UNSET
+        else:
+            fill_missing = DatasetCreateFillMissing(_fill_missing)
 
         def _parse_timestamps(data: object) -> list[str] | None | Unset:
             if data is None:
@@ -116,6 +138,7 @@ class DatasetCreate:
         dataset_create = cls(
             columns=columns,
             name=name,
+            fill_missing=fill_missing,
             timestamps=timestamps,
             series=series,
         )

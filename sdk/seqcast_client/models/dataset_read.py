@@ -7,7 +7,10 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
+from ..types import UNSET, Unset
+
 if TYPE_CHECKING:
+    from ..models.dataset_read_filled import DatasetReadFilled
     from ..models.series_summary import SeriesSummary
 
 
@@ -31,6 +34,8 @@ class DatasetRead:
             of them.
         sha256 (str): Content hash of the column names, timestamps, series and values.
         created_at (datetime.datetime):
+        filled (DatasetReadFilled | Unset): Column → values filled on upload by `fill_missing` (missing values and the
+            rows inserted into gaps); empty when no fill was asked for.
     """
 
     id: str
@@ -43,6 +48,7 @@ class DatasetRead:
     series: list[SeriesSummary]
     sha256: str
     created_at: datetime.datetime
+    filled: DatasetReadFilled | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -70,6 +76,10 @@ class DatasetRead:
 
         created_at = self.created_at.isoformat()
 
+        filled: dict[str, Any] | Unset = UNSET
+        if not isinstance(self.filled, Unset):
+            filled = self.filled.to_dict()
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -86,11 +96,14 @@ class DatasetRead:
                 "created_at": created_at,
             }
         )
+        if filled is not UNSET:
+            field_dict["filled"] = filled
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.dataset_read_filled import DatasetReadFilled
         from ..models.series_summary import SeriesSummary
 
         d = dict(src_dict)
@@ -124,6 +137,13 @@ class DatasetRead:
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
+        _filled = d.pop("filled", UNSET)
+        filled: DatasetReadFilled | Unset
+        if isinstance(_filled, Unset):
+            filled = UNSET
+        else:
+            filled = DatasetReadFilled.from_dict(_filled)
+
         dataset_read = cls(
             id=id,
             name=name,
@@ -135,6 +155,7 @@ class DatasetRead:
             series=series,
             sha256=sha256,
             created_at=created_at,
+            filled=filled,
         )
 
         dataset_read.additional_properties = d

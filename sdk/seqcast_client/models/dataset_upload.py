@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from .. import types
+from ..models.dataset_upload_fill_missing import DatasetUploadFillMissing
 from ..types import UNSET, File, Unset
 
 T = TypeVar("T", bound="DatasetUpload")
@@ -23,11 +24,14 @@ class DatasetUpload:
             other column holds numbers.
         name (str | Unset):
         series_column (str | Unset): The column holding series ids, when its name is not one of the recognized ones.
+        fill_missing (DatasetUploadFillMissing | Unset): As in the JSON body: empty, NA, NaN and null cells (Parquet:
+            nulls and NaN) are missing values. Default: DatasetUploadFillMissing.NONE.
     """
 
     file: File
     name: str | Unset = UNSET
     series_column: str | Unset = UNSET
+    fill_missing: DatasetUploadFillMissing | Unset = DatasetUploadFillMissing.NONE
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -36,6 +40,10 @@ class DatasetUpload:
         name = self.name
 
         series_column = self.series_column
+
+        fill_missing: str | Unset = UNSET
+        if not isinstance(self.fill_missing, Unset):
+            fill_missing = self.fill_missing.value
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -48,6 +56,8 @@ class DatasetUpload:
             field_dict["name"] = name
         if series_column is not UNSET:
             field_dict["series_column"] = series_column
+        if fill_missing is not UNSET:
+            field_dict["fill_missing"] = fill_missing
 
         return field_dict
 
@@ -61,6 +71,11 @@ class DatasetUpload:
 
         if not isinstance(self.series_column, Unset):
             files.append(("series_column", (None, str(self.series_column).encode(), "text/plain")))
+
+        if not isinstance(self.fill_missing, Unset):
+            files.append(
+                ("fill_missing", (None, str(self.fill_missing.value).encode(), "text/plain"))
+            )
 
         for prop_name, prop in self.additional_properties.items():
             files.append((prop_name, (None, str(prop).encode(), "text/plain")))
@@ -76,10 +91,18 @@ class DatasetUpload:
 
         series_column = d.pop("series_column", UNSET)
 
+        _fill_missing = d.pop("fill_missing", UNSET)
+        fill_missing: DatasetUploadFillMissing | Unset
+        if isinstance(_fill_missing, Unset):
+            fill_missing = UNSET
+        else:
+            fill_missing = DatasetUploadFillMissing(_fill_missing)
+
         dataset_upload = cls(
             file=file,
             name=name,
             series_column=series_column,
+            fill_missing=fill_missing,
         )
 
         dataset_upload.additional_properties = d

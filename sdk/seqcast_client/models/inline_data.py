@@ -5,6 +5,7 @@ from typing import TYPE_CHECKING, Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.inline_data_fill_missing import InlineDataFillMissing
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
@@ -18,7 +19,14 @@ T = TypeVar("T", bound="InlineData")
 class InlineData:
     """
     Attributes:
-        columns (InlineDataColumns): Column name → values, in time order. All columns must have the same length.
+        columns (InlineDataColumns): Column name → values, in time order. All columns must have the same length. A null
+            (or NaN) is a missing value: refused unless `fill_missing` fills it.
+        fill_missing (InlineDataFillMissing | Unset): Missing values (null or NaN) and gaps in the timestamps: `none`
+            refuses a missing value (422) and keeps gaps as they are (the dataset then has no frequency); `ffill`,
+            `interpolate` (linear) or `zero` first inserts the rows each gap leaves out, on the step most common between
+            consecutive rows, then fills every missing value. Missing values before a series' first value take that value
+            (`interpolate` also carries the last value forward). The dataset's `filled` counts the values filled per column;
+            more rows than the dataset row limit are a 422. Default: InlineDataFillMissing.NONE.
         timestamps (list[str] | None | Unset): Optional ISO 8601 timestamps, one per row (2024-01-31,
             2024-01-31T12:00:00Z, or 2024-01 for monthly data); kept as given. Rows are sorted by time within each series; a
             timestamp twice in one series is refused.
@@ -28,12 +36,17 @@ class InlineData:
     """
 
     columns: InlineDataColumns
+    fill_missing: InlineDataFillMissing | Unset = InlineDataFillMissing.NONE
     timestamps: list[str] | None | Unset = UNSET
     series: list[str] | None | Unset = UNSET
     name: None | str | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         columns = self.columns.to_dict()
+
+        fill_missing: str | Unset = UNSET
+        if not isinstance(self.fill_missing, Unset):
+            fill_missing = self.fill_missing.value
 
         timestamps: list[str] | None | Unset
         if isinstance(self.timestamps, Unset):
@@ -66,6 +79,8 @@ class InlineData:
                 "columns": columns,
             }
         )
+        if fill_missing is not UNSET:
+            field_dict["fill_missing"] = fill_missing
         if timestamps is not UNSET:
             field_dict["timestamps"] = timestamps
         if series is not UNSET:
@@ -81,6 +96,13 @@ class InlineData:
 
         d = dict(src_dict)
         columns = InlineDataColumns.from_dict(d.pop("columns"))
+
+        _fill_missing = d.pop("fill_missing", UNSET)
+        fill_missing: InlineDataFillMissing | Unset
+        if isinstance(_fill_missing, Unset):
+            fill_missing = UNSET
+        else:
+            fill_missing = InlineDataFillMissing(_fill_missing)
 
         def _parse_timestamps(data: object) -> list[str] | None | Unset:
             if data is None:
@@ -127,6 +149,7 @@ class InlineData:
 
         inline_data = cls(
             columns=columns,
+            fill_missing=fill_missing,
             timestamps=timestamps,
             series=series,
             name=name,

@@ -26,6 +26,9 @@ class PredictRequest:
         last_timestamp (list[str] | None | str | Unset): The timestamp of each window's last row (ISO 8601; one for
             every window, or a list with one per window): the forecast is dated from it. Only for versions trained on
             timestamped data (a 422 otherwise).
+        future (list[list[float | list[float]]] | None | Unset): Known-future covariates over the forecast's horizon:
+            [batch][horizon][n_future] raw values in the version's `future_columns` order, one block per window
+            ([batch][horizon] for a single column). Required when the version has future columns; refused otherwise.
     """
 
     model: str
@@ -34,6 +37,7 @@ class PredictRequest:
     alias: None | str | Unset = UNSET
     series_id: list[str] | None | str | Unset = UNSET
     last_timestamp: list[str] | None | str | Unset = UNSET
+    future: list[list[float | list[float]]] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         model = self.model
@@ -82,6 +86,27 @@ class PredictRequest:
         else:
             last_timestamp = self.last_timestamp
 
+        future: list[list[float | list[float]]] | None | Unset
+        if isinstance(self.future, Unset):
+            future = UNSET
+        elif isinstance(self.future, list):
+            future = []
+            for future_type_0_item_data in self.future:
+                future_type_0_item = []
+                for future_type_0_item_item_data in future_type_0_item_data:
+                    future_type_0_item_item: float | list[float]
+                    if isinstance(future_type_0_item_item_data, list):
+                        future_type_0_item_item = future_type_0_item_item_data
+
+                    else:
+                        future_type_0_item_item = future_type_0_item_item_data
+                    future_type_0_item.append(future_type_0_item_item)
+
+                future.append(future_type_0_item)
+
+        else:
+            future = self.future
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -98,6 +123,8 @@ class PredictRequest:
             field_dict["series_id"] = series_id
         if last_timestamp is not UNSET:
             field_dict["last_timestamp"] = last_timestamp
+        if future is not UNSET:
+            field_dict["future"] = future
 
         return field_dict
 
@@ -182,6 +209,47 @@ class PredictRequest:
 
         last_timestamp = _parse_last_timestamp(d.pop("last_timestamp", UNSET))
 
+        def _parse_future(data: object) -> list[list[float | list[float]]] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                future_type_0 = []
+                _future_type_0 = data
+                for future_type_0_item_data in _future_type_0:
+                    future_type_0_item = []
+                    _future_type_0_item = future_type_0_item_data
+                    for future_type_0_item_item_data in _future_type_0_item:
+
+                        def _parse_future_type_0_item_item(data: object) -> float | list[float]:
+                            try:
+                                if not isinstance(data, list):
+                                    raise TypeError()
+                                future_type_0_item_item_type_1 = cast(list[float], data)
+
+                                return future_type_0_item_item_type_1
+                            except (TypeError, ValueError, AttributeError, KeyError):
+                                pass
+                            return cast(float | list[float], data)
+
+                        future_type_0_item_item = _parse_future_type_0_item_item(
+                            future_type_0_item_item_data
+                        )
+
+                        future_type_0_item.append(future_type_0_item_item)
+
+                    future_type_0.append(future_type_0_item)
+
+                return future_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[list[float | list[float]]] | None | Unset, data)
+
+        future = _parse_future(d.pop("future", UNSET))
+
         predict_request = cls(
             model=model,
             inputs=inputs,
@@ -189,6 +257,7 @@ class PredictRequest:
             alias=alias,
             series_id=series_id,
             last_timestamp=last_timestamp,
+            future=future,
         )
 
         return predict_request

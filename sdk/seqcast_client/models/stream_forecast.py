@@ -33,9 +33,13 @@ class StreamForecast:
         expires_at (datetime.datetime): Dropped then unless observed again before.
         forecast (list[list[float]] | None): [horizon][n_targets] from the updated state, raw units, in the model's
             target order; null before the first observation.
+        series_id (None | str | Unset): The series the stream continues.
+        last_timestamp (None | str | Unset): The timestamp of the latest observation; null when undated.
         quantiles (list[list[list[float]]] | None | Unset): [horizon][n_targets][n_quantiles], levels in quantile_levels
             order, when the version was trained with quantiles (step mode).
         quantile_levels (list[float] | None | Unset):
+        timestamps (list[str] | None | Unset): [horizon] timestamps of the forecast steps, when the stream is dated
+            (created with `series_id` or `last_timestamp` on a version trained on timestamps).
     """
 
     id: str
@@ -50,8 +54,11 @@ class StreamForecast:
     updated_at: datetime.datetime
     expires_at: datetime.datetime
     forecast: list[list[float]] | None
+    series_id: None | str | Unset = UNSET
+    last_timestamp: None | str | Unset = UNSET
     quantiles: list[list[list[float]]] | None | Unset = UNSET
     quantile_levels: list[float] | None | Unset = UNSET
+    timestamps: list[str] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -88,6 +95,18 @@ class StreamForecast:
         else:
             forecast = self.forecast
 
+        series_id: None | str | Unset
+        if isinstance(self.series_id, Unset):
+            series_id = UNSET
+        else:
+            series_id = self.series_id
+
+        last_timestamp: None | str | Unset
+        if isinstance(self.last_timestamp, Unset):
+            last_timestamp = UNSET
+        else:
+            last_timestamp = self.last_timestamp
+
         quantiles: list[list[list[float]]] | None | Unset
         if isinstance(self.quantiles, Unset):
             quantiles = UNSET
@@ -114,6 +133,15 @@ class StreamForecast:
         else:
             quantile_levels = self.quantile_levels
 
+        timestamps: list[str] | None | Unset
+        if isinstance(self.timestamps, Unset):
+            timestamps = UNSET
+        elif isinstance(self.timestamps, list):
+            timestamps = self.timestamps
+
+        else:
+            timestamps = self.timestamps
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -132,10 +160,16 @@ class StreamForecast:
                 "forecast": forecast,
             }
         )
+        if series_id is not UNSET:
+            field_dict["series_id"] = series_id
+        if last_timestamp is not UNSET:
+            field_dict["last_timestamp"] = last_timestamp
         if quantiles is not UNSET:
             field_dict["quantiles"] = quantiles
         if quantile_levels is not UNSET:
             field_dict["quantile_levels"] = quantile_levels
+        if timestamps is not UNSET:
+            field_dict["timestamps"] = timestamps
 
         return field_dict
 
@@ -184,6 +218,24 @@ class StreamForecast:
 
         forecast = _parse_forecast(d.pop("forecast"))
 
+        def _parse_series_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        series_id = _parse_series_id(d.pop("series_id", UNSET))
+
+        def _parse_last_timestamp(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        last_timestamp = _parse_last_timestamp(d.pop("last_timestamp", UNSET))
+
         def _parse_quantiles(data: object) -> list[list[list[float]]] | None | Unset:
             if data is None:
                 return data
@@ -230,6 +282,23 @@ class StreamForecast:
 
         quantile_levels = _parse_quantile_levels(d.pop("quantile_levels", UNSET))
 
+        def _parse_timestamps(data: object) -> list[str] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                timestamps_type_0 = cast(list[str], data)
+
+                return timestamps_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[str] | None | Unset, data)
+
+        timestamps = _parse_timestamps(d.pop("timestamps", UNSET))
+
         stream_forecast = cls(
             id=id,
             model=model,
@@ -243,8 +312,11 @@ class StreamForecast:
             updated_at=updated_at,
             expires_at=expires_at,
             forecast=forecast,
+            series_id=series_id,
+            last_timestamp=last_timestamp,
             quantiles=quantiles,
             quantile_levels=quantile_levels,
+            timestamps=timestamps,
         )
 
         stream_forecast.additional_properties = d

@@ -8,6 +8,7 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.stream_read_mode import StreamReadMode
+from ..types import UNSET, Unset
 
 T = TypeVar("T", bound="StreamRead")
 
@@ -30,6 +31,8 @@ class StreamRead:
         created_at (datetime.datetime):
         updated_at (datetime.datetime):
         expires_at (datetime.datetime): Dropped then unless observed again before.
+        series_id (None | str | Unset): The series the stream continues.
+        last_timestamp (None | str | Unset): The timestamp of the latest observation; null when undated.
     """
 
     id: str
@@ -43,6 +46,8 @@ class StreamRead:
     created_at: datetime.datetime
     updated_at: datetime.datetime
     expires_at: datetime.datetime
+    series_id: None | str | Unset = UNSET
+    last_timestamp: None | str | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -68,6 +73,18 @@ class StreamRead:
 
         expires_at = self.expires_at.isoformat()
 
+        series_id: None | str | Unset
+        if isinstance(self.series_id, Unset):
+            series_id = UNSET
+        else:
+            series_id = self.series_id
+
+        last_timestamp: None | str | Unset
+        if isinstance(self.last_timestamp, Unset):
+            last_timestamp = UNSET
+        else:
+            last_timestamp = self.last_timestamp
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -85,6 +102,10 @@ class StreamRead:
                 "expires_at": expires_at,
             }
         )
+        if series_id is not UNSET:
+            field_dict["series_id"] = series_id
+        if last_timestamp is not UNSET:
+            field_dict["last_timestamp"] = last_timestamp
 
         return field_dict
 
@@ -113,6 +134,24 @@ class StreamRead:
 
         expires_at = datetime.datetime.fromisoformat(d.pop("expires_at"))
 
+        def _parse_series_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        series_id = _parse_series_id(d.pop("series_id", UNSET))
+
+        def _parse_last_timestamp(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        last_timestamp = _parse_last_timestamp(d.pop("last_timestamp", UNSET))
+
         stream_read = cls(
             id=id,
             model=model,
@@ -125,6 +164,8 @@ class StreamRead:
             created_at=created_at,
             updated_at=updated_at,
             expires_at=expires_at,
+            series_id=series_id,
+            last_timestamp=last_timestamp,
         )
 
         stream_read.additional_properties = d

@@ -5,6 +5,7 @@ import httpx
 
 from ... import errors
 from ...client import AuthenticatedClient, Client
+from ...models.create_dataset_fill_missing_type_0 import CreateDatasetFillMissingType0
 from ...models.dataset_create import DatasetCreate
 from ...models.dataset_read import DatasetRead
 from ...models.dataset_upload import DatasetUpload
@@ -17,6 +18,7 @@ def _get_kwargs(
     *,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
+    fill_missing: CreateDatasetFillMissingType0 | None | Unset = UNSET,
 ) -> dict[str, Any]:
     headers: dict[str, Any] = {}
 
@@ -28,6 +30,15 @@ def _get_kwargs(
     else:
         json_series_column = series_column
     params["series_column"] = json_series_column
+
+    json_fill_missing: None | str | Unset
+    if isinstance(fill_missing, Unset):
+        json_fill_missing = UNSET
+    elif isinstance(fill_missing, CreateDatasetFillMissingType0):
+        json_fill_missing = fill_missing.value
+    else:
+        json_fill_missing = fill_missing
+    params["fill_missing"] = json_fill_missing
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -110,16 +121,21 @@ def sync_detailed(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
+    fill_missing: CreateDatasetFillMissingType0 | None | Unset = UNSET,
 ) -> Response[DatasetRead | Error | HTTPValidationError]:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
     frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
-    nulls and NaN are 422s naming the row and column.
+    nulls and NaN are 422s naming the row and column, unless `fill_missing` fills missing values and the
+    gaps in the timestamps.
 
     Args:
         series_column (None | str | Unset): File uploads: the column holding series ids (also a
             form field).
+        fill_missing (CreateDatasetFillMissingType0 | None | Unset): File uploads: how missing
+            values and gaps are filled (also a form field); JSON bodies give `fill_missing` in the
+            body.
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -134,6 +150,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         body=body,
         series_column=series_column,
+        fill_missing=fill_missing,
     )
 
     response = client.get_httpx_client().request(
@@ -148,16 +165,21 @@ def sync(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
+    fill_missing: CreateDatasetFillMissingType0 | None | Unset = UNSET,
 ) -> DatasetRead | Error | HTTPValidationError | None:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
     frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
-    nulls and NaN are 422s naming the row and column.
+    nulls and NaN are 422s naming the row and column, unless `fill_missing` fills missing values and the
+    gaps in the timestamps.
 
     Args:
         series_column (None | str | Unset): File uploads: the column holding series ids (also a
             form field).
+        fill_missing (CreateDatasetFillMissingType0 | None | Unset): File uploads: how missing
+            values and gaps are filled (also a form field); JSON bodies give `fill_missing` in the
+            body.
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -173,6 +195,7 @@ def sync(
         client=client,
         body=body,
         series_column=series_column,
+        fill_missing=fill_missing,
     ).parsed
 
 
@@ -181,16 +204,21 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
+    fill_missing: CreateDatasetFillMissingType0 | None | Unset = UNSET,
 ) -> Response[DatasetRead | Error | HTTPValidationError]:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
     frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
-    nulls and NaN are 422s naming the row and column.
+    nulls and NaN are 422s naming the row and column, unless `fill_missing` fills missing values and the
+    gaps in the timestamps.
 
     Args:
         series_column (None | str | Unset): File uploads: the column holding series ids (also a
             form field).
+        fill_missing (CreateDatasetFillMissingType0 | None | Unset): File uploads: how missing
+            values and gaps are filled (also a form field); JSON bodies give `fill_missing` in the
+            body.
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -205,6 +233,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         body=body,
         series_column=series_column,
+        fill_missing=fill_missing,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -217,16 +246,21 @@ async def asyncio(
     client: AuthenticatedClient,
     body: DatasetCreate | DatasetUpload | Unset = UNSET,
     series_column: None | str | Unset = UNSET,
+    fill_missing: CreateDatasetFillMissingType0 | None | Unset = UNSET,
 ) -> DatasetRead | Error | HTTPValidationError | None:
     """Upload one or many series (JSON columns, a CSV or a Parquet file)
 
      Rows are grouped by series (in order of first appearance) and sorted by time within each series; the
     frequency is inferred from the timestamps. Unparseable or duplicate timestamps, non-numeric values,
-    nulls and NaN are 422s naming the row and column.
+    nulls and NaN are 422s naming the row and column, unless `fill_missing` fills missing values and the
+    gaps in the timestamps.
 
     Args:
         series_column (None | str | Unset): File uploads: the column holding series ids (also a
             form field).
+        fill_missing (CreateDatasetFillMissingType0 | None | Unset): File uploads: how missing
+            values and gaps are filled (also a form field); JSON bodies give `fill_missing` in the
+            body.
         body (DatasetCreate):
         body (DatasetUpload):
 
@@ -243,5 +277,6 @@ async def asyncio(
             client=client,
             body=body,
             series_column=series_column,
+            fill_missing=fill_missing,
         )
     ).parsed
