@@ -16,9 +16,10 @@ from __future__ import annotations
 import contextlib
 import os
 import posixpath
+import shutil
 import tempfile
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, BinaryIO
 from urllib.parse import unquote
 
 from fsspec import AbstractFileSystem
@@ -133,6 +134,33 @@ class ArtifactStore:
             Path(tmp).unlink(missing_ok=True)
             raise
         return target.as_uri()
+
+    def put_file(self, key: str, source: str | os.PathLike[str]) -> str:
+        """`put` from a local file, without reading it into memory: a rename when `source` is
+        on the local root's filesystem (else a copy, then a rename), a streamed upload on S3."""
+        path = self._path(key)
+        if not self.local:
+            self.fs.put_file(str(source), path)
+            return f"s3://{path}"
+        target = Path(path)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.")
+        os.close(fd)
+        try:
+            shutil.copyfile(source, tmp)
+            os.replace(tmp, target)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        return target.as_uri()
+
+    def open(self, uri_or_key: str) -> BinaryIO:
+        """A seekable binary reader of one file, for files too big to `get` at once."""
+        fs, path = self._resolve(uri_or_key)
+        try:
+            return fs.open(path, "rb")
+        except (FileNotFoundError, IsADirectoryError) as exc:
+            raise ArtifactNotFound(f"artifact {uri_or_key} is missing from the store") from exc
 
     def get(self, uri_or_key: str) -> bytes:
         fs, path = self._resolve(uri_or_key)

@@ -20,6 +20,7 @@ from app.backtests.models import Backtest
 from app.config import Settings
 from app.db import after_commit, utcnow
 from app.errors import ServiceUnavailable, TooManyRequests
+from app.forecasts.models import ForecastJob
 from app.queue import enqueue
 from app.training.models import JobStatus, TrainingJob
 
@@ -46,8 +47,8 @@ Row = TypeVar("Row", bound=QueuedRow)
 
 
 def check_quota(session: Session, settings: Settings, owner: int | None) -> None:
-    """Refuse a new job (429) while the key has `max_jobs_per_key` queued or running, training
-    and backtests together; call it in the transaction that adds the job."""
+    """Refuse a new job (429) while the key has `max_jobs_per_key` queued or running, training,
+    backtests and forecasts together; call it in the transaction that adds the job."""
     auth.lock(session, owner)
     active = (JobStatus.queued, JobStatus.running)
     count = sum(
@@ -59,12 +60,20 @@ def check_quota(session: Session, settings: Settings, owner: int | None) -> None
         or 0
         for model in (TrainingJob, Backtest)
     )
+    count += (
+        session.scalar(
+            select(func.count())
+            .select_from(ForecastJob)
+            .where(auth.owned_by(ForecastJob.owner_key_id, owner), ForecastJob.status.in_(active))
+        )
+        or 0
+    )
     limit = settings.max_jobs_per_key
     if count >= limit:
         raise TooManyRequests(
-            f"this API key already has {count} jobs (training and backtests) queued or running, "
-            f"its limit (SEQCAST_MAX_JOBS_PER_KEY={limit}); retry when one has finished, or "
-            "cancel one",
+            f"this API key already has {count} jobs (training, backtests and forecasts) queued "
+            f"or running, its limit (SEQCAST_MAX_JOBS_PER_KEY={limit}); retry when one has "
+            "finished, or cancel one",
             settings.quota_retry_after_seconds,
         )
 

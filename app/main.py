@@ -25,6 +25,8 @@ from app.backtests.router import router as backtests_router
 from app.config import Settings, get_settings
 from app.datasets.router import router as datasets_router
 from app.db import make_engine, make_sessionmaker
+from app.forecasts import reconciler as forecasts_reconciler
+from app.forecasts.router import router as forecasts_router
 from app.http.body import BodySizeLimit
 from app.http.edge import Edge
 from app.http.errors import install_error_handlers
@@ -59,6 +61,7 @@ ROUTERS = (
     datasets_router,
     training_router,
     backtests_router,
+    forecasts_router,
     registry_router,
     predict.router,
     streams.router,
@@ -199,7 +202,8 @@ def preload_aliased(models: LiveModels, sessions: sessionmaker[Session]) -> None
 async def reconcile_forever(
     sessions: sessionmaker[Session], celery: Celery, settings: Settings
 ) -> None:
-    """The reconcilers (app.training.reconciler, app.backtests.reconciler), every
+    """The reconcilers (app.training.reconciler, app.backtests.reconciler,
+    app.forecasts.reconciler), every
     `reconcile_interval_seconds`."""
     if not settings.reconcile_interval_seconds:
         return
@@ -208,5 +212,8 @@ async def reconcile_forever(
         try:
             await asyncio.to_thread(reconcile, sessions, celery, settings)
             await asyncio.to_thread(publish_stranded, sessions, celery, settings)
+            await asyncio.to_thread(
+                forecasts_reconciler.publish_stranded, sessions, celery, settings
+            )
         except Exception:
             log.exception("reconciler pass failed; retrying at the next interval")

@@ -4,6 +4,7 @@ from app.auth.models import ApiKey
 from app.backtests.models import Backtest
 from app.datasets.models import Dataset
 from app.db import Base
+from app.forecasts.models import ForecastJob
 from app.registry.models import Model, ModelAlias, ModelVersion
 from app.training.models import JobStatus, TrainingJob
 
@@ -12,6 +13,7 @@ __all__ = [
     "Backtest",
     "Base",
     "Dataset",
+    "ForecastJob",
     "JobStatus",
     "Model",
     "ModelAlias",

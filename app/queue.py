@@ -9,6 +9,9 @@ from app.config import Settings
 
 TRAIN_TASK = "training.run"
 BACKTEST_TASK = "backtest.run"
+FORECAST_TASK = "forecast.run"
+FORECAST_CHUNK_TASK = "forecast.chunk"
+FORECAST_MERGE_TASK = "forecast.merge"
 
 
 def visibility_timeout(settings: Settings) -> int:
@@ -64,6 +67,10 @@ def enqueue_training(celery: Celery, settings: Settings, job_id: str) -> None:
 
 def enqueue_backtest(celery: Celery, settings: Settings, backtest_id: str) -> None:
     enqueue(celery, settings, BACKTEST_TASK, backtest_id)
+
+
+def enqueue_forecast(celery: Celery, settings: Settings, forecast_id: str) -> None:
+    enqueue(celery, settings, FORECAST_TASK, forecast_id)
 
 
 def broker_reachable(celery: Celery, timeout: float) -> str | None:

@@ -26,6 +26,7 @@ TABLES = {
     "model_aliases",
     "api_keys",
     "backtests",
+    "forecast_jobs",
 }
 SERIES_COLUMNS = {"datasets": {"n_series", "series", "frequency"}, "model_versions": {"quantiles"}}
 """What 0005 adds."""

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from app.queue import BACKTEST_TASK, TRAIN_TASK
 from workers.celery_app import celery, settings
+from workers.forecast import tasks as forecast_tasks
 
 
 @celery.task(name=TRAIN_TASK)
@@ -21,3 +22,6 @@ def run_backtest(backtest_id: str) -> None:
     from workers.backtest import run_backtest_job
 
     run_backtest_job(backtest_id, settings)
+
+
+__all__ = ["forecast_tasks"]  # registered with the others: forecast.run, .chunk, .merge

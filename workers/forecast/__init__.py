@@ -1,0 +1,1 @@
+"""Whole-dataset forecasts on the worker side (workers.forecast.job)."""

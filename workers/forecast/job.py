@@ -1,0 +1,236 @@
+"""One whole-dataset forecast job, in three task bodies (workers.tasks):
+
+- `run_forecast_job` (forecast.run) marks the job running and cuts the selected series into
+  chunks. One chunk is forecast and merged right there; more are published as a Celery group of
+  forecast.chunk tasks, so several workers (on several machines) forecast them at once.
+- `run_chunk` (forecast.chunk) forecasts one chunk into a Parquet chunk file in the artifact
+  store and records it in `chunks_done` under the row's lock. The chunk that completes the set
+  publishes forecast.merge: the group's callback. (Not a Celery chord: that needs a result
+  backend, and seqcast runs without one, on Redis or the embedded filesystem broker.)
+- `merge` (forecast.merge) streams the chunk files, in order, into the one result file in the
+  requested format, stores it, and marks the job succeeded.
+
+Every task re-reads the row and is safe to redeliver: a chunk is keyed by its index (its file is
+overwritten, it is counted once), a finished or cancelled job is left alone. No torch here.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import numpy as np
+import pyarrow.parquet as pq
+from sqlalchemy import update
+from sqlalchemy.orm import Session, sessionmaker
+
+from app.artifacts import ArtifactStore, make_store
+from app.config import Settings
+from app.contract import Manifest, manifest_uri_for, sha256_bytes
+from app.db import utcnow
+from app.forecasts import plan
+from app.forecasts.models import ForecastJob
+from app.logs import job_context
+from app.training.models import JobStatus
+from workers.db import worker_sessions
+from workers.forecast.windows import Counts, entries_of, forecast_batches, onnx_runner
+from workers.forecast.writer import ResultWriter, result_schema
+
+log = logging.getLogger("seqcast.worker")
+
+HOST = socket.gethostname()
+
+Publish = Callable[[list[int]], None]
+"""Publishes the chunk tasks of these indexes (a Celery group)."""
+
+
+def run_forecast_job(
+    job_id: str, settings: Settings, publish_chunks: Publish, publish_merge: Callable[[], None]
+) -> None:
+    sessions = worker_sessions(settings)
+    with job_context(job_id), sessions() as session:
+        job = session.get(ForecastJob, job_id)
+        if job is None:
+            log.error("forecast %s not found; dropping the message", job_id)
+            return
+        if job.status.terminal:
+            log.info("forecast %s already %s", job_id, job.status.value)
+            return
+        job.status = JobStatus.running
+        job.attempts += 1
+        job.worker = f"{HOST}:{os.getpid()}"
+        job.started_at = job.started_at or utcnow()
+        job.error = None
+        job.chunks_total = len(plan.chunk_bounds(job.series_total, job.chunk_size))
+        pending = [k for k in range(job.chunks_total) if k not in (job.chunks_done or [])]
+        session.commit()
+    if job.chunks_total > 1:
+        if pending:
+            publish_chunks(pending)
+        else:  # redelivered after every chunk was stored: only the merge is left
+            publish_merge()
+        return
+    if run_chunk(job_id, 0, settings):  # one chunk: no broker round trips
+        merge(job_id, settings)
+
+
+def _fail(sessions: sessionmaker[Session], job_id: str, error: str) -> None:
+    with sessions() as session:
+        job = session.get(ForecastJob, job_id, with_for_update=True)
+        if job is not None and not job.status.terminal:
+            job.status = JobStatus.failed
+            job.error = error
+            job.finished_at = utcnow()
+            session.commit()
+
+
+def _lock(session: Session, job_id: str) -> ForecastJob | None:
+    """The row, locked for this transaction: FOR UPDATE on PostgreSQL; on SQLite the no-op
+    UPDATE takes the database's write lock first, so no other writer reads it meanwhile."""
+    session.execute(
+        update(ForecastJob)
+        .where(ForecastJob.id == job_id)
+        .values(series_done=ForecastJob.series_done)
+    )
+    return session.get(ForecastJob, job_id, with_for_update=True, populate_existing=True)
+
+
+def _load_model(store: ArtifactStore, job: ForecastJob) -> tuple[bytes, Manifest]:
+    version = job.version
+    model = store.get(version.artifact_uri)
+    if sha256_bytes(model) != version.sha256:
+        raise RuntimeError(
+            f"artifact {version.artifact_uri} does not match the registry's sha256; not run"
+        )
+    return model, Manifest.from_json(store.get(manifest_uri_for(version.artifact_uri)))
+
+
+def _features(store: ArtifactStore, uri: str, columns: list[str], wanted: list[str]) -> np.ndarray:
+    """The table's `wanted` columns, reading only the values of the stored .npz (not its
+    timestamps: the dataset row has each series' last one)."""
+    with store.open(uri) as file, np.load(file, allow_pickle=False) as npz:
+        values = npz["values"]
+    return np.ascontiguousarray(values[:, [columns.index(c) for c in wanted]], np.float32)
+
+
+def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
+    """Forecast chunk `index` and record it; True when every chunk is now stored (then the caller
+    merges, or publishes the merge). A job no longer running is left alone."""
+    sessions = worker_sessions(settings)
+    store = make_store(settings)
+    started = time.perf_counter()
+    with job_context(job_id), sessions() as session:
+        job = session.get(ForecastJob, job_id)
+        if job is None or job.status != JobStatus.running:
+            return False
+        if index in (job.chunks_done or []):
+            return len(job.chunks_done) == job.chunks_total
+        try:
+            model, manifest = _load_model(store, job)
+            dataset = job.dataset
+            entries = entries_of(dataset.series_summary(), job.series)
+            begin, end = plan.chunk_bounds(len(entries), job.chunk_size)[index]
+            features = _features(
+                store, dataset.artifact_uri, list(dataset.columns), manifest.feature_columns
+            )
+            run = onnx_runner(model, manifest, settings.ort_intra_op_threads)
+            schema = result_schema(manifest.target_columns, manifest.quantiles)
+            counts = Counts()
+            with tempfile.TemporaryDirectory(prefix="seqcast-forecast-") as folder:
+                path = Path(folder) / "chunk.parquet"
+                with ResultWriter(path, "parquet", schema) as writer:
+                    writer.write_all(
+                        forecast_batches(
+                            features,
+                            entries[begin:end],
+                            manifest,
+                            dataset.frequency,
+                            run,
+                            schema,
+                            counts,
+                        )
+                    )
+                store.put_file(plan.chunk_key(job_id, index), path)
+        except Exception as exc:  # recorded on the row: the client reads why it failed
+            log.exception("forecast %s chunk %d failed", job_id, index)
+            session.rollback()
+            _fail(sessions, job_id, f"chunk {index}: {type(exc).__name__}: {exc}")
+            return False
+        seconds = time.perf_counter() - started
+        job = _lock(session, job_id)
+        if job is None or job.status != JobStatus.running:
+            session.commit()
+            store.delete(plan.chunk_key(job_id, index))
+            return False
+        if index not in job.chunks_done:
+            job.chunks_done = [*job.chunks_done, index]
+            job.series_done += counts.series
+            job.series_short += counts.short
+            job.timings = {
+                **job.timings,
+                "chunks_seconds": job.timings.get("chunks_seconds", 0.0) + seconds,
+            }
+        complete = len(job.chunks_done) == job.chunks_total
+        session.commit()
+        log.info("forecast %s chunk %d: %d series in %.2f s", job_id, index, counts.series, seconds)
+        return complete
+
+
+def merge(job_id: str, settings: Settings) -> None:
+    """Stream the chunk files, in order, into the result file; store it; mark the job done."""
+    sessions = worker_sessions(settings)
+    store = make_store(settings)
+    with job_context(job_id), sessions() as session:
+        job = session.get(ForecastJob, job_id)
+        if job is None or job.status != JobStatus.running:
+            return
+        forecast_done = utcnow()
+        started = time.perf_counter()
+        try:
+            keys = [plan.chunk_key(job_id, k) for k in range(job.chunks_total)]
+            manifest = Manifest.from_json(store.get(manifest_uri_for(job.version.artifact_uri)))
+            schema = result_schema(manifest.target_columns, manifest.quantiles)
+            with tempfile.TemporaryDirectory(prefix="seqcast-forecast-") as folder:
+                path = Path(folder) / "result"
+                with ResultWriter(path, job.format, schema) as writer:
+                    for key in keys:
+                        with store.open(key) as file:
+                            for batch in pq.ParquetFile(file).iter_batches():
+                                writer.write(batch)
+                uri = store.put_file(plan.result_key(job_id, job.format), path)
+                size = path.stat().st_size
+        except Exception as exc:
+            log.exception("forecast %s merge failed", job_id)
+            session.rollback()
+            _fail(sessions, job_id, f"merge: {type(exc).__name__}: {exc}")
+            return
+        merge_seconds = time.perf_counter() - started
+        job = _lock(session, job_id)
+        if job is None or job.status != JobStatus.running:
+            session.commit()
+            return
+        now = utcnow()
+        assert job.started_at is not None
+        total = (now - job.created_at).total_seconds()
+        forecast = (forecast_done - job.started_at).total_seconds()
+        job.status = JobStatus.succeeded
+        job.result_uri = uri
+        job.result_bytes = size
+        job.rows = writer.rows
+        job.finished_at = now
+        job.timings = {
+            **job.timings,
+            "queued": (job.started_at - job.created_at).total_seconds(),
+            "forecast": forecast,
+            "merge": merge_seconds,
+            "total": total,
+            "series_per_second": job.series_total / max(forecast + merge_seconds, 1e-9),
+        }
+        session.commit()
+    for key in keys:
+        store.delete(key)

@@ -1,0 +1,153 @@
+"""Forecast the latest window of many series with a version's window graph, one run of at most
+RUN_SERIES series at a time, yielding each run's rows as a record batch (workers.forecast.writer).
+
+The latest window of a series is its last input_length rows; a series with fewer rows is
+forecast from all it has (the graph takes lengths from 1 to MAX_LENGTH_FACTOR × input_length,
+as /predict does), so windows of one run are grouped by length. No torch: onnxruntime only.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+import onnxruntime as ort
+import pyarrow as pa
+
+from app.contract import (
+    CALENDAR_INPUT_NAME,
+    STATIC_INPUT_NAME,
+    Manifest,
+    output_names,
+)
+from app.covariates import calendar_values
+from app.datasets.calendar import future_timestamps
+from app.forecasts.plan import RUN_SERIES
+from workers.forecast.writer import forecast_batch
+
+Runner = Callable[[dict[str, np.ndarray]], list[np.ndarray]]
+"""Graph inputs by name -> the graph's outputs (app.contract.output_names order)."""
+
+
+@dataclass(frozen=True)
+class SeriesEntry:
+    """One selected series: its rows [start, start + rows) of the table and last timestamp."""
+
+    id: str
+    start: int
+    rows: int
+    last: str | None
+
+
+def entries_of(summary: Sequence[dict], wanted: Sequence[str] | None) -> list[SeriesEntry]:
+    """The dataset row's series summary ({id, rows, last}, table order) -> the selected series,
+    in table order (all of them when `wanted` is None)."""
+    keep = set(wanted) if wanted is not None else None
+    found, start = [], 0
+    for s in summary:
+        if keep is None or s["id"] in keep:
+            found.append(SeriesEntry(s["id"], start, int(s["rows"]), s.get("last")))
+        start += int(s["rows"])
+    return found
+
+
+def onnx_runner(model: bytes, manifest: Manifest, threads: int) -> Runner:
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    options.inter_op_num_threads = 1
+    session = ort.InferenceSession(model, options, providers=["CPUExecutionProvider"])
+    outputs = output_names(bool(manifest.quantiles))
+    return lambda feeds: session.run(outputs, feeds)
+
+
+def forecast_timestamps(
+    entry: SeriesEntry, frequency: str | None, horizon: int
+) -> list[str] | None:
+    if entry.last is None or frequency is None:
+        return None
+    try:
+        return future_timestamps(entry.last, frequency, horizon)
+    except ValueError:  # a timestamp the calendar cannot step from: the row stays undated
+        return None
+
+
+@dataclass
+class Counts:
+    series: int = 0
+    short: int = 0
+    """Series forecast from fewer rows than input_length."""
+
+
+def forecast_batches(
+    features: np.ndarray,
+    entries: Sequence[SeriesEntry],
+    manifest: Manifest,
+    frequency: str | None,
+    run: Runner,
+    schema: pa.Schema,
+    counts: Counts | None = None,
+    run_series: int = RUN_SERIES,
+) -> Iterator[pa.RecordBatch]:
+    """`features`: the table's feature columns in the manifest's order (any float dtype)."""
+    counts = counts if counts is not None else Counts()
+    length, horizon = manifest.input_length, manifest.horizon
+    targets, levels = manifest.target_columns, manifest.quantiles
+    n_targets = len(targets)
+    for begin in range(0, len(entries), run_series):
+        part = entries[begin : begin + run_series]
+        stamps = [forecast_timestamps(e, frequency, horizon) for e in part]
+        point = np.empty((len(part), horizon, n_targets), np.float32)
+        quantiles = np.empty((len(part), horizon, n_targets, len(levels)), np.float32)
+        by_length: dict[int, list[int]] = {}
+        for i, entry in enumerate(part):
+            by_length.setdefault(min(entry.rows, length), []).append(i)
+        for size, members in by_length.items():
+            rows = [part[i] for i in members]
+            windows = np.stack(
+                [features[e.start + e.rows - size : e.start + e.rows] for e in rows]
+            ).astype(np.float32, copy=False)
+            feeds = {manifest.input_name: windows}
+            if manifest.calendar:
+                feeds[CALENDAR_INPUT_NAME] = _calendar(rows, [stamps[i] for i in members], manifest)
+            if manifest.static_features:
+                feeds[STATIC_INPUT_NAME] = np.asarray(
+                    [manifest.static_values[e.id] for e in rows], np.float32
+                )
+            outputs = run(feeds)
+            point[members] = outputs[0]
+            if levels:
+                quantiles[members] = outputs[1]
+            if size < length:
+                counts.short += len(members)
+        if not np.isfinite(point).all() or (levels and not np.isfinite(quantiles).all()):
+            raise ValueError("the model produced NaN or infinite forecasts")
+        counts.series += len(part)
+        yield forecast_batch(
+            schema,
+            [e.id for e in part],
+            stamps,
+            point,
+            quantiles if levels else None,
+            targets,
+            levels,
+        )
+
+
+def _calendar(
+    rows: Sequence[SeriesEntry], stamps: Sequence[list[str] | None], manifest: Manifest
+) -> np.ndarray:
+    """[n, horizon, n_calendar] of the forecast timestamps (series that share them, as series
+    ending on the same day do, are computed once)."""
+    done: dict[tuple[str, ...], np.ndarray] = {}
+    blocks = []
+    for entry, own in zip(rows, stamps, strict=True):
+        if own is None:
+            raise ValueError(
+                f"series {entry.id!r} cannot be dated, but the version takes calendar features"
+            )
+        key = tuple(own)
+        if key not in done:
+            done[key] = calendar_values(own, manifest.calendar)
+        blocks.append(done[key])
+    return np.stack(blocks)
