@@ -8,12 +8,12 @@ target's point forecast, then its quantiles (app.forecasts.plan.result_columns).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 from types import TracebackType
 from typing import Protocol
 
+import msgspec
 import numpy as np
 import pyarrow as pa
 import pyarrow.csv as pa_csv
@@ -99,17 +99,18 @@ class _Csv:
 
 
 class _JsonLines:
+    """One object per row; the float32 forecasts are written as the doubles they convert to."""
+
     def __init__(self, path: Path, schema: pa.Schema) -> None:
-        self._file = path.open("w", encoding="utf-8")
+        self._file = path.open("wb")
         self._names = schema.names
+        self._encoder = msgspec.json.Encoder()
 
     def write(self, batch: pa.RecordBatch) -> None:
         columns = [batch.column(i).to_pylist() for i in range(batch.num_columns)]
-        dumps = json.dumps
-        self._file.writelines(
-            dumps(dict(zip(self._names, row, strict=True)), allow_nan=False) + "\n"
-            for row in zip(*columns, strict=True)
-        )
+        names = self._names
+        rows = [dict(zip(names, row, strict=True)) for row in zip(*columns, strict=True)]
+        self._file.write(self._encoder.encode_lines(rows))
 
     def close(self) -> None:
         self._file.close()
