@@ -23,7 +23,17 @@ from app.artifacts import ArtifactStore, make_store
 from app.backtests import service as backtests
 from app.backtests.plan import FoldPlan
 from app.config import Settings
-from app.contract import Manifest, Segment, manifest_uri_for, segment_plans, sha256_bytes
+from app.contract import (
+    CALENDAR_INPUT_NAME,
+    FUTURE_INPUT_NAME,
+    STATIC_INPUT_NAME,
+    Manifest,
+    Segment,
+    manifest_uri_for,
+    segment_plans,
+    sha256_bytes,
+)
+from app.covariates import calendar_values
 from app.datasets import service as datasets
 from app.datasets.storage import SeriesTable
 from app.db import utcnow
@@ -92,16 +102,66 @@ def evaluate_version(
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     onnx = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
-
-    def predict(windows: np.ndarray) -> np.ndarray:
-        chunks = (windows[i : i + RUN_BATCH] for i in range(0, len(windows), RUN_BATCH))
-        outputs = [onnx.run([manifest.output_name], {manifest.input_name: c})[0] for c in chunks]
-        return np.concatenate(outputs)
-
+    predict = graph_predictor(onnx, manifest)
     validation_fraction = float(job.spec["validation_fraction"])
     fold_metrics, summary = rolling_origin(table, manifest, plan, validation_fraction, predict)
     summary["seconds"] = time.perf_counter() - started
     return fold_metrics, summary
+
+
+def graph_predictor(
+    onnx: ort.InferenceSession, manifest: Manifest
+) -> Callable[[dict[str, np.ndarray]], np.ndarray]:
+    """Graph inputs by name (each with the windows' batch axis) -> the point forecast, run
+    RUN_BATCH windows at a time. Every input the graph declares must be given."""
+    wanted = [i.name for i in onnx.get_inputs()]
+
+    def predict(inputs: dict[str, np.ndarray]) -> np.ndarray:
+        missing = [name for name in wanted if name not in inputs]
+        if missing:
+            raise ValueError(f"the graph takes {missing} and the backtest has no values for them")
+        n = len(inputs[manifest.input_name])
+        outputs = [
+            onnx.run(
+                [manifest.output_name],
+                {name: inputs[name][i : i + RUN_BATCH] for name in wanted},
+            )[0]
+            for i in range(0, n, RUN_BATCH)
+        ]
+        return np.concatenate(outputs)
+
+    return predict
+
+
+def covariate_windows(
+    table: SeriesTable, manifest: Manifest, series_id: str, rows: slice, origins: list[int]
+) -> dict[str, list[np.ndarray]]:
+    """The covariate inputs of one series' windows at `origins` (rows counted from the series
+    start, as the table's `rows` of it), from the dataset's actual values: what a forecaster
+    would have been told in advance. `future`: the future columns over the horizon rows, in
+    Manifest.future_columns order; `calendar`: app.covariates.calendar_values of those rows'
+    timestamps; `static`: Manifest.static_values of the series."""
+    horizon = manifest.horizon
+    found: dict[str, list[np.ndarray]] = {}
+    if manifest.future_columns:
+        index = [table.columns.index(c) for c in manifest.future_columns]
+        own = table.values[rows][:, index]
+        found[FUTURE_INPUT_NAME] = [own[t : t + horizon] for t in origins]
+    if manifest.calendar:
+        if table.timestamps is None:
+            raise ValueError(
+                "the version takes calendar features and its dataset has no timestamps"
+            )
+        stamps = table.timestamps[rows]
+        found[CALENDAR_INPUT_NAME] = [
+            calendar_values(stamps[t : t + horizon], manifest.calendar) for t in origins
+        ]
+    if manifest.static_features:
+        if series_id not in manifest.static_values:
+            raise ValueError(f"the version has no static values for series {series_id!r}")
+        vector = np.asarray(manifest.static_values[series_id], dtype=np.float64)
+        found[STATIC_INPUT_NAME] = [vector] * len(origins)
+    return found
 
 
 def rolling_origin(
@@ -109,11 +169,13 @@ def rolling_origin(
     manifest: Manifest,
     plan: FoldPlan,
     validation_fraction: float,
-    predict: Callable[[np.ndarray], np.ndarray],
+    predict: Callable[[dict[str, np.ndarray]], np.ndarray],
 ) -> tuple[list[dict], dict]:
     """Per fold (over every series) and overall metrics of the model and the baseline.
 
-    `predict` maps float32 windows [n, input_length, n_features] to [n, horizon, n_targets].
+    `predict` maps the graph's inputs by name, float32 with a batch axis (the windows
+    [n, input_length, n_features], and the covariates the version takes: see
+    covariate_windows), to the point forecast [n, horizon, n_targets].
     MASE scales each forecast by its series' in-sample seasonal-naive MAE over the rows before
     its origin: all that a forecaster standing at that origin could have known (one-step naive
     where that is ~0, none for a constant target: see mase_scale_basis).
@@ -125,19 +187,26 @@ def rolling_origin(
     segments = segment_plans(rows, plan.input_length, plan.horizon, validation_fraction)
 
     windows, actual, naive, scale = [], [], [], []  # series-major, then fold
+    covariates: dict[str, list[np.ndarray]] = {}
     scale_basis: Counter[str] = Counter()
     for segment in segments:
         series = slice(segment.start, segment.start + segment.plan.n_rows)
         own_features, own_targets = features[series], targets[series]
         origins = plan.origins(segment.plan.n_rows)
         windows += [own_features[t - plan.input_length : t] for t in origins]
+        for name, values in covariate_windows(
+            table, manifest, segment.series_id, series, origins
+        ).items():
+            covariates.setdefault(name, []).extend(values)
         actual += [own_targets[t : t + plan.horizon] for t in origins]
         naive.append(seasonal_naive(own_targets, origins, plan.horizon, plan.season))
         for t in origins:
             values, basis = mase_scale_basis(own_targets[:t], plan.season)
             scale.append(values[None])
             scale_basis.update(basis)
-    forecast = predict(np.asarray(windows, dtype=np.float32)).astype(np.float64)
+    inputs = {manifest.input_name: np.asarray(windows, dtype=np.float32)}
+    inputs |= {name: np.asarray(v, dtype=np.float32) for name, v in covariates.items()}
+    forecast = predict(inputs).astype(np.float64)
     if not np.isfinite(forecast).all():
         raise ValueError("the model produced NaN or infinite forecasts")
 

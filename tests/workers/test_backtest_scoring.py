@@ -6,13 +6,22 @@ from __future__ import annotations
 import json
 
 import numpy as np
+import onnxruntime as ort
 import pytest
 
 from app.backtests.plan import FoldPlan
 from app.backtests.schemas import BacktestSummary, FoldRead
-from app.contract import Manifest
+from app.contract import (
+    CALENDAR_INPUT_NAME,
+    FUTURE_INPUT_NAME,
+    INPUT_NAME,
+    STATIC_INPUT_NAME,
+    Manifest,
+)
+from app.covariates import calendar_values
 from app.datasets.storage import SeriesTable
-from workers.backtest import rolling_origin
+from tests.support.tiny_model import expected_forecast, window_model
+from workers.backtest import covariate_windows, graph_predictor, rolling_origin
 
 HORIZON, INPUT = 3, 8
 
@@ -33,8 +42,8 @@ def manifest(**extra) -> Manifest:
     )
 
 
-def persistence(windows: np.ndarray) -> np.ndarray:
-    return np.repeat(windows[:, -1:, :1], HORIZON, axis=1)
+def persistence(inputs: dict[str, np.ndarray]) -> np.ndarray:
+    return np.repeat(inputs[INPUT_NAME][:, -1:, :1], HORIZON, axis=1)
 
 
 def score(table: SeriesTable, season: int, predict=persistence):
@@ -66,7 +75,9 @@ def test_a_constant_series_reports_null_mase_with_a_reason_and_compares_by_mae()
 
     # A model off by one loses to the (exact) baseline by MAE.
     _, summary = score(
-        SeriesTable(["y"], np.full((40, 1), 3.0)), season=4, predict=lambda w: persistence(w) + 1
+        SeriesTable(["y"], np.full((40, 1), 3.0)),
+        season=4,
+        predict=lambda inputs: persistence(inputs) + 1,
     )
     assert summary["model"]["mae"] == pytest.approx(1.0) and not summary["beats_seasonal_naive"]
 
@@ -81,3 +92,73 @@ def test_a_normal_series_keeps_the_seasonal_naive_scale():
     scale = np.abs(y[4:origin] - y[: origin - 4]).mean()
     mae = np.abs(y[origin - 1] - y[origin : origin + HORIZON]).mean()
     assert folds[0]["model"]["mase"] == pytest.approx(mae / scale)
+
+
+def covariate_table() -> tuple[SeriesTable, list[str]]:
+    """Two daily series of 30 rows: y, and a promotion flag known in advance."""
+    days = [f"2024-03-{d:02d}" for d in range(1, 31)]
+    rng = np.random.default_rng(7)
+    y = rng.normal(10, 1, 60)
+    promo = (np.arange(60) % 5 == 0).astype(float)
+    table = SeriesTable(
+        ["y", "promo"], np.column_stack([y, promo]), days + days, [("a", 30), ("b", 30)]
+    )
+    return table, days
+
+
+COVARIATES = {
+    "future_columns": ["promo"],
+    "calendar": ["day_of_week", "day_of_month"],
+    "static_columns": ["size"],
+    "static_features": ["size"],
+    "static_values": {"a": [1.0], "b": [3.0]},
+}
+
+
+def test_covariate_windows_take_the_datasets_actual_values_over_each_horizon():
+    table, days = covariate_table()
+    found = covariate_windows(table, manifest(**COVARIATES), "b", slice(30, 60), [10, 20])
+    assert set(found) == {FUTURE_INPUT_NAME, CALENDAR_INPUT_NAME, STATIC_INPUT_NAME}
+    np.testing.assert_array_equal(found[FUTURE_INPUT_NAME][1][:, 0], table.values[50:53, 1])
+    np.testing.assert_array_equal(
+        found[CALENDAR_INPUT_NAME][0], calendar_values(days[10:13], COVARIATES["calendar"])
+    )
+    np.testing.assert_array_equal(found[STATIC_INPUT_NAME][0], [3.0])
+    assert covariate_windows(table, manifest(), "a", slice(0, 30), [10]) == {}
+    with pytest.raises(ValueError, match="no static values for series 'c'"):
+        covariate_windows(table, manifest(**COVARIATES), "c", slice(0, 30), [10])
+
+
+def test_a_covariate_graph_is_backtested_on_the_actual_future_calendar_and_static_values():
+    table, days = covariate_table()
+    graph = window_model(n_features=1, horizon=HORIZON, n_future=1, n_calendar=2, n_static=1)
+    session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
+    found = manifest(**COVARIATES)
+    assert [i.name for i in session.get_inputs()] == found.input_names
+    plan = FoldPlan(folds=3, stride=HORIZON, horizon=HORIZON, input_length=INPUT, season=5)
+    folds, summary = rolling_origin(table, found, plan, 0.25, graph_predictor(session, found))
+
+    for fold in folds:
+        errors = []
+        for series_id, start in (("a", 0), ("b", 30)):
+            t = fold["origins"][series_id]
+            rows = slice(start + t, start + t + HORIZON)
+            forecast = expected_forecast(
+                table.values[None, start + t - INPUT : start + t, :1],
+                HORIZON,
+                future=table.values[None, rows, 1:],
+                calendar=calendar_values(days[t : t + HORIZON], COVARIATES["calendar"])[None],
+                static=np.array([COVARIATES["static_values"][series_id]]),
+            )
+            errors.append(np.abs(forecast[0, :, 0] - table.values[rows, 0]))
+        assert fold["model"]["mae"] == pytest.approx(np.mean(errors), rel=1e-5)
+    assert summary["series"] == 2 and summary["model"]["mase"] is not None
+
+
+def test_a_graph_input_without_values_fails_the_backtest_naming_it():
+    table, _ = covariate_table()
+    graph = window_model(n_features=1, horizon=HORIZON, n_future=1)
+    session = ort.InferenceSession(graph, providers=["CPUExecutionProvider"])
+    plan = FoldPlan(folds=2, stride=HORIZON, horizon=HORIZON, input_length=INPUT, season=1)
+    with pytest.raises(ValueError, match=r"the graph takes \['future'\]"):
+        rolling_origin(table, manifest(), plan, 0.25, graph_predictor(session, manifest()))
