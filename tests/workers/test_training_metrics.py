@@ -171,6 +171,23 @@ def test_evaluate_reports_null_mase_for_a_constant_series_and_one_step_scale_for
     json.dumps(report, allow_nan=False)
 
 
+def test_a_constant_target_is_left_out_of_a_series_mase_and_the_others_count():
+    t = np.arange(48)
+    y = 5 + np.array([0.0, 2.0, 1.0, -2.0])[t % 4] + 0.01 * t
+    values = np.column_stack([y, np.full(48, 3.0)])
+    data = prepare(values, ["y", "c"], ["y", "c"], ["y", "c"], split_plan(48, 8, 3, 0.25),
+                   torch.device("cpu"))  # fmt: skip
+
+    class BothTargets(Persistence):
+        def forward(self, x):
+            return x[:, -1:, :].expand(-1, 3, -1)
+
+    report = evaluate(BothTargets(), data, season_length=4)
+    assert report["mase_scale"] == {"seasonal_naive": 1, "none": 1}
+    assert report["series"][""]["mase"] == pytest.approx(report["model"]["mase"])
+    assert report["model"]["mase"] is not None and "mase_reason" not in report["model"]
+
+
 class Persistence(torch.nn.Module):
     """A 'model' that repeats the last value: its metrics are known without training."""
 

@@ -259,7 +259,12 @@ def evaluate(net: Forecaster, data: TrainingData, season_length: int | None) -> 
     counts = np.bincount(data.val_series, minlength=len(data.segments))
 
     def per_series_mase(pred: np.ndarray) -> np.ndarray:
-        per_window = (np.abs(pred - actual) / window_scale).mean(axis=(1, 2))
+        """Over the targets with a scale (NaN for a series with none: every target constant)."""
+        scaled = np.abs(pred - actual) / window_scale
+        has_scale = np.isfinite(scaled)
+        per_window = np.where(has_scale, scaled, 0.0).sum(axis=(1, 2))
+        per_window /= np.maximum(has_scale.sum(axis=(1, 2)), 1)
+        per_window[~has_scale.any(axis=(1, 2))] = np.nan
         return np.bincount(data.val_series, per_window, len(data.segments)) / np.maximum(counts, 1)
 
     model_mase, naive_mase = per_series_mase(predicted), per_series_mase(naive)
