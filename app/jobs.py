@@ -55,10 +55,11 @@ def check_quota(session: Session, settings: Settings, owner: int | None) -> None
         session.scalar(
             select(func.count())
             .select_from(model)
-            .where(auth.owned_by(model.owner_key_id, owner), model.status.in_(active))
+            .where(auth.owned_by(model.owner_key_id, owner), model.status.in_(active), *top)
         )
         or 0
-        for model in (TrainingJob, Backtest)
+        # An auto job counts once: its candidates are part of it.
+        for model, top in ((TrainingJob, [TrainingJob.parent_id.is_(None)]), (Backtest, []))
     )
     count += (
         session.scalar(

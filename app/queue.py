@@ -8,6 +8,8 @@ from celery import Celery
 from app.config import Settings
 
 TRAIN_TASK = "training.run"
+SELECT_TASK = "training.select"
+"""An auto job's selection: registers its best candidate once all have finished (workers.auto)."""
 BACKTEST_TASK = "backtest.run"
 FORECAST_TASK = "forecast.run"
 FORECAST_CHUNK_TASK = "forecast.chunk"
@@ -63,6 +65,11 @@ def enqueue(celery: Celery, settings: Settings, task: str, row_id: str) -> None:
 
 def enqueue_training(celery: Celery, settings: Settings, job_id: str) -> None:
     enqueue(celery, settings, TRAIN_TASK, job_id)
+
+
+def enqueue_selection(celery: Celery, settings: Settings, job_id: str) -> None:
+    """An auto job's selection; its task id is not the job's (that is the job's own message)."""
+    celery.send_task(SELECT_TASK, args=[job_id], queue=settings.task_queue)
 
 
 def enqueue_backtest(celery: Celery, settings: Settings, backtest_id: str) -> None:

@@ -43,7 +43,7 @@ def test_worker_never_imports_fastapi():
     domain errors and the contract: none of that may pull in the web framework."""
     code = (
         "import sys\n"
-        "import workers.celery_app, workers.runner, workers.backtest\n"
+        "import workers.celery_app, workers.runner, workers.backtest, workers.auto\n"
         "import workers.forecast.job, workers.forecast.tasks\n"
         "import app.errors, app.contract, app.artifacts\n"
         "leaked = sorted(m for m in sys.modules if m.split('.')[0] in ('fastapi', 'starlette'))\n"

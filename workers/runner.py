@@ -21,7 +21,6 @@ from pathlib import Path
 
 import torch
 from celery.exceptions import SoftTimeLimitExceeded
-from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from app.artifacts import ArtifactStore, make_store
@@ -53,6 +52,7 @@ from workers.metrics import (
     JOBS_FINISHED,
     JOBS_RUNNING,
 )
+from workers.registration import keep_candidate, register
 from workers.training.data import prepare
 from workers.training.export import export_onnx, save_checkpoint
 from workers.training.loop import EpochStats, fit, refit, seed_everything, training_options
@@ -363,29 +363,14 @@ def _train_and_register(
         dataset_id=job.dataset_id,
     )
     timings = {**job.timings, "training": train_seconds, "export": export_seconds}
-    for _ in range(10):
-        session.refresh(job)
-        if job.cancel_requested:
+    if job.parent_id is not None:  # an auto candidate: its auto job registers the best one
+        if not keep_candidate(session, job, version_fields, timings):
             raise JobCancelled
-        try:
-            if registry.version_of_job(session, job.id) is None:  # a redelivered job: keep one
-                registry.register_version(
-                    session,
-                    model_name=job.model_name,
-                    device=job.device or "cpu",
-                    job_id=job.id,
-                    **version_fields,
-                )
-            job.status = JobStatus.succeeded
-            job.finished_at = utcnow()
-            assert job.started_at is not None
-            job.timings = {**timings, "total": (job.finished_at - job.started_at).total_seconds()}
-            session.commit()
-            break
-        except IntegrityError:  # another worker took this version number: take the next
-            session.rollback()
-    else:
-        raise RuntimeError(f"could not allocate a version number for model {job.model_name!r}")
+        store.delete(checkpoint_key)
+        log.info("candidate %s stored (parity %.2e)", job.id, report.parity_error)
+        return
+    if not register(session, job, version_fields, timings, device=job.device or "cpu"):
+        raise JobCancelled
     store.delete(checkpoint_key)
     log.info("job %s registered %s (parity %.2e)", job.id, job.model_name, report.parity_error)
 

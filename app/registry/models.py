@@ -55,6 +55,9 @@ class ModelVersion(Base):
     """The job that produced it; unique, so a redelivered task can never register twice."""
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    leaderboard: Mapped[list | None]
+    """An auto job's version: every candidate's architecture, hyperparameters, status and
+    validation metrics, best first (app.training.auto.leaderboard); null for other versions."""
 
     model: Mapped[Model] = relationship(back_populates="versions")
     dataset: Mapped[Dataset] = relationship(lazy="joined")

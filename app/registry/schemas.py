@@ -12,6 +12,24 @@ SERIES_LISTED = 100
 """A version read lists at most this many series ids (`series_count` gives the total)."""
 
 
+class LeaderboardEntry(BaseModel):
+    """One candidate of an auto job (app.training.auto.leaderboard)."""
+
+    job_id: str = Field(description="The candidate's own training job.")
+    architecture: str
+    overrides: dict[str, int | float | str] = Field(
+        description="The grid's values it was trained with, over the job's hyperparameters."
+    )
+    status: str
+    metrics: dict | None = Field(
+        description="Validation mase, mae, rmse, smape, seasonal_naive_mase, "
+        "beats_seasonal_naive and best_epoch; null unless it succeeded."
+    )
+    error: str | None
+    rank: int | None = Field(description="1 = best validation MASE; null unless it succeeded.")
+    selected: bool = Field(description="The candidate registered as this version.")
+
+
 class VersionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -63,6 +81,11 @@ class VersionRead(BaseModel):
         default_factory=list, description="Its backtests, oldest first (see POST /backtest)."
     )
     created_at: datetime
+    leaderboard: list[LeaderboardEntry] | None = Field(
+        None,
+        description="A version an `auto` job registered: every candidate it trained, ranked by "
+        "validation MASE (best first; those that did not succeed last); null otherwise.",
+    )
 
     @model_validator(mode="before")
     @classmethod

@@ -176,9 +176,9 @@ class StreamService:
         observed = Observed(record, resolved)
         if rows is not None:  # the warm-up is part of the creation: sequence stays 0
             observed = await self._advance(record, resolved, step, rows, known, created=True)
+            observed = replace(observed, record=replace(observed.record, sequence=0))
         elif known is not None:
             _refuse_unused(known)
-            observed = replace(observed, record=replace(observed.record, sequence=0))
         wait = await self.store.create(observed.record, self.max_per_owner)
         if wait is not None:
             raise TooManyRequests(

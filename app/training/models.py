@@ -70,3 +70,13 @@ class TrainingJob(QueuedJob, Base):
     `job_heartbeat_interval_seconds`, workers.heartbeat)."""
     timings: Mapped[dict] = mapped_column(default=dict)
     """Seconds spent per phase: queued, training, export, total."""
+    parent_id: Mapped[str | None] = mapped_column(
+        ForeignKey("training_jobs.id", ondelete="CASCADE"), index=True
+    )
+    """An `"architecture": "auto"` job's candidate names it (app.training.auto): it trains and
+    stores its artifact like any job, and the parent's selection registers the best one."""
+    metrics: Mapped[dict | None]
+    """A candidate's validation metrics (app.training.auto.summary), once it has succeeded."""
+    artifact: Mapped[dict | None]
+    """A candidate's exported, stored and not yet registered version: the fields registering it
+    writes (workers.registration)."""

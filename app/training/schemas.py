@@ -5,7 +5,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from app.contract import Architecture
+from app.contract import ARCHITECTURES, Architecture
 from app.datasets.schemas import SeriesData
 from app.names import ResourceName
 from app.training.models import JobStatus
@@ -77,6 +77,81 @@ def normalize_quantiles(levels: list[float]) -> list[float]:
     return sorted({*levels, 0.5})
 
 
+TrainArchitecture = Literal[Architecture, "auto"]
+"""What /train takes: one of the architectures, or `auto` (candidates trained in parallel, the best
+registered: app.training.auto). Jobs that train a network, and the worker, have an Architecture."""
+
+MAX_GRID_VALUES = 8
+MAX_AUTO_CANDIDATES = 32
+
+
+class HyperparameterGrid(BaseModel):
+    """Values to try for some hyperparameters: every combination, on top of `hyperparameters`.
+    A value an architecture does not read (hidden_size for the transformer; d_model, nhead and
+    dim_feedforward for the recurrent ones) does not multiply its candidates."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    hidden_size: list[int] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    num_layers: list[int] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    dropout: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    learning_rate: list[float] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    batch_size: list[int] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    d_model: list[int] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    nhead: list[int] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    dim_feedforward: list[int] | None = Field(None, min_length=1, max_length=MAX_GRID_VALUES)
+    normalization: list[Literal["global", "instance"]] | None = Field(
+        None, min_length=1, max_length=2
+    )
+
+
+class AutoSearch(BaseModel):
+    """How `"architecture": "auto"` searches: each candidate architecture × each grid point is a
+    training job of its own, run in parallel by the workers; the one with the best validation
+    MASE is registered."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    candidates: list[Architecture] = Field(
+        default_factory=lambda: list(ARCHITECTURES),
+        min_length=1,
+        description="Architectures to try; default: all four.",
+    )
+    grid: HyperparameterGrid | None = Field(
+        None, description="Hyperparameter values to try with each architecture (every combination)."
+    )
+    budget_seconds: float | None = Field(
+        None,
+        gt=0,
+        description="No candidate starts once the search has run this long (those running "
+        "finish); the best of those that finished is registered. Default: no limit.",
+    )
+
+    @field_validator("candidates")
+    @classmethod
+    def _once_each(cls, candidates: list[Architecture]) -> list[Architecture]:
+        if len(set(candidates)) != len(candidates):
+            raise ValueError("an architecture is listed twice")
+        return candidates
+
+
+class Candidate(BaseModel):
+    """One resolved candidate of an auto job: its architecture and the grid's values for it."""
+
+    architecture: Architecture
+    overrides: dict[str, int | float | str] = Field(
+        default_factory=dict, description="The grid's values, over the job's hyperparameters."
+    )
+    job_id: str = Field("", description="Its training job.")
+
+
+class AutoSpec(BaseModel):
+    """An auto job's search as it runs: the candidates, in order (ties go to the first)."""
+
+    candidates: list[Candidate]
+    budget_seconds: float | None = None
+
+
 class InlineData(SeriesData):
     name: ResourceName | None = Field(None, description="Dataset name; default: <model>-data.")
 
@@ -100,7 +175,13 @@ class TrainRequest(BaseModel):
     )
 
     model_name: ResourceName
-    architecture: Architecture
+    architecture: TrainArchitecture = Field(
+        description="The network to train, or `auto`: candidates (see `auto`) trained in "
+        "parallel as jobs of their own, the best by validation MASE registered."
+    )
+    auto: AutoSearch | None = Field(
+        None, description="With `architecture: auto`: candidates, grid and budget (optional)."
+    )
     dataset_id: str | None = Field(None, description="An uploaded dataset; or give `data`.")
     data: InlineData | None = Field(None, description="Inline series, stored as a new dataset.")
     target_columns: list[str] | None = Field(
@@ -167,6 +248,12 @@ class TrainRequest(BaseModel):
             raise ValueError("give exactly one of dataset_id or data")
         return self
 
+    @model_validator(mode="after")
+    def _auto_only_with_auto(self) -> TrainRequest:
+        if self.auto is not None and self.architecture != "auto":
+            raise ValueError("`auto` applies to `architecture: auto` only")
+        return self
+
 
 class JobSpec(BaseModel):
     """The request as the worker runs it: every default resolved."""
@@ -185,6 +272,9 @@ class JobSpec(BaseModel):
     static_columns: list[str] = Field(default_factory=list)
     categorical_columns: list[str] = Field(default_factory=list)
     hyperparameters: Hyperparameters
+    auto: AutoSpec | None = Field(
+        None, description="An auto job's candidates; its candidates' own specs have none."
+    )
 
 
 class EpochRecord(BaseModel):
@@ -202,6 +292,30 @@ class Progress(BaseModel):
 class VersionRef(BaseModel):
     model: str
     version: int
+
+
+class CandidateRead(BaseModel):
+    """One candidate of an auto job, as the job shows it."""
+
+    id: str = Field(description="Its own job: GET /jobs/{id} shows its history.")
+    architecture: Architecture
+    overrides: dict[str, int | float | str] = Field(
+        description="The grid's values it was trained with, over the job's hyperparameters."
+    )
+    status: JobStatus
+    progress: Progress
+    metrics: dict | None = Field(
+        description="Validation metrics once it succeeded: mase, mae, rmse, smape, "
+        "seasonal_naive_mase, beats_seasonal_naive, best_epoch."
+    )
+    rank: int | None = Field(
+        description="1 = best validation MASE among the candidates that succeeded so far."
+    )
+    selected: bool = Field(description="The candidate registered as the version.")
+    error: str | None
+    attempts: int
+    started_at: datetime | None
+    finished_at: datetime | None
 
 
 class JobRead(BaseModel):
@@ -222,3 +336,7 @@ class JobRead(BaseModel):
     finished_at: datetime | None
     timings: dict[str, float] = Field(description="Seconds: queued, training, export, total.")
     model_version: VersionRef | None
+    parent_id: str | None = Field(None, description="A candidate's auto job.")
+    candidates: list[CandidateRead] = Field(
+        default_factory=list, description="An auto job's candidates, in the order they were made."
+    )

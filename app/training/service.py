@@ -11,12 +11,20 @@ from app.contract import segment_plans, split_plan
 from app.covariates import MAX_CALENDAR_FEATURES, calendar_problem
 from app.datasets import service as datasets
 from app.datasets.models import Dataset
-from app.db import utcnow
+from app.db import new_id, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.registry.models import Model, ModelVersion
-from app.training import budget
+from app.training import auto, budget
 from app.training.models import JobStatus, TrainingJob
-from app.training.schemas import Hyperparameters, JobRead, JobSpec, TrainRequest
+from app.training.schemas import (
+    AutoSearch,
+    AutoSpec,
+    CandidateRead,
+    Hyperparameters,
+    JobRead,
+    JobSpec,
+    TrainRequest,
+)
 
 
 def default_input_length(horizon: int) -> int:
@@ -137,9 +145,6 @@ def shape_of(request: TrainRequest, spec: JobSpec, dataset: Dataset) -> budget.S
         dropout=hp.dropout,
         varied=hp.window_lengths == "varied",
         series_rows=tuple(rows for _, rows in dataset.series_rows()),
-        n_future=len(spec.future_columns),
-        n_calendar=len(spec.calendar),
-        n_static=len(spec.static_columns),
     )
 
 
@@ -221,6 +226,8 @@ def create_job(
         dataset = session.get(Dataset, request.dataset_id)
         if dataset is None:
             raise InvalidInput("dataset_id", f"dataset {request.dataset_id!r} does not exist")
+    if request.architecture == auto.AUTO:
+        return _create_auto(session, settings, request, dataset, idempotency_key, owner)
     spec = resolve_spec(request, dataset, settings)
     job = TrainingJob(
         model_name=request.model_name,
@@ -237,6 +244,78 @@ def create_job(
     return job
 
 
+def _create_auto(
+    session: Session,
+    settings: Settings,
+    request: TrainRequest,
+    dataset: Dataset,
+    idempotency_key: str | None,
+    owner: int | None,
+) -> TrainingJob:
+    """The auto job (the row its task and the client follow) and one queued job per candidate,
+    each resolved and checked against the training ceilings as a job of its own. The
+    candidates' messages are the parent's to publish (workers.auto fans them out as a group),
+    so they count as published with it: the reconciler publishes a parent whose message was
+    lost, never a candidate behind its back."""
+    search = request.auto or AutoSearch()
+    made = auto.candidates(search, request.hyperparameters)
+    specs: list[JobSpec] = []
+    for candidate, hp in made:
+        single = request.model_copy(
+            update={"architecture": candidate.architecture, "hyperparameters": hp, "auto": None}
+        )
+        try:
+            specs.append(resolve_spec(single, dataset, settings))
+        except InvalidInput as exc:
+            name = auto.candidate_name(candidate.architecture, candidate.overrides)
+            raise InvalidInput(exc.loc[1:], f"candidate {name}: {exc.message}") from None
+        candidate.job_id = new_id()
+    # The job's own spec: the candidates' common fields, the request's hyperparameters (with
+    # the normalization resolve_spec chose, unless the grid varies it) and the search.
+    hp = request.hyperparameters
+    if "normalization" not in hp.model_fields_set:
+        hp = hp.model_copy(update={"normalization": specs[0].hyperparameters.normalization})
+    search_spec = AutoSpec(candidates=[c for c, _ in made], budget_seconds=search.budget_seconds)
+    base = specs[0].model_copy(update={"hyperparameters": hp, "auto": search_spec})
+    parent = TrainingJob(
+        id=new_id(),
+        model_name=request.model_name,
+        architecture=auto.AUTO,
+        dataset_id=dataset.id,
+        spec=base.model_dump(),
+        epochs_total=sum(spec.hyperparameters.epochs for spec in specs),
+        status=JobStatus.queued,
+        idempotency_key=idempotency_key,
+        owner_key_id=owner,
+    )
+    session.add(parent)
+    session.flush()
+    now = utcnow()
+    for (candidate, _), spec in zip(made, specs, strict=True):
+        session.add(
+            TrainingJob(
+                id=candidate.job_id,
+                parent_id=parent.id,
+                model_name=request.model_name,
+                architecture=candidate.architecture,
+                dataset_id=dataset.id,
+                spec=spec.model_dump(),
+                epochs_total=spec.hyperparameters.epochs,
+                status=JobStatus.queued,
+                owner_key_id=owner,
+                published_at=now,
+            )
+        )
+    session.flush()
+    return parent
+
+
+def candidates_of(session: Session, parent_id: str) -> dict[str, TrainingJob]:
+    """An auto job's candidate rows by id."""
+    rows = session.scalars(select(TrainingJob).where(TrainingJob.parent_id == parent_id))
+    return {row.id: row for row in rows}
+
+
 def by_idempotency_key(session: Session, key: str) -> TrainingJob | None:
     return session.scalar(select(TrainingJob).where(TrainingJob.idempotency_key == key))
 
@@ -244,6 +323,9 @@ def by_idempotency_key(session: Session, key: str) -> TrainingJob | None:
 def discard(session: Session, job: TrainingJob, *, with_dataset: bool) -> None:
     """Undo a job whose task could not be published (and the inline dataset made for it)."""
     dataset = session.get(Dataset, job.dataset_id) if with_dataset else None
+    for candidate in candidates_of(session, job.id).values():
+        session.delete(candidate)
+    session.flush()
     session.delete(job)
     session.flush()
     if dataset is not None:
@@ -261,7 +343,12 @@ def get(session: Session, job_id: str) -> TrainingJob:
 def get_all(
     session: Session, *, status: JobStatus | None, model_name: str | None, limit: int, offset: int
 ) -> list[TrainingJob]:
-    query = select(TrainingJob).order_by(TrainingJob.created_at.desc())
+    # An auto job's candidates are listed in it, not beside it.
+    query = (
+        select(TrainingJob)
+        .where(TrainingJob.parent_id.is_(None))
+        .order_by(TrainingJob.created_at.desc())
+    )
     if status is not None:
         query = query.where(TrainingJob.status == status)
     if model_name is not None:
@@ -270,19 +357,36 @@ def get_all(
 
 
 def cancel(session: Session, job_id: str) -> TrainingJob:
-    """A queued job is cancelled at once; a running one stops at the end of its current epoch."""
+    """A queued job is cancelled at once; a running one stops at the end of its current epoch.
+    An auto job cancels every candidate so, and is cancelled once none is left running (its
+    selection, called by the last one, does it)."""
     job = session.get(TrainingJob, job_id, with_for_update=True)
     if job is None:
         raise NotFound(f"job {job_id!r} not found")
     if job.status.terminal:
         raise Conflict(f"job {job_id!r} already {job.status.value}; nothing to cancel")
     job.cancel_requested = True
+    if job.architecture == auto.AUTO:
+        candidates = candidates_of(session, job.id)
+        for candidate in candidates.values():
+            if not candidate.status.terminal:
+                _cancel_one(candidate)
+        if all(c.status.terminal for c in candidates.values()):
+            job.status = JobStatus.cancelled
+            job.finished_at = utcnow()
+            job.error = "cancelled before any candidate was running"
+    else:
+        _cancel_one(job)
+    session.flush()
+    return job
+
+
+def _cancel_one(job: TrainingJob) -> None:
+    job.cancel_requested = True
     if job.status == JobStatus.queued:
         job.status = JobStatus.cancelled
         job.finished_at = utcnow()
         job.error = "cancelled before it started"
-    session.flush()
-    return job
 
 
 def to_read(session: Session, job: TrainingJob) -> JobRead:
@@ -291,12 +395,49 @@ def to_read(session: Session, job: TrainingJob) -> JobRead:
         .join(ModelVersion.model)
         .where(ModelVersion.job_id == job.id)
     ).first()
+    fields = {k: getattr(job, k) for k in JobRead.model_fields if hasattr(job, k)}
+    progress = {"epoch": job.epochs_done, "epochs": job.epochs_total}
+    if job.architecture == auto.AUTO:
+        fields["candidates"] = _candidates_read(session, job)
+        progress = {
+            "epoch": sum(c.progress.epoch for c in fields["candidates"]),
+            "epochs": sum(c.progress.epochs for c in fields["candidates"]),
+        }
     return JobRead.model_validate(
         {
-            **{k: getattr(job, k) for k in JobRead.model_fields if hasattr(job, k)},
-            "progress": {"epoch": job.epochs_done, "epochs": job.epochs_total},
+            **fields,
+            "progress": progress,
             "model_version": (
                 {"model": produced.name, "version": produced.version} if produced else None
             ),
         }
     )
+
+
+def _candidates_read(session: Session, job: TrainingJob) -> list[CandidateRead]:
+    """An auto job's candidates with their status, metrics and rank so far."""
+    search = JobSpec.model_validate(job.spec).auto
+    if search is None:
+        return []
+    rows = candidates_of(session, job.id)
+    ids = [c.job_id for c in search.candidates]
+    ranked = [o.id for o in auto.ranking(auto.outcomes(ids, rows))]
+    chosen = ranked[0] if ranked and job.status == JobStatus.succeeded else None
+    return [
+        CandidateRead(
+            id=row.id,
+            architecture=c.architecture,
+            overrides=c.overrides,
+            status=row.status,
+            progress={"epoch": row.epochs_done, "epochs": row.epochs_total},
+            metrics=row.metrics,
+            rank=ranked.index(row.id) + 1 if row.id in ranked else None,
+            selected=row.id == chosen,
+            error=row.error,
+            attempts=row.attempts,
+            started_at=row.started_at,
+            finished_at=row.finished_at,
+        )
+        for c in search.candidates
+        if (row := rows.get(c.job_id)) is not None
+    ]

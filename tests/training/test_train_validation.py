@@ -25,7 +25,23 @@ CASES = [
     ({"horizon": 200}, ("horizon",), "too long for 320 rows"),
     ({"horizon": 0}, ("horizon",), "greater than or equal to 1"),
     ({"input_length": -3}, ("input_length",), "greater than or equal to 1"),
-    ({"architecture": "cnn"}, ("architecture",), "'rnn', 'lstm', 'gru' or 'transformer'"),
+    ({"architecture": "cnn"}, ("architecture",), "'gru', 'transformer' or 'auto'"),
+    (
+        {"architecture": "auto", "auto": {"candidates": ["transformer"], "grid": {"nhead": [3]}}},
+        ("auto", "grid"),
+        "transformer with {'nhead': 3}: Value error, d_model (64) must be divisible by nhead (3)",
+    ),
+    (
+        {
+            "architecture": "auto",
+            "auto": {"candidates": ["gru"], "grid": {"hidden_size": [8]}},
+            "horizon": 200,
+        },
+        ("horizon",),
+        "candidate gru hidden_size=8: input_length 600 + horizon 200 is too long",
+    ),
+    ({"architecture": "auto", "auto": {"candidates": []}}, ("auto", "candidates"), "at least 1"),
+    ({"auto": {}}, (), "`auto` applies to `architecture: auto` only"),
     (
         {"architecture": "transformer", "hyperparameters": {"d_model": 30, "nhead": 4}},
         ("hyperparameters",),

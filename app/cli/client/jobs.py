@@ -100,3 +100,25 @@ def report(client: Api, job: JobRead) -> None:
         if model_mase is not None and naive_mase is not None:
             line += f" (MASE {fmt(model_mase)} vs seasonal naive {fmt(naive_mase)})"
     typer.echo(line)
+    if job.candidates:
+        typer.echo(candidates_table(job))
+
+
+def candidates_table(job: JobRead) -> str:
+    """An auto job's candidates: architecture, grid values, status, validation MASE, rank."""
+    rows = []
+    for c in job.candidates:
+        metrics = c.metrics.to_dict() if c.metrics else {}
+        rows.append(
+            (
+                c.id,
+                c.architecture,
+                " ".join(f"{k}={v}" for k, v in c.overrides.to_dict().items()),
+                c.status,
+                fmt(metrics["mase"]) if metrics.get("mase") is not None else "",
+                f"{c.rank}{' *' if c.selected else ''}" if c.rank else "",
+                (c.error or "")[:60],
+            )
+        )
+    headers = ("CANDIDATE", "ARCH", "GRID", "STATUS", "VAL_MASE", "RANK", "ERROR")
+    return table(headers, rows)

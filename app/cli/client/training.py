@@ -94,6 +94,22 @@ def train(
     d_model: Hyper = None,
     nhead: Hyper = None,
     dim_feedforward: Hyper = None,
+    candidate: Annotated[
+        list[TrainRequestArchitecture] | None,
+        typer.Option(
+            case_sensitive=False,
+            help="With architecture auto: an architecture to try (repeat) [default: all four]",
+            rich_help_panel="Auto",
+        ),
+    ] = None,
+    budget_seconds: Annotated[
+        float | None,
+        typer.Option(
+            min=0.0,
+            help="With architecture auto: start no candidate after this many seconds",
+            rich_help_panel="Auto",
+        ),
+    ] = None,
     wait: Annotated[
         bool, typer.Option("--wait", help="Follow the job with a progress bar until it ends.")
     ] = False,
@@ -108,6 +124,13 @@ def train(
         fail("give exactly one of DATASET_ID or --file", 2)
     if series_column is not None and data_file is None:
         fail("--series-column applies to an uploaded --file; DATASET_ID is already split", 2)
+    search = {
+        "candidates": [c.value for c in candidate] if candidate else None,
+        "budget_seconds": budget_seconds,
+    }
+    search = {k: v for k, v in search.items() if v is not None}
+    if search and architecture.value != "auto":
+        fail("--candidate and --budget-seconds apply to architecture auto", 2)
     client = Api(url, api_key)
     if data_file is not None:
         dataset_id = upload(client, data_file, series_column).id
@@ -137,6 +160,7 @@ def train(
         "season_length": season_length,
         "quantiles": quantile or None,
         "hyperparameters": {k: v for k, v in hyperparameters.items() if v is not None},
+        "auto": search or None,
     }
     request = TrainRequest.from_dict({k: v for k, v in body.items() if v is not None})
     job: JobRead = client(train_op, body=request)

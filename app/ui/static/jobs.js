@@ -134,6 +134,7 @@
     const error = document.getElementById("job-detail-error");
     error.textContent = job.error || "";
     error.hidden = !job.error;
+    renderCandidates(job.candidates || []);
     chart("loss", {
       x: job.history.map((h) => h.epoch),
       series: [
@@ -143,6 +144,28 @@
       xLabel: "epoch",
       yLabel: "loss",
     });
+  }
+
+  /** An auto job's candidates (its loss curves are the chosen candidate's once it succeeded). */
+  function renderCandidates(candidates) {
+    const table = document.getElementById("job-candidates");
+    table.hidden = candidates.length === 0;
+    table.querySelector("tbody").replaceChildren(
+      ...candidates.map((c) =>
+        el(
+          "tr",
+          { dataset: { candidate: c.architecture } },
+          el("td", { class: "mono" }, c.id.slice(0, 8)),
+          el("td", {}, c.architecture),
+          el("td", {}, Object.entries(c.overrides).map(([k, v]) => `${k}=${v}`).join(" ") || "—"),
+          el("td", {}, el("span", { class: `status status-${c.status}` }, c.status)),
+          el("td", {}, `${c.progress.epoch}/${c.progress.epochs}`),
+          el("td", {}, c.metrics ? fmt(c.metrics.mase) : "—"),
+          el("td", {}, c.rank ? `${c.rank}${c.selected ? " (registered)" : ""}` : "—"),
+          el("td", {}, c.error || ""),
+        ),
+      ),
+    );
   }
 
   async function poll() {

@@ -2,11 +2,21 @@
 
 from .alias_read import AliasRead
 from .alias_update import AliasUpdate
+from .auto_search import AutoSearch
+from .auto_search_candidates_item import AutoSearchCandidatesItem
+from .auto_spec import AutoSpec
 from .backtest_brief import BacktestBrief
 from .backtest_read import BacktestRead
 from .backtest_request import BacktestRequest
 from .backtest_summary import BacktestSummary
 from .backtest_summary_mase_scale import BacktestSummaryMaseScale
+from .candidate import Candidate
+from .candidate_architecture import CandidateArchitecture
+from .candidate_overrides import CandidateOverrides
+from .candidate_read import CandidateRead
+from .candidate_read_architecture import CandidateReadArchitecture
+from .candidate_read_metrics_type_0 import CandidateReadMetricsType0
+from .candidate_read_overrides import CandidateReadOverrides
 from .create_dataset_fill_missing_type_0 import CreateDatasetFillMissingType0
 from .dataset_create import DatasetCreate
 from .dataset_create_columns import DatasetCreateColumns
@@ -22,8 +32,16 @@ from .error import Error
 from .fold_read import FoldRead
 from .fold_read_origin_timestamps_type_0 import FoldReadOriginTimestampsType0
 from .fold_read_origins import FoldReadOrigins
+from .forecast_progress import ForecastProgress
+from .forecast_read import ForecastRead
+from .forecast_read_format import ForecastReadFormat
+from .forecast_read_timings import ForecastReadTimings
+from .forecast_request import ForecastRequest
+from .forecast_request_format import ForecastRequestFormat
 from .healthz_response_healthz import HealthzResponseHealthz
 from .http_validation_error import HTTPValidationError
+from .hyperparameter_grid import HyperparameterGrid
+from .hyperparameter_grid_normalization_type_0_item import HyperparameterGridNormalizationType0Item
 from .hyperparameters import Hyperparameters
 from .hyperparameters_normalization import HyperparametersNormalization
 from .hyperparameters_window_lengths import HyperparametersWindowLengths
@@ -34,6 +52,9 @@ from .job_read import JobRead
 from .job_read_timings import JobReadTimings
 from .job_spec import JobSpec
 from .job_status import JobStatus
+from .leaderboard_entry import LeaderboardEntry
+from .leaderboard_entry_metrics_type_0 import LeaderboardEntryMetricsType0
+from .leaderboard_entry_overrides import LeaderboardEntryOverrides
 from .loaded_read import LoadedRead
 from .metric_set import MetricSet
 from .model_read import ModelRead
@@ -69,11 +90,21 @@ from .version_summary_metrics import VersionSummaryMetrics
 __all__ = (
     "AliasRead",
     "AliasUpdate",
+    "AutoSearch",
+    "AutoSearchCandidatesItem",
+    "AutoSpec",
     "BacktestBrief",
     "BacktestRead",
     "BacktestRequest",
     "BacktestSummary",
     "BacktestSummaryMaseScale",
+    "Candidate",
+    "CandidateArchitecture",
+    "CandidateOverrides",
+    "CandidateRead",
+    "CandidateReadArchitecture",
+    "CandidateReadMetricsType0",
+    "CandidateReadOverrides",
     "CreateDatasetFillMissingType0",
     "DatasetCreate",
     "DatasetCreateColumns",
@@ -89,8 +120,16 @@ __all__ = (
     "FoldRead",
     "FoldReadOriginTimestampsType0",
     "FoldReadOrigins",
+    "ForecastProgress",
+    "ForecastRead",
+    "ForecastReadFormat",
+    "ForecastReadTimings",
+    "ForecastRequest",
+    "ForecastRequestFormat",
     "HTTPValidationError",
     "HealthzResponseHealthz",
+    "HyperparameterGrid",
+    "HyperparameterGridNormalizationType0Item",
     "Hyperparameters",
     "HyperparametersNormalization",
     "HyperparametersWindowLengths",
@@ -101,6 +140,9 @@ __all__ = (
     "JobReadTimings",
     "JobSpec",
     "JobStatus",
+    "LeaderboardEntry",
+    "LeaderboardEntryMetricsType0",
+    "LeaderboardEntryOverrides",
     "LoadedRead",
     "MetricSet",
     "ModelRead",

@@ -8,8 +8,10 @@ from attrs import define as _attrs_define
 from attrs import field as _attrs_field
 
 from ..models.job_status import JobStatus
+from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.candidate_read import CandidateRead
     from ..models.epoch_record import EpochRecord
     from ..models.job_read_timings import JobReadTimings
     from ..models.job_spec import JobSpec
@@ -41,6 +43,8 @@ class JobRead:
         finished_at (datetime.datetime | None):
         timings (JobReadTimings): Seconds: queued, training, export, total.
         model_version (None | VersionRef):
+        parent_id (None | str | Unset): A candidate's auto job.
+        candidates (list[CandidateRead] | Unset): An auto job's candidates, in the order they were made.
     """
 
     id: str
@@ -60,6 +64,8 @@ class JobRead:
     finished_at: datetime.datetime | None
     timings: JobReadTimings
     model_version: None | VersionRef
+    parent_id: None | str | Unset = UNSET
+    candidates: list[CandidateRead] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -116,6 +122,19 @@ class JobRead:
         else:
             model_version = self.model_version
 
+        parent_id: None | str | Unset
+        if isinstance(self.parent_id, Unset):
+            parent_id = UNSET
+        else:
+            parent_id = self.parent_id
+
+        candidates: list[dict[str, Any]] | Unset = UNSET
+        if not isinstance(self.candidates, Unset):
+            candidates = []
+            for candidates_item_data in self.candidates:
+                candidates_item = candidates_item_data.to_dict()
+                candidates.append(candidates_item)
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -139,11 +158,16 @@ class JobRead:
                 "model_version": model_version,
             }
         )
+        if parent_id is not UNSET:
+            field_dict["parent_id"] = parent_id
+        if candidates is not UNSET:
+            field_dict["candidates"] = candidates
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.candidate_read import CandidateRead
         from ..models.epoch_record import EpochRecord
         from ..models.job_read_timings import JobReadTimings
         from ..models.job_spec import JobSpec
@@ -239,6 +263,24 @@ class JobRead:
 
         model_version = _parse_model_version(d.pop("model_version"))
 
+        def _parse_parent_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        parent_id = _parse_parent_id(d.pop("parent_id", UNSET))
+
+        _candidates = d.pop("candidates", UNSET)
+        candidates: list[CandidateRead] | Unset = UNSET
+        if _candidates is not UNSET:
+            candidates = []
+            for candidates_item_data in _candidates:
+                candidates_item = CandidateRead.from_dict(candidates_item_data)
+
+                candidates.append(candidates_item)
+
         job_read = cls(
             id=id,
             status=status,
@@ -257,6 +299,8 @@ class JobRead:
             finished_at=finished_at,
             timings=timings,
             model_version=model_version,
+            parent_id=parent_id,
+            candidates=candidates,
         )
 
         job_read.additional_properties = d

@@ -9,6 +9,7 @@ from attrs import field as _attrs_field
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.auto_spec import AutoSpec
     from ..models.hyperparameters import Hyperparameters
 
 
@@ -35,6 +36,7 @@ class JobSpec:
         calendar (list[str] | Unset):
         static_columns (list[str] | Unset):
         categorical_columns (list[str] | Unset):
+        auto (AutoSpec | None | Unset): An auto job's candidates; its candidates' own specs have none.
     """
 
     target_columns: list[str]
@@ -49,9 +51,12 @@ class JobSpec:
     calendar: list[str] | Unset = UNSET
     static_columns: list[str] | Unset = UNSET
     categorical_columns: list[str] | Unset = UNSET
+    auto: AutoSpec | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.auto_spec import AutoSpec
+
         target_columns = self.target_columns
 
         feature_columns = self.feature_columns
@@ -87,6 +92,14 @@ class JobSpec:
         if not isinstance(self.categorical_columns, Unset):
             categorical_columns = self.categorical_columns
 
+        auto: dict[str, Any] | None | Unset
+        if isinstance(self.auto, Unset):
+            auto = UNSET
+        elif isinstance(self.auto, AutoSpec):
+            auto = self.auto.to_dict()
+        else:
+            auto = self.auto
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -110,11 +123,14 @@ class JobSpec:
             field_dict["static_columns"] = static_columns
         if categorical_columns is not UNSET:
             field_dict["categorical_columns"] = categorical_columns
+        if auto is not UNSET:
+            field_dict["auto"] = auto
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.auto_spec import AutoSpec
         from ..models.hyperparameters import Hyperparameters
 
         d = dict(src_dict)
@@ -147,6 +163,23 @@ class JobSpec:
 
         categorical_columns = cast(list[str], d.pop("categorical_columns", UNSET))
 
+        def _parse_auto(data: object) -> AutoSpec | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                auto_type_0 = AutoSpec.from_dict(data)
+
+                return auto_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AutoSpec | None | Unset, data)
+
+        auto = _parse_auto(d.pop("auto", UNSET))
+
         job_spec = cls(
             target_columns=target_columns,
             feature_columns=feature_columns,
@@ -160,6 +193,7 @@ class JobSpec:
             calendar=calendar,
             static_columns=static_columns,
             categorical_columns=categorical_columns,
+            auto=auto,
         )
 
         job_spec.additional_properties = d

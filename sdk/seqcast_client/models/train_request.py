@@ -9,6 +9,7 @@ from ..models.train_request_architecture import TrainRequestArchitecture
 from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
+    from ..models.auto_search import AutoSearch
     from ..models.hyperparameters import Hyperparameters
     from ..models.inline_data import InlineData
 
@@ -21,8 +22,10 @@ class TrainRequest:
     """
     Attributes:
         model_name (str):
-        architecture (TrainRequestArchitecture):
+        architecture (TrainRequestArchitecture): The network to train, or `auto`: candidates (see `auto`) trained in
+            parallel as jobs of their own, the best by validation MASE registered.
         horizon (int): Steps forecast at once.
+        auto (AutoSearch | None | Unset): With `architecture: auto`: candidates, grid and budget (optional).
         dataset_id (None | str | Unset): An uploaded dataset; or give `data`.
         data (InlineData | None | Unset): Inline series, stored as a new dataset.
         target_columns (list[str] | None | Unset): Columns to forecast; default: every column.
@@ -53,6 +56,7 @@ class TrainRequest:
     model_name: str
     architecture: TrainRequestArchitecture
     horizon: int
+    auto: AutoSearch | None | Unset = UNSET
     dataset_id: None | str | Unset = UNSET
     data: InlineData | None | Unset = UNSET
     target_columns: list[str] | None | Unset = UNSET
@@ -68,6 +72,7 @@ class TrainRequest:
     hyperparameters: Hyperparameters | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.auto_search import AutoSearch
         from ..models.inline_data import InlineData
 
         model_name = self.model_name
@@ -75,6 +80,14 @@ class TrainRequest:
         architecture = self.architecture.value
 
         horizon = self.horizon
+
+        auto: dict[str, Any] | None | Unset
+        if isinstance(self.auto, Unset):
+            auto = UNSET
+        elif isinstance(self.auto, AutoSearch):
+            auto = self.auto.to_dict()
+        else:
+            auto = self.auto
 
         dataset_id: None | str | Unset
         if isinstance(self.dataset_id, Unset):
@@ -180,6 +193,8 @@ class TrainRequest:
                 "horizon": horizon,
             }
         )
+        if auto is not UNSET:
+            field_dict["auto"] = auto
         if dataset_id is not UNSET:
             field_dict["dataset_id"] = dataset_id
         if data is not UNSET:
@@ -211,6 +226,7 @@ class TrainRequest:
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
+        from ..models.auto_search import AutoSearch
         from ..models.hyperparameters import Hyperparameters
         from ..models.inline_data import InlineData
 
@@ -220,6 +236,23 @@ class TrainRequest:
         architecture = TrainRequestArchitecture(d.pop("architecture"))
 
         horizon = d.pop("horizon")
+
+        def _parse_auto(data: object) -> AutoSearch | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                auto_type_0 = AutoSearch.from_dict(data)
+
+                return auto_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(AutoSearch | None | Unset, data)
+
+        auto = _parse_auto(d.pop("auto", UNSET))
 
         def _parse_dataset_id(data: object) -> None | str | Unset:
             if data is None:
@@ -397,6 +430,7 @@ class TrainRequest:
             model_name=model_name,
             architecture=architecture,
             horizon=horizon,
+            auto=auto,
             dataset_id=dataset_id,
             data=data,
             target_columns=target_columns,

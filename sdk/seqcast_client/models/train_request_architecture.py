@@ -2,6 +2,7 @@ from enum import StrEnum
 
 
 class TrainRequestArchitecture(StrEnum):
+    AUTO = "auto"
     GRU = "gru"
     LSTM = "lstm"
     RNN = "rnn"

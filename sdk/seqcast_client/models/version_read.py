@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.backtest_brief import BacktestBrief
+    from ..models.leaderboard_entry import LeaderboardEntry
     from ..models.version_read_hyperparameters import VersionReadHyperparameters
     from ..models.version_read_metrics import VersionReadMetrics
 
@@ -53,6 +54,8 @@ class VersionRead:
         series_count (int | Unset): Series in the training data (0: one unnamed). Default: 0.
         series (list[str] | Unset): Series ids /predict accepts as `series_id` (the first 100).
         backtests (list[BacktestBrief] | Unset): Its backtests, oldest first (see POST /backtest).
+        leaderboard (list[LeaderboardEntry] | None | Unset): A version an `auto` job registered: every candidate it
+            trained, ranked by validation MASE (best first; those that did not succeed last); null otherwise.
     """
 
     model: str
@@ -80,6 +83,7 @@ class VersionRead:
     series_count: int | Unset = 0
     series: list[str] | Unset = UNSET
     backtests: list[BacktestBrief] | Unset = UNSET
+    leaderboard: list[LeaderboardEntry] | None | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
@@ -146,6 +150,18 @@ class VersionRead:
                 backtests_item = backtests_item_data.to_dict()
                 backtests.append(backtests_item)
 
+        leaderboard: list[dict[str, Any]] | None | Unset
+        if isinstance(self.leaderboard, Unset):
+            leaderboard = UNSET
+        elif isinstance(self.leaderboard, list):
+            leaderboard = []
+            for leaderboard_type_0_item_data in self.leaderboard:
+                leaderboard_type_0_item = leaderboard_type_0_item_data.to_dict()
+                leaderboard.append(leaderboard_type_0_item)
+
+        else:
+            leaderboard = self.leaderboard
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -183,12 +199,15 @@ class VersionRead:
             field_dict["series"] = series
         if backtests is not UNSET:
             field_dict["backtests"] = backtests
+        if leaderboard is not UNSET:
+            field_dict["leaderboard"] = leaderboard
 
         return field_dict
 
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.backtest_brief import BacktestBrief
+        from ..models.leaderboard_entry import LeaderboardEntry
         from ..models.version_read_hyperparameters import VersionReadHyperparameters
         from ..models.version_read_metrics import VersionReadMetrics
 
@@ -257,6 +276,30 @@ class VersionRead:
 
                 backtests.append(backtests_item)
 
+        def _parse_leaderboard(data: object) -> list[LeaderboardEntry] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                leaderboard_type_0 = []
+                _leaderboard_type_0 = data
+                for leaderboard_type_0_item_data in _leaderboard_type_0:
+                    leaderboard_type_0_item = LeaderboardEntry.from_dict(
+                        leaderboard_type_0_item_data
+                    )
+
+                    leaderboard_type_0.append(leaderboard_type_0_item)
+
+                return leaderboard_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[LeaderboardEntry] | None | Unset, data)
+
+        leaderboard = _parse_leaderboard(d.pop("leaderboard", UNSET))
+
         version_read = cls(
             model=model,
             version=version,
@@ -283,6 +326,7 @@ class VersionRead:
             series_count=series_count,
             series=series,
             backtests=backtests,
+            leaderboard=leaderboard,
         )
 
         version_read.additional_properties = d

@@ -1,0 +1,11 @@
+from enum import StrEnum
+
+
+class CandidateArchitecture(StrEnum):
+    GRU = "gru"
+    LSTM = "lstm"
+    RNN = "rnn"
+    TRANSFORMER = "transformer"
+
+    def __str__(self) -> str:
+        return str(self.value)
