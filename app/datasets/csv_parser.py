@@ -151,7 +151,8 @@ def _parse(
                     f"line {line_no}, column {header[i]!r}: {cell!r} is not a number"
                     + (" (a missing value? see fill_missing)" if not cell else ""),
                 ) from None
-            if not math.isfinite(v):
+            # with a fill method, any NaN spelling is a missing value; infinity never is
+            if not math.isfinite(v) and (fill_missing == "none" or math.isinf(v)):
                 raise InvalidInput(
                     "file", f"line {line_no}, column {header[i]!r}: {cell!r} is not finite"
                 )

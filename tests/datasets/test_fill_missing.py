@@ -123,7 +123,7 @@ def test_each_series_fills_its_own_gaps_monthly(client):
 
 
 def test_csv_empty_and_na_cells_fill_with_the_form_field(client):
-    csv = "date,y,x\n2024-01-01,1,NA\n2024-01-02,,2\n2024-01-04,4,4\n"
+    csv = "date,y,x\n2024-01-01,1,NA\n2024-01-02,,2\n2024-01-04,4,-nan\n2024-01-05,5,5\n"
     plain = client.post("/datasets", files={"file": ("g.csv", csv, "text/csv")})
     detail = _detail(plain)
     assert detail["loc"] == ["body", "file"] and "line 2, column 'x'" in detail["msg"]
@@ -134,12 +134,21 @@ def test_csv_empty_and_na_cells_fill_with_the_form_field(client):
     )
     assert response.status_code == 201, response.text
     body = response.json()
-    assert body["n_rows"] == 4 and body["frequency"] == "D"
-    assert body["filled"] == {"y": 2, "x": 2}
+    assert body["n_rows"] == 5 and body["frequency"] == "D"
+    assert body["filled"] == {"y": 2, "x": 3}
     assert _values(client, body)["columns"] == {
-        "y": [1.0, 2.0, 3.0, 4.0],
-        "x": [2.0, 2.0, 3.0, 4.0],
+        "y": [1.0, 2.0, 3.0, 4.0, 5.0],
+        "x": [2.0, 2.0, 3.0, 4.0, 5.0],
     }
+    infinite = csv.replace("-nan", "inf")
+    detail = _detail(
+        client.post(
+            "/datasets",
+            files={"file": ("g.csv", infinite, "text/csv")},
+            data={"fill_missing": "ffill"},
+        )
+    )
+    assert "'inf' is not finite" in detail["msg"]
 
 
 def test_parquet_nulls_fill_with_the_query_parameter(client):
