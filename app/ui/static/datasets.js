@@ -50,6 +50,12 @@
       ["series", dataset.n_series ?? null],
       ["frequency", dataset.frequency ?? null],
       ["timestamps", dataset.has_timestamps ? "yes" : "no"],
+      [
+        "filled",
+        Object.keys(dataset.filled || {}).length
+          ? Object.entries(dataset.filled).map(([column, n]) => `${column}: ${n}`).join(", ")
+          : null,
+      ],
       ["sha256", dataset.sha256],
       ["created", when(dataset.created_at)],
     ].filter(([, value]) => value !== null && value !== undefined);
