@@ -295,3 +295,41 @@ def test_decode_infer_reads_the_header_length_from_the_headers():
     np.testing.assert_array_equal(call.request.inputs, WINDOWS)
     with pytest.raises(OIPError, match="not a model name"):
         decode_infer(body, {"name": "no such/model"}, scope)
+
+
+def test_extra_input_tensors_decode_by_name_with_binary_data_in_listed_order():
+    future = np.arange(12, dtype=np.float32).reshape(2, 3, 2) + 100
+    static = np.array([[1.0], [2.0]], np.float32)
+    specs = [
+        {"name": "future", "datatype": "FP32", "shape": [2, 3, 2]},
+        {"name": INPUT_NAME, "datatype": "FP64", "shape": list(WINDOWS.shape)},
+        {"name": "static", "datatype": "FP32", "shape": [2, 1], "data": [1.0, 2.0]},
+    ]
+    specs[0]["parameters"] = {"binary_data_size": future.nbytes}
+    windows = WINDOWS.astype("<f8").tobytes()
+    specs[1]["parameters"] = {"binary_data_size": len(windows)}
+    header = orjson.dumps({"inputs": specs})
+    request = codec.decode(header + future.tobytes() + windows, str(len(header)))
+    np.testing.assert_array_equal(request.inputs, WINDOWS)
+    assert request.extras is not None and set(request.extras) == {"future", "static"}
+    known = request.known()
+    assert known is not None and known.tensors and known.calendar is None
+    np.testing.assert_array_equal(known.future, future)
+    np.testing.assert_array_equal(known.static, static)
+    assert codec.decode(json_request(WINDOWS), None).known() is None
+
+
+@pytest.mark.parametrize(
+    ("inputs", "says"),
+    [
+        ([{"name": "future", "datatype": "FP32", "shape": [1], "data": [1]}], "'inputs' (the"),
+        (
+            [{"name": INPUT_NAME, "datatype": "FP32", "shape": [1], "data": [1]}] * 2,
+            "listed twice",
+        ),
+        ([{"name": INPUT_NAME, "datatype": "FP32", "shape": [1], "data": [1]}] * 5, "must list"),
+        ([{"name": "extra", "datatype": "FP32", "shape": [1], "data": [1]}], "unknown input"),
+    ],
+)
+def test_malformed_input_lists_are_oip_errors(inputs, says):
+    assert says in refused(orjson.dumps({"inputs": inputs})).message

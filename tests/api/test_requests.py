@@ -250,3 +250,22 @@ def test_observe_bodies_decode_the_same_way():
     rows = decode_observe(b'{"values":[NaN, 1]}', {"stream_id": "s"}, {})[1]
     with pytest.raises(InvalidInput, match="NaN"):
         check_rows(rows, 1, "values")
+
+
+def test_future_decodes_with_the_windows_and_its_type_is_checked():
+    call = decode_predict(b'{"model":"m","inputs":[[1,2]],"future":[[[1,2],[3,4],[5,6]]]}', {}, {})
+    assert call.known is not None and call.known.future.shape == (1, 3, 2)
+    assert call.known.future.dtype == np.float32 and call.known.calendar is None
+    assert decode_predict(b'{"model":"m","inputs":[[1,2]]}', {}, {}).known is None
+    assert refused(b'{"model":"m","inputs":[[1]],"future":[["x"]]}').loc == (
+        "body",
+        "future",
+        0,
+        0,
+    )
+    with pytest.raises(InvalidInput, match="rectangular") as ragged:
+        decode_predict(b'{"model":"m","inputs":[[1]],"future":[[[1,2],[3]]]}', {}, {})
+    assert ragged.value.loc == ("body", "future")
+    _, _, known = decode_observe(b'{"values":[[1]],"future":[[1,2],[3,4]]}', {"stream_id": "s"}, {})
+    assert known is not None and known.future.shape == (1, 2, 2)  # one stream's block
+    assert decode_observe(b'{"values":[[1]]}', {"stream_id": "s"}, {})[2] is None
