@@ -145,6 +145,9 @@ def shape_of(request: TrainRequest, spec: JobSpec, dataset: Dataset) -> budget.S
         dropout=hp.dropout,
         varied=hp.window_lengths == "varied",
         series_rows=tuple(rows for _, rows in dataset.series_rows()),
+        n_future=len(spec.future_columns),
+        n_calendar=len(spec.calendar),
+        n_static=len(spec.static_columns),
     )
 
 
