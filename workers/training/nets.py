@@ -26,7 +26,14 @@ from typing import TYPE_CHECKING, Any, TypeAlias
 import torch
 from torch import nn
 
-from app.contract import NORMALIZATIONS, Architecture, input_names
+from app.contract import (
+    CALENDAR_INPUT_NAME,
+    FUTURE_INPUT_NAME,
+    NORMALIZATIONS,
+    STATIC_INPUT_NAME,
+    Architecture,
+    input_names,
+)
 
 if TYPE_CHECKING:
     from workers.training.data import TrainingData
@@ -73,9 +80,20 @@ class NetConfig:
     static_std: list[float] = field(default_factory=list)
 
     @property
+    def covariate_shapes(self) -> dict[str, tuple[int, ...]]:
+        """The graph inputs after the window (app.contract.input_names), in their order, and the
+        shape of one window's values of each (the batch axis left out)."""
+        shapes = {
+            FUTURE_INPUT_NAME: (self.horizon, self.n_future),
+            CALENDAR_INPUT_NAME: (self.horizon, self.n_calendar),
+            STATIC_INPUT_NAME: (self.n_static,),
+        }
+        names = input_names(self.n_future > 0, self.n_calendar > 0, self.n_static > 0)
+        return {name: shapes[name] for name in names[1:]}
+
+    @property
     def covariate_inputs(self) -> list[str]:
-        """The graph inputs after the window (app.contract.input_names), in their order."""
-        return input_names(self.n_future > 0, self.n_calendar > 0, self.n_static > 0)[1:]
+        return list(self.covariate_shapes)
 
 
 class RecurrentEncoder(nn.Module):
@@ -236,13 +254,13 @@ class Forecaster(nn.Module):
             raise ValueError(f"unknown architecture {cfg.architecture!r}")
         width = self.encoder.out_features
         self.head = nn.Linear(width, cfg.horizon * cfg.n_targets * self.n_levels)
+        self.covariate_shapes = cfg.covariate_shapes
         self.covariate_inputs = cfg.covariate_inputs
-        sizes = {"future": cfg.n_future, "calendar": cfg.n_calendar, "static": cfg.n_static}
-        for name in self.covariate_inputs:
-            size = sizes[name]
+        for name, shape in self.covariate_shapes.items():
+            # Buffers named after the input (future_mean, ...), as NetConfig's fields are.
             mean, std = getattr(cfg, f"{name}_mean"), getattr(cfg, f"{name}_std")
-            self.register_buffer(f"{name}_mean", _stat(mean, size, 0.0))
-            self.register_buffer(f"{name}_std", _stat(std, size, 1.0))
+            self.register_buffer(f"{name}_mean", _stat(mean, shape[-1], 0.0))
+            self.register_buffer(f"{name}_std", _stat(std, shape[-1], 1.0))
         if cfg.n_static:
             self.static_shift = nn.Linear(cfg.n_static, width)
         if self.covariate_inputs:
@@ -282,7 +300,11 @@ class Forecaster(nn.Module):
         """Encoder summary [B, hidden] and the raw covariates -> (summary shifted by the static
         values, the decoder's input [B, H, hidden + n_static + n_future + n_calendar] or None
         without covariates). Refuses a covariate the version lacks or misses one it has."""
-        given = {"future": future, "calendar": calendar, "static": static}
+        given = {
+            FUTURE_INPUT_NAME: future,
+            CALENDAR_INPUT_NAME: calendar,
+            STATIC_INPUT_NAME: static,
+        }
         wrong = [n for n, v in given.items() if (v is not None) != (n in self.covariate_inputs)]
         if wrong:
             raise ValueError(
@@ -296,7 +318,7 @@ class Forecaster(nn.Module):
             z_static = (static - self.static_mean) / self.static_std
             summary = summary + self.static_shift(z_static)
             steps.append(z_static.unsqueeze(1).expand(-1, self.horizon, -1))
-        for name in ("future", "calendar"):
+        for name in (FUTURE_INPUT_NAME, CALENDAR_INPUT_NAME):
             value = given[name]
             if value is not None:
                 steps.append((value - getattr(self, f"{name}_mean")) / getattr(self, f"{name}_std"))
@@ -338,8 +360,9 @@ class Forecaster(nn.Module):
         calendar: torch.Tensor | None = None,
         static: torch.Tensor | None = None,
     ) -> Outputs:
-        """Raw window and covariates (those the version has: app.contract.input_names, whose
-        order the parameters follow) -> raw outputs."""
+        """Raw window and covariates (those the version has) -> raw outputs. The parameters are
+        named after the graph's inputs and follow app.contract.input_names' order, so the
+        exporter passes the covariates by name."""
         z, loc, scale = self.normalize(x)
         summary, steps = self.condition(self.encoder(z), future, calendar, static)
         return self.readout(summary, loc, scale, steps)
@@ -368,7 +391,7 @@ def net_config(
     """The network of a job: its hyperparameters (app.training.schemas.Hyperparameters), the
     quantile levels asked for and what the data fixes (columns, window, covariates, statistics)."""
     hp = hyperparameters
-    sizes = {name: c.shape[-1] for name, c in data.covariates.items()}
+    sizes = {name: values.shape[-1] for name, values in data.covariates.items()}
     return NetConfig(
         architecture=architecture,
         n_features=data.x_train.shape[-1],
@@ -383,8 +406,8 @@ def net_config(
         dim_feedforward=hp.dim_feedforward,
         normalization=hp.normalization,
         quantiles=list(quantiles),
-        n_future=sizes.get("future", 0),
-        n_calendar=sizes.get("calendar", 0),
-        n_static=sizes.get("static", 0),
+        n_future=sizes.get(FUTURE_INPUT_NAME, 0),
+        n_calendar=sizes.get(CALENDAR_INPUT_NAME, 0),
+        n_static=sizes.get(STATIC_INPUT_NAME, 0),
         **data.net_statistics(),
     )

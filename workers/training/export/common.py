@@ -16,7 +16,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 import torch
 
-from app.contract import STATIC_INPUT_NAME
 from workers.training.nets import Forecaster
 
 if TYPE_CHECKING:
@@ -95,13 +94,11 @@ def parity_windows(
     for batch in batches:
         for length in lengths:
             x = mean + std * torch.randn(batch, length, n_features, generator=generator)
-            covariates = {}
-            for name in net.covariate_inputs:
-                c_mean, c_std = getattr(net, f"{name}_mean"), getattr(net, f"{name}_std")
-                shape = (batch, *(() if name == STATIC_INPUT_NAME else (net.horizon,)))
-                covariates[name] = c_mean + c_std * torch.randn(
-                    *shape, len(c_mean), generator=generator
-                )
+            covariates = {
+                name: net.get_buffer(f"{name}_mean")
+                + net.get_buffer(f"{name}_std") * torch.randn(batch, *shape, generator=generator)
+                for name, shape in net.covariate_shapes.items()
+            }
             yield batch, length, x, covariates
 
 

@@ -17,7 +17,7 @@ from pathlib import Path
 
 import torch
 
-from app.contract import INPUT_NAME, PARITY_BATCHES, STATIC_INPUT_NAME, output_names, parity_lengths
+from app.contract import INPUT_NAME, PARITY_BATCHES, output_names, parity_lengths
 from workers.training.export.common import (
     OPSET,
     ExportError,
@@ -43,9 +43,9 @@ def exporter_for(architecture: str) -> str:
 
 def example_covariates(cfg: NetConfig) -> dict[str, torch.Tensor]:
     """Example values of the version's covariates, by input name, for the exporters' trace."""
-    shapes = {"future": [cfg.horizon, cfg.n_future], "calendar": [cfg.horizon, cfg.n_calendar]}
-    shapes[STATIC_INPUT_NAME] = [cfg.n_static]
-    return {name: torch.randn(EXAMPLE_BATCH, *shapes[name]) for name in cfg.covariate_inputs}
+    return {
+        name: torch.randn(EXAMPLE_BATCH, *shape) for name, shape in cfg.covariate_shapes.items()
+    }
 
 
 def export_window(net: Forecaster, cfg: NetConfig, onnx_path: Path, exporter: str) -> None:
