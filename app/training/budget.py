@@ -196,10 +196,14 @@ def _describe_parameters(s: Shape, value: float, limit: int) -> str:
 
 def _describe_windows(s: Shape, value: float, limit: int) -> str:
     varied = " and their varied-length copies" if s.varied else ""
+    known = s.n_future + s.n_calendar
+    per_step = f"{s.n_targets} target(s)"
+    per_step = f"({per_step} + {known} known-future covariate(s))" if known else per_step
+    static = f" + {s.n_static} static covariate(s)" if s.n_static else ""
     return (
         f"the worker would cut the dataset into {windows(s):,} windows of input_length "
-        f"{s.input_length} × {s.n_features} feature(s) + horizon {s.horizon} × {s.n_targets} "
-        f"target(s){varied}: {value:,.0f} values; the limit is {limit:,} "
+        f"{s.input_length} × {s.n_features} feature(s) + horizon {s.horizon} × {per_step}"
+        f"{static}{varied}: {value:,.0f} values; the limit is {limit:,} "
         "(SEQCAST_MAX_TRAIN_WINDOW_VALUES)"
     )
 
