@@ -29,8 +29,12 @@ TINY = {
 
 
 @pytest.fixture
-def two_workers(pg_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
-    """Two worker processes (one pool process each) on a queue of their own, started at once."""
+def two_workers(
+    pg_settings: Settings, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> Iterator[Settings]:
+    """Two worker processes (one pool process each) on a queue of their own, started at once,
+    with one torch thread each: two training at once on two cores do not fight over them."""
+    monkeypatch.setenv("OMP_NUM_THREADS", "1")
     queue = f"auto-{uuid.uuid4().hex[:8]}"
     settings = pg_settings.model_copy(update={"task_queue": queue, "worker_metrics_port": 0})
     with ThreadPoolExecutor(2) as pool:
@@ -39,8 +43,8 @@ def two_workers(pg_settings: Settings, tmp_path: Path) -> Iterator[Settings]:
     try:
         yield settings
     finally:
-        for worker in workers:
-            worker.stop()
+        with ThreadPoolExecutor(2) as pool:
+            list(pool.map(Worker.stop, workers))
 
 
 def test_candidates_train_in_parallel_and_the_best_is_registered(
@@ -87,5 +91,6 @@ def test_candidates_train_in_parallel_and_the_best_is_registered(
         assert listed == {job["id"]}
         candidate = client.get(f"/jobs/{best['id']}").json()
         assert candidate["parent_id"] == job["id"] and candidate["model_version"] is None
-        timings = [client.get(f"/jobs/{c['id']}").json()["timings"] for c in candidates]
+        rows = [client.get(f"/jobs/{c['id']}").json() for c in candidates]
+        timings = [{**r["timings"], "epochs": [h["seconds"] for h in r["history"]]} for r in rows]
         print(f"overlap {overlap:.1f} s; auto job {job['timings']}; candidates {timings}")
