@@ -230,7 +230,12 @@ def _covariates(
     timestamps: Sequence[str] | None,
     static_columns: Sequence[str],
     categorical_columns: Sequence[str],
-) -> tuple[dict[str, np.ndarray], dict[str, tuple[np.ndarray, np.ndarray]], list[str], dict]:
+) -> tuple[
+    dict[str, np.ndarray],
+    dict[str, tuple[np.ndarray, np.ndarray]],
+    list[str],
+    dict[str, list[float]],
+]:
     """(input name -> every window's raw values, input name -> (mean, std), encoded static
     feature names, series id -> encoded static vector) for prepare."""
     windows, stats = {}, {}
