@@ -389,3 +389,28 @@ def test_series_column_needs_a_file(cli):
     result = cli("train", "cli-x", "lstm", "some-dataset", "--horizon", "2", "--series-column", "s")
     assert result.exit_code == 2
     assert "--series-column applies to an uploaded --file" in result.stderr
+
+
+def test_train_auto_sends_the_search_and_reports_the_candidates(cli, http, trained):
+    dataset_id = http.get(f"/jobs/{trained}").json()["dataset_id"]
+    queued = cli(
+        "train", "cli-auto", "auto", dataset_id, "--horizon", "4", "--input-length", "16",
+        "--target", "y", "--candidate", "gru", "--candidate", "rnn", "--budget-seconds", "60",
+        "--epochs", "1", "--hidden-size", "8",
+    )  # fmt: skip
+    assert queued.exit_code == 0, queued.output
+    job_id = re.search(r"job (\w+) \w+: cli-auto \(auto\)", queued.stdout)[1]
+    job = http.post(f"/jobs/{job_id}/cancel").json()  # nothing to train here
+    assert job["spec"]["auto"]["budget_seconds"] == 60
+    assert [c["architecture"] for c in job["candidates"]] == ["gru", "rnn"]
+
+    from seqcast_client.models import JobRead
+
+    from app.cli.client.jobs import candidates_table
+
+    header, *rows = candidates_table(JobRead.from_dict(job)).splitlines()
+    assert header.split() == ["CANDIDATE", "ARCH", "GRID", "STATUS", "VAL_MASE", "RANK", "ERROR"]
+    assert [row.split()[1] for row in rows] == ["gru", "rnn"]
+
+    plain = cli("train", "cli-x", "gru", dataset_id, "--horizon", "2", "--candidate", "rnn")
+    assert plain.exit_code == 2 and "apply to architecture auto" in plain.stderr
