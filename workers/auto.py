@@ -29,6 +29,7 @@ from typing import Literal
 
 from celery import Celery, group
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 from sqlalchemy.orm import Session
 
 from app.artifacts import make_store
@@ -166,24 +167,16 @@ def select_best(job_id: str, settings: Settings) -> None:
         rows = _by_id(session, parent)
         if search is None or any(not row.status.terminal for row in rows.values()):
             return
-        ids = [c.job_id for c in search.candidates]
-        outcomes = auto.outcomes(ids, rows)
-        if parent.cancel_requested:
-            _end(session, parent, JobStatus.cancelled, "cancelled with its candidates")
+        try:
+            chosen = _select(session, parent, search, rows)
+        except OperationalError:
+            raise  # the database is away: the reconciler publishes the selection again
+        except Exception as exc:  # a selection that can never succeed must not be retried
+            log.exception("auto job %s: the selection failed", job_id)
+            session.rollback()
+            session.refresh(parent)
+            _end(session, parent, JobStatus.failed, f"selection: {type(exc).__name__}: {exc}")
             chosen = None
-        elif (best := auto.best(outcomes)) is None:
-            names = {
-                c.job_id: auto.candidate_name(c.architecture, c.overrides)
-                for c in search.candidates
-            }
-            errors = {row.id: row.error for row in rows.values()}
-            _end(session, parent, JobStatus.failed, auto.failure(outcomes, errors, names))
-            chosen = None
-        else:
-            chosen = rows[best.id]
-            if not _register_best(session, parent, search, rows, chosen):
-                _end(session, parent, JobStatus.cancelled, "cancelled with its candidates")
-                chosen = None
         log.info(
             "auto job %s %s%s",
             job_id,
@@ -192,6 +185,30 @@ def select_best(job_id: str, settings: Settings) -> None:
         )
         losers = [row for row in rows.values() if chosen is None or row.id != chosen.id]
         _delete_artifacts(settings, parent.model_name, losers)
+
+
+def _select(
+    session: Session, parent: TrainingJob, search: AutoSpec, rows: dict[str, TrainingJob]
+) -> TrainingJob | None:
+    """Register the best candidate, or end the auto job without one; the one registered."""
+    ids = [c.job_id for c in search.candidates]
+    outcomes = auto.outcomes(ids, rows)
+    if parent.cancel_requested:
+        _end(session, parent, JobStatus.cancelled, "cancelled with its candidates")
+        return None
+    best = auto.best(outcomes)
+    if best is None:
+        names = {
+            c.job_id: auto.candidate_name(c.architecture, c.overrides) for c in search.candidates
+        }
+        errors = {row.id: row.error for row in rows.values()}
+        _end(session, parent, JobStatus.failed, auto.failure(outcomes, errors, names))
+        return None
+    chosen = rows[best.id]
+    if not _register_best(session, parent, search, rows, chosen):
+        _end(session, parent, JobStatus.cancelled, "cancelled with its candidates")
+        return None
+    return chosen
 
 
 def _register_best(

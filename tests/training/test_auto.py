@@ -354,3 +354,19 @@ def test_no_candidate_starts_once_the_budget_is_spent(sessions, tmp_path):
         assert skipped.status == JobStatus.cancelled
         assert skipped.error == "not started: the search's budget_seconds (60) was spent"
     assert len(list(settings.broker_folder.glob("*.msg"))) == 1  # the selection
+
+
+def test_a_selection_that_cannot_register_fails_the_job_once(sessions, tmp_path):
+    """Not retried for ever by the reconciler: the auto job fails, naming the reason."""
+    from workers.auto import select_best
+
+    parent_id, (best,) = add_search(sessions, [("gru", JobStatus.succeeded, 0.5)])
+    with sessions() as session:
+        session.get_one(TrainingJob, best).artifact = {"no_such_column": 1}
+        session.commit()
+    select_best(parent_id, settings_for(sessions, tmp_path))
+    with sessions() as session:
+        parent = session.get_one(TrainingJob, parent_id)
+        assert parent.status == JobStatus.failed
+        assert parent.error.startswith("selection: TypeError: "), parent.error
+        assert session.query(ModelVersion).count() == 0
