@@ -172,19 +172,15 @@ def _calendar(
 
 
 def calendar_block(timestamps: list[list[str]], features: Sequence[str], label: str) -> np.ndarray:
-    """float32 [windows, horizon, n_calendar] of the forecast timestamps (windows that share
-    their timestamps, as the rows of one last timestamp do, are computed once)."""
-    done: dict[int, np.ndarray] = {}
-    rows = []
+    """float32 [windows, horizon, n_calendar] of the forecast timestamps, each distinct
+    timestamp computed once (windows of one series end, or ending a step apart, share most)."""
+    distinct: dict[str, int] = {}
+    index = [[distinct.setdefault(t, len(distinct)) for t in stamps] for stamps in timestamps]
     try:
-        for stamps in timestamps:
-            row = done.get(id(stamps))
-            if row is None:
-                row = done[id(stamps)] = calendar_values(stamps, features)
-            rows.append(row)
+        values = calendar_values(list(distinct), features)
     except ValueError as exc:  # the manifest's features, or timestamps the server made
         raise ArtifactCorrupt(f"{label}: cannot compute its calendar features: {exc}") from None
-    return np.stack(rows)
+    return values[np.asarray(index, dtype=np.intp)]
 
 
 def _static(

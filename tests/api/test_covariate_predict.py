@@ -24,6 +24,7 @@ from tritonclient.utils import InferenceServerException
 from app.artifacts import make_store
 from app.covariates import calendar_values
 from app.db import make_engine, make_sessionmaker
+from app.serving.dataplane import INLINE_CALENDAR_STEPS
 from tests.support.registry_db import register
 from tests.support.tiny_model import expected_forecast, store_model
 
@@ -423,3 +424,24 @@ def test_an_oip_sequence_of_a_covariate_version(live_url, full, auth_headers):
     body["parameters"] = {"sequence_id": sequence, "sequence_end": True}
     missing = httpx.post(f"{live_url}/v2/models/{full}/infer", json=body, headers=auth_headers)
     assert missing.status_code == 400 and "future: required" in missing.json()["error"]
+
+
+def test_a_large_calendar_request_is_computed_off_the_loop_alike(client, full):
+    """Past INLINE_CALENDAR_STEPS forecast steps, dates and calendar features are computed in a
+    thread: the same answer, and its refusals are still 422s."""
+    windows = 700  # × HORIZON 3 = 2,100 steps
+    assert windows * HORIZON > INLINE_CALENDAR_STEPS
+    x = np.broadcast_to(WINDOWS[:1], (windows, 4, 2))
+    future = np.broadcast_to(FUTURE[:1], (windows, HORIZON, 2))
+    lasts = [f"2024-{1 + i % 12:02d}-{1 + i % 28:02d}" for i in range(windows)]
+    body = {"model": full, "inputs": x.tolist(), "future": future.tolist(), "series_id": "store-1"}
+    response = predict(client, **body, last_timestamp=lasts)
+    assert response.status_code == 200, response.text
+    days = response.json()["timestamps"]
+    calendar = np.stack([calendar_values(d, CALENDAR) for d in days])
+    static = np.array([STATIC_VALUES["store-1"]] * windows, np.float32)
+    want = expected_forecast(x, HORIZON, future, calendar, static)
+    np.testing.assert_allclose(response.json()["predictions"], want, rtol=1e-5)
+    refused = predict(client, **body, last_timestamp=[*lasts[:-1], "not a date"])
+    assert refused.status_code == 422
+    assert refused.json()["detail"][0]["loc"] == ["body", "last_timestamp", windows - 1]
