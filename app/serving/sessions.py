@@ -2,7 +2,8 @@
 bounded by count and by bytes. Each loaded version has its own adaptive batcher.
 
 Every artifact is checked against the sha256 the registry recorded before it is loaded, and its
-manifest is read beside it (quantile levels, frequency, series: see version_info). The
+manifest is read beside it (quantile levels, frequency, series, covariates: see version_info);
+a graph whose inputs are not the ones its manifest's covariates call for is refused. The
 provider is chosen once: CUDA only when onnxruntime can really use it, else CPU with one clear
 log line (onnxruntime-gpu otherwise falls back with only a cryptic library-loading error).
 

@@ -2,7 +2,7 @@
 time step of its data, its series, its covariates), and how a version's outputs travel through
 the batcher.
 
-The batcher moves one array per request and splits it along the batch axis. A version with
+The batcher returns one output array per batch and splits it along the batch axis. A version with
 quantiles therefore packs its two outputs, forecast [B, H, T] and quantiles [B, H, T, Q], into
 one [B, H, T, 1 + Q] array on the executor, and the transports unpack it; a point-forecast
 version's array passes through untouched, so that path costs nothing extra.
