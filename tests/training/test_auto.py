@@ -1,7 +1,7 @@
 """`"architecture": "auto"` without a worker: which candidates a search makes, how the best is
 chosen (validation MASE, ties, no MASE, all failed), and the selection (workers.auto.select_best)
 and the reconciler on a real migrated SQLite database with candidate rows as the runner leaves
-them. The parallel run with real workers is tests/e2e/test_auto.py."""
+them. The parallel run with real workers is tests/e2e/test_auto_parallel.py."""
 
 from __future__ import annotations
 
