@@ -63,7 +63,17 @@ def input_length_for(rule: str, horizon: int, season: int) -> int:
 def run_one(
     dataset: str, architecture: str, overrides: dict, rule: str, seed: int
 ) -> dict[str, Any]:
-    """Train one model on the series minus its holdout; score its holdout forecast."""
+    """Train one model on the series minus its holdout; score its holdout forecast. A run that
+    cannot train (e.g. a window too long for the series) is recorded with its error."""
+    try:
+        return _run_one(dataset, architecture, overrides, rule, seed)
+    except ValueError as exc:
+        return {"dataset": dataset, "architecture": architecture, "seed": seed, "error": str(exc)}
+
+
+def _run_one(
+    dataset: str, architecture: str, overrides: dict, rule: str, seed: int
+) -> dict[str, Any]:
     torch.set_num_threads(1)
     series = load(dataset)  # type: ignore[arg-type]
     hp = Hyperparameters(**{**overrides, "seed": seed})
@@ -221,6 +231,10 @@ def main() -> None:
     ]
     with ProcessPoolExecutor(max_workers=args.jobs) as pool:
         runs = list(pool.map(run_one, *zip(*tasks, strict=True)))
+    failed = [r for r in runs if "error" in r]
+    for run in failed:
+        print(f"FAILED {run['dataset']} {run['architecture']} seed {run['seed']}: {run['error']}")
+    runs = [r for r in runs if "error" not in r]
 
     baselines = {}
     for dataset in args.datasets:
@@ -231,7 +245,12 @@ def main() -> None:
     if len(architectures) > 1:
         runs += auto_runs(runs)
         architectures.append("auto")
-    cells = [summarize(runs, d, a) for d in args.datasets for a in architectures]
+    cells = [
+        summarize(runs, d, a)
+        for d in args.datasets
+        for a in architectures
+        if any(r["dataset"] == d and r["architecture"] == a for r in runs)
+    ]
     stats = statsforecast_scores(args.datasets) if args.statsforecast else {}
 
     print(f"hyperparameters: {Hyperparameters(**overrides).model_dump()}")
@@ -263,6 +282,7 @@ def main() -> None:
                 "targets": TARGETS,
                 "cells": cells,
                 "runs": runs,
+                "failed": failed,
             },
             indent=2,
         )
