@@ -42,7 +42,7 @@ from app.training.schemas import Hyperparameters, TrainRequest
 from app.training.service import default_input_length
 from workers.training.data import prepare
 from workers.training.loop import fit, refit, seed_everything, training_options
-from workers.training.metrics import evaluate
+from workers.training.metrics import dataset_season, evaluate
 from workers.training.nets import build_net, net_config
 
 TARGETS = {"airpassengers": 0.7, "sunspots": None}  # None: below seasonal naive
@@ -84,7 +84,7 @@ def _run_one(
     data = prepare(
         train[:, None], ["y"], ["y"], ["y"], plan, torch.device("cpu"), max_length=max_length
     )
-    cfg = net_config(architecture, hp, data, horizon=horizon)
+    cfg = net_config(architecture, hp, data, horizon=horizon, season=dataset_season(data, None))
     seed_everything(hp.seed)
     net = build_net(cfg)
     common = training_options(hp)

@@ -56,7 +56,7 @@ from workers.registration import keep_candidate, register
 from workers.training.data import prepare
 from workers.training.export import export_onnx, save_checkpoint
 from workers.training.loop import EpochStats, fit, refit, seed_everything, training_options
-from workers.training.metrics import evaluate
+from workers.training.metrics import dataset_season, evaluate
 from workers.training.nets import build_net, net_config
 
 log = logging.getLogger("seqcast.worker")
@@ -227,7 +227,10 @@ def _train_and_register(
     )
 
     seed_everything(hp.seed)
-    cfg = net_config(job.architecture, hp, data, horizon=spec.horizon, quantiles=spec.quantiles)
+    season = dataset_season(data, spec.season_length)
+    cfg = net_config(
+        job.architecture, hp, data, horizon=spec.horizon, quantiles=spec.quantiles, season=season
+    )
     net = build_net(cfg).to(device)
     checkpoint_key = f"checkpoints/{job.id}/last.pt"
     resume = _load_checkpoint(store, checkpoint_key)

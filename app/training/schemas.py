@@ -50,6 +50,12 @@ class Hyperparameters(BaseModel):
         description="Train on windows of input_length (fixed), or of random lengths up to "
         "MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories).",
     )
+    baseline: Literal["none", "seasonal_naive"] = Field(
+        "none",
+        description="seasonal_naive: the network learns a correction to a linear forecast from "
+        "the window's last season, which starts as the seasonal-naive forecast (the ES-RNN "
+        "idea); needs the targets among feature_columns. none: the network forecasts alone.",
+    )
     refit: bool = Field(
         True,
         description="After early stopping has chosen the epochs and the metrics are measured, "

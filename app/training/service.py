@@ -172,6 +172,12 @@ def resolve_spec(request: TrainRequest, dataset: Dataset, settings: Settings) ->
         # Instance scaling needs the window's own targets; a model that does not read them
         # gets the one that works instead of a 422 for a value the user never chose.
         hp = hp.model_copy(update={"normalization": "global"})
+    if hp.baseline != "none" and not reads_targets:
+        raise InvalidInput(
+            ("hyperparameters", "baseline"),
+            f"baseline {hp.baseline} starts from the window's own past targets, so the targets "
+            "must be among feature_columns",
+        )
     if hp.normalization == "instance" and not reads_targets:
         unread = [t for t in targets if t not in features]
         raise InvalidInput(

@@ -65,6 +65,12 @@ CASES = [
         "the targets must be among feature_columns; add y",
     ),
     ({"hyperparameters": {"normalization": "robust"}}, ("hyperparameters", "normalization"), ""),
+    (
+        {"feature_columns": ["x"], "hyperparameters": {"baseline": "seasonal_naive"}},
+        ("hyperparameters", "baseline"),
+        "the targets must be among feature_columns",
+    ),
+    ({"hyperparameters": {"baseline": "drift"}}, ("hyperparameters", "baseline"), ""),
     ({"data": {"columns": {"y": [1, 2, 3]}}}, (), "exactly one of dataset_id or data"),
 ]
 

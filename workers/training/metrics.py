@@ -188,7 +188,7 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
-def _dataset_season(data: TrainingData, season_length: int | None) -> int:
+def dataset_season(data: TrainingData, season_length: int | None) -> int:
     """The given season, or the one detected most often over the series' training parts (the
     shortest wins a tie): one season for the whole dataset, as its metrics report one."""
     if season_length is not None:
@@ -238,7 +238,7 @@ def evaluate(net: Forecaster, data: TrainingData, season_length: int | None) -> 
     actual = data.y_val.cpu().numpy().astype(np.float64)
     horizon = actual.shape[1]
 
-    season = _dataset_season(data, season_length)
+    season = dataset_season(data, season_length)
     naive = np.empty_like(actual)
     series_scale = np.ones((len(data.segments), actual.shape[-1]))
     scale_basis: Counter[str] = Counter()

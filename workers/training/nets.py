@@ -67,6 +67,11 @@ class NetConfig:
     """Position of each target among the features (-1: not read). Instance normalization scales a
     target by its own window statistics, or by the global ones when the model does not read it;
     empty means no target is read."""
+    baseline: str = "none"
+    """"seasonal_naive": a linear skip from the last `season` normalized target values of the
+    window to every horizon step, initialized to repeat the last season; see Forecaster."""
+    season: int = 1
+    """Season length of the data (the job's season_length or the detected one)."""
     n_future: int = 0
     """Known-future covariates (the `future` input); 0: none, nor their buffers and layers."""
     n_calendar: int = 0
@@ -269,6 +274,9 @@ class Forecaster(nn.Module):
                 nn.ReLU(),
                 nn.Linear(width, cfg.n_targets * self.n_levels),
             )
+        self.skip: nn.Linear | None = None
+        if cfg.baseline == "seasonal_naive":
+            self.skip = _seasonal_naive_skip(cfg, index)
 
     @property
     def has_quantiles(self) -> bool:
@@ -325,15 +333,35 @@ class Forecaster(nn.Module):
         each_step = summary.unsqueeze(1).expand(-1, self.horizon, -1)
         return summary, torch.cat([each_step, *steps], dim=-1)
 
+    def seasonal_skip(self, z: torch.Tensor) -> torch.Tensor | None:
+        """Normalized window [B, L, F] -> the skip's forecast [B, H, T], or None without one.
+
+        The last `season` steps of each target, taken after K copies of the window's first step
+        are put in front of it: a window shorter than the season (/predict takes any length) is
+        padded with its first value, and every op has a static size, so the graph exports with
+        a dynamic length."""
+        if self.skip is None:
+            return None
+        k = self.skip.in_features
+        targets = z[..., self.target_source]  # [B, L, T]
+        padded = torch.cat([targets[:, :1].expand(-1, k, -1), targets], dim=1)[:, -k:]
+        return self.skip(padded.transpose(1, 2)).transpose(1, 2)
+
     def head_outputs(
-        self, summary: torch.Tensor, steps: torch.Tensor | None = None
+        self,
+        summary: torch.Tensor,
+        steps: torch.Tensor | None = None,
+        skip: torch.Tensor | None = None,
     ) -> tuple[torch.Tensor, torch.Tensor | None]:
-        """Summary [B, hidden] (and the decoder's input, see condition) -> normalized
-        (median [B, H, T], quantiles [B, H, T, Q] | None)."""
+        """Summary [B, hidden] (and the decoder's input, see condition; the seasonal skip's
+        forecast) -> normalized (median [B, H, T], quantiles [B, H, T, Q] | None). The skip moves
+        the median, and the quantiles with it."""
         out = self.head(summary).unflatten(-1, (self.horizon, self.n_targets, self.n_levels))
         if steps is not None:
             out = out + self.decoder(steps).unflatten(-1, (self.n_targets, self.n_levels))
         median = out[..., self.median_level]
+        if skip is not None:
+            median = median + skip
         if not self.has_quantiles:
             return median, None
         gaps = nn.functional.softplus(out)
@@ -345,9 +373,10 @@ class Forecaster(nn.Module):
         loc: torch.Tensor,
         scale: torch.Tensor,
         steps: torch.Tensor | None = None,
+        skip: torch.Tensor | None = None,
     ) -> Outputs:
         """Encoder summary -> raw outputs, scaled back with the target statistics loc/scale."""
-        median, quantiles = self.head_outputs(summary, steps)
+        median, quantiles = self.head_outputs(summary, steps, skip)
         forecast = median * scale + loc
         if quantiles is None:
             return forecast
@@ -365,15 +394,37 @@ class Forecaster(nn.Module):
         exporter passes the covariates by name."""
         z, loc, scale = self.normalize(x)
         summary, steps = self.condition(self.encoder(z), future, calendar, static)
-        return self.readout(summary, loc, scale, steps)
+        return self.readout(summary, loc, scale, steps, self.seasonal_skip(z))
 
     def training_outputs(
         self, x: torch.Tensor, y: torch.Tensor, **covariates: torch.Tensor
     ) -> tuple[torch.Tensor, torch.Tensor | None, torch.Tensor]:
         """(median, quantiles, targets), all in the window's normalized space: the loss's inputs."""
         z, loc, scale = self.normalize(x)
-        median, quantiles = self.head_outputs(*self.condition(self.encoder(z), **covariates))
+        summary, steps = self.condition(self.encoder(z), **covariates)
+        median, quantiles = self.head_outputs(summary, steps, self.seasonal_skip(z))
         return median, quantiles, (y - loc) / scale
+
+
+BASELINES = ("none", "seasonal_naive")
+
+
+def _seasonal_naive_skip(cfg: NetConfig, target_index: list[int]) -> nn.Linear:
+    """Linear(season -> horizon), shared by the targets, that starts as the seasonal-naive
+    forecast of the window: step h copies the value one season before it (h mod season from the
+    end of the last season). The network then learns a correction to a strong baseline instead
+    of the whole forecast (the idea of ES-RNN, which won M4), and the skip itself may learn a
+    trend or a damped season."""
+    if -1 in target_index:
+        raise ValueError("baseline seasonal_naive needs every target among the features")
+    season = max(1, cfg.season)
+    skip = nn.Linear(season, cfg.horizon)
+    with torch.no_grad():
+        skip.weight.zero_()
+        skip.bias.zero_()
+        for h in range(cfg.horizon):
+            skip.weight[h, h % season] = 1.0
+    return skip
 
 
 def build_net(cfg: NetConfig) -> Forecaster:
@@ -387,9 +438,11 @@ def net_config(
     *,
     horizon: int,
     quantiles: Sequence[float] = (),
+    season: int = 1,
 ) -> NetConfig:
     """The network of a job: its hyperparameters (app.training.schemas.Hyperparameters), the
-    quantile levels asked for and what the data fixes (columns, window, covariates, statistics)."""
+    quantile levels asked for and what the data fixes (columns, window, covariates, statistics,
+    its season)."""
     hp = hyperparameters
     sizes = {name: values.shape[-1] for name, values in data.covariates.items()}
     return NetConfig(
@@ -406,6 +459,8 @@ def net_config(
         dim_feedforward=hp.dim_feedforward,
         normalization=hp.normalization,
         quantiles=list(quantiles),
+        baseline=hp.baseline,
+        season=season,
         n_future=sizes.get(FUTURE_INPUT_NAME, 0),
         n_calendar=sizes.get(CALENDAR_INPUT_NAME, 0),
         n_static=sizes.get(STATIC_INPUT_NAME, 0),

@@ -62,7 +62,10 @@ def step_parity_lengths(input_length: int) -> tuple[int, ...]:
 def has_step_graph(cfg: NetConfig) -> bool:
     """Whether a version of this config gets a step graph (else it is streamed in window mode)."""
     return (
-        cfg.architecture in RECURRENT and cfg.normalization == "global" and not cfg.covariate_inputs
+        cfg.architecture in RECURRENT
+        and cfg.normalization == "global"
+        and not cfg.covariate_inputs
+        and cfg.baseline == "none"
     )
 
 
