@@ -7,6 +7,8 @@ from __future__ import annotations
 import csv
 import io
 import json
+import subprocess
+import sys
 from pathlib import Path
 
 import numpy as np
@@ -17,9 +19,11 @@ import pytest
 from app.contract import Manifest
 from app.covariates import calendar_values
 from app.datasets.calendar import future_timestamps
+from app.datasets.storage import SeriesTable, encode
 from app.forecasts.plan import chunk_bounds, result_columns
 from tests.support.memory import peak_growth
 from tests.support.tiny_model import expected_forecast, expected_quantiles, window_model
+from workers.forecast.job import _read_rows
 from workers.forecast.windows import Counts, entries_of, forecast_batches, onnx_runner
 from workers.forecast.writer import ResultWriter, forecast_batch, result_schema
 
@@ -179,3 +183,29 @@ def test_writing_many_series_keeps_memory_flat(tmp_path: Path, fmt: str, n_serie
     else:
         last = json.loads(content.splitlines()[-1])
     assert last["series_id"] == f"series-{n_series - 1:07d}" and int(last["step"]) == 24
+
+
+def test_the_worker_modules_see_every_table_the_job_row_refers_to():
+    """A pool process that has run nothing else imports only these: the row's foreign keys
+    (versions, datasets, API keys) must resolve there too."""
+    code = (
+        "import workers.forecast.job, workers.forecast.tasks\n"
+        "from app.db import Base\n"
+        "print(len(Base.metadata.sorted_tables))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr[-2000:]
+
+
+def test_a_chunk_reads_only_its_span_of_the_stored_values():
+    values = np.random.default_rng(1).normal(size=(1_000, 3))
+    stored = SeriesTable(
+        columns=["a", "b", "c"],
+        values=values,
+        timestamps=[f"2020-01-{1 + i % 28:02d}" for i in range(1_000)],
+        series=[("s1", 400), ("s2", 600)],
+    )
+    assert np.array_equal(_read_rows(io.BytesIO(encode(stored)), 395, 720), values[395:720])
+    compressed = io.BytesIO()
+    np.savez_compressed(compressed, values=values, columns=np.array(["a", "b", "c"]))
+    assert np.array_equal(_read_rows(compressed, 3, 9), values[3:9])

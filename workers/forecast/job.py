@@ -19,10 +19,13 @@ from __future__ import annotations
 import logging
 import os
 import socket
+import struct
 import tempfile
 import time
+import zipfile
 from collections.abc import Callable
 from pathlib import Path
+from typing import BinaryIO
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -34,16 +37,25 @@ from app.config import Settings
 from app.contract import Manifest, manifest_uri_for, sha256_bytes
 from app.db import utcnow
 from app.forecasts import plan
-from app.forecasts.models import ForecastJob
 from app.logs import job_context
+from app.models import ForecastJob  # every table: the row's foreign keys must resolve
 from app.training.models import JobStatus
 from workers.db import worker_sessions
-from workers.forecast.windows import Counts, entries_of, forecast_batches, onnx_runner
+from workers.forecast.windows import (
+    Counts,
+    SeriesEntry,
+    entries_of,
+    forecast_batches,
+    onnx_runner,
+)
 from workers.forecast.writer import ResultWriter, result_schema
 
 log = logging.getLogger("seqcast.worker")
 
 HOST = socket.gethostname()
+
+VALUES_MEMBER = "values.npy"
+"""The array of a stored dataset (app.datasets.storage.encode) that holds its values."""
 
 Publish = Callable[[list[int]], None]
 """Publishes the chunk tasks of these indexes (a Celery group)."""
@@ -70,10 +82,14 @@ def run_forecast_job(
         pending = [k for k in range(job.chunks_total) if k not in (job.chunks_done or [])]
         session.commit()
     if job.chunks_total > 1:
-        if pending:
-            publish_chunks(pending)
-        else:  # redelivered after every chunk was stored: only the merge is left
-            publish_merge()
+        try:
+            if pending:
+                publish_chunks(pending)
+            else:  # redelivered after every chunk was stored: only the merge is left
+                publish_merge()
+        except Exception as exc:
+            log.exception("forecast %s: its chunks could not be published", job_id)
+            _fail(sessions, job_id, f"publishing the chunks: {type(exc).__name__}: {exc}")
         return
     if run_chunk(job_id, 0, settings):  # one chunk: no broker round trips
         merge(job_id, settings)
@@ -110,17 +126,78 @@ def _load_model(store: ArtifactStore, job: ForecastJob) -> tuple[bytes, Manifest
     return model, Manifest.from_json(store.get(manifest_uri_for(version.artifact_uri)))
 
 
-def _features(store: ArtifactStore, uri: str, columns: list[str], wanted: list[str]) -> np.ndarray:
-    """The table's `wanted` columns, reading only the values of the stored .npz (not its
-    timestamps: the dataset row has each series' last one)."""
-    with store.open(uri) as file, np.load(file, allow_pickle=False) as npz:
-        values = npz["values"]
-    return np.ascontiguousarray(values[:, [columns.index(c) for c in wanted]], np.float32)
+def _read_rows(file: BinaryIO, start: int, stop: int) -> np.ndarray:
+    """Rows [start, stop) of the `values` array of a dataset's stored .npz, read from the file
+    alone: np.savez stores its members uncompressed, so the rows lie at a known offset (a range
+    read on S3). A member stored any other way is read whole."""
+    with zipfile.ZipFile(file) as archive:
+        info = archive.getinfo(VALUES_MEMBER)
+        if info.compress_type != zipfile.ZIP_STORED:
+            with archive.open(info) as member:
+                return np.lib.format.read_array(member, allow_pickle=False)[start:stop]
+    file.seek(info.header_offset)
+    local = file.read(30)  # the member's local header: its name and extra field follow
+    name_length, extra_length = struct.unpack("<HH", local[26:30])
+    file.seek(info.header_offset + 30 + name_length + extra_length)
+    version = np.lib.format.read_magic(file)
+    read_header = (
+        np.lib.format.read_array_header_1_0
+        if version == (1, 0)
+        else np.lib.format.read_array_header_2_0
+    )
+    shape, fortran_order, dtype = read_header(file)
+    if fortran_order or len(shape) != 2:
+        raise ValueError(f"unexpected layout of the stored values: {shape}, {fortran_order=}")
+    row_bytes = shape[1] * dtype.itemsize
+    file.seek(file.tell() + start * row_bytes)
+    data = file.read((stop - start) * row_bytes)
+    return np.frombuffer(data, dtype).reshape(stop - start, shape[1])
+
+
+def _latest_rows(
+    store: ArtifactStore,
+    uri: str,
+    columns: list[str],
+    wanted: list[str],
+    entries: list[SeriesEntry],
+    length: int,
+) -> tuple[np.ndarray, list[SeriesEntry]]:
+    """The `wanted` columns of each entry's last `length` rows (fewer when it has fewer), and
+    the entries re-based onto them: what a chunk keeps of the table. Only the chunk's span of
+    rows is read from the stored .npz (its other rows and its timestamps are not: the dataset
+    row has each series' last timestamp)."""
+    first, last = entries[0].start, entries[-1].start + entries[-1].rows
+    with store.open(uri) as file:
+        span = _read_rows(file, first, last)
+    kept = [min(e.rows, length) for e in entries]
+    rows = np.concatenate(
+        [
+            np.arange(e.start + e.rows - k, e.start + e.rows) - first
+            for e, k in zip(entries, kept, strict=True)
+        ]
+    )
+    features = span[np.ix_(rows, [columns.index(c) for c in wanted])].astype(np.float32)
+    starts = np.concatenate([[0], np.cumsum(kept)[:-1]])
+    rebased = [
+        SeriesEntry(e.id, int(start), k, e.last)
+        for e, k, start in zip(entries, kept, starts, strict=True)
+    ]
+    return features, rebased
 
 
 def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
     """Forecast chunk `index` and record it; True when every chunk is now stored (then the caller
-    merges, or publishes the merge). A job no longer running is left alone."""
+    merges, or publishes the merge). A job no longer running is left alone; any failure fails
+    the job with the reason (a chunk is not retried: the client asks again)."""
+    try:
+        return _run_chunk(job_id, index, settings)
+    except Exception as exc:
+        log.exception("forecast %s chunk %d failed", job_id, index)
+        _fail(worker_sessions(settings), job_id, f"chunk {index}: {type(exc).__name__}: {exc}")
+        return False
+
+
+def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
     sessions = worker_sessions(settings)
     store = make_store(settings)
     started = time.perf_counter()
@@ -135,8 +212,13 @@ def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
             dataset = job.dataset
             entries = entries_of(dataset.series_summary(), job.series)
             begin, end = plan.chunk_bounds(len(entries), job.chunk_size)[index]
-            features = _features(
-                store, dataset.artifact_uri, list(dataset.columns), manifest.feature_columns
+            features, entries = _latest_rows(
+                store,
+                dataset.artifact_uri,
+                list(dataset.columns),
+                manifest.feature_columns,
+                entries[begin:end],
+                manifest.input_length,
             )
             run = onnx_runner(model, manifest, settings.ort_intra_op_threads)
             schema = result_schema(manifest.target_columns, manifest.quantiles)
@@ -147,7 +229,7 @@ def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                     writer.write_all(
                         forecast_batches(
                             features,
-                            entries[begin:end],
+                            entries,
                             manifest,
                             dataset.frequency,
                             run,
@@ -156,11 +238,9 @@ def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                         )
                     )
                 store.put_file(plan.chunk_key(job_id, index), path)
-        except Exception as exc:  # recorded on the row: the client reads why it failed
-            log.exception("forecast %s chunk %d failed", job_id, index)
+        except Exception:  # run_chunk records it on the row: the client reads why it failed
             session.rollback()
-            _fail(sessions, job_id, f"chunk {index}: {type(exc).__name__}: {exc}")
-            return False
+            raise
         seconds = time.perf_counter() - started
         job = _lock(session, job_id)
         if job is None or job.status != JobStatus.running:
@@ -183,6 +263,14 @@ def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
 
 def merge(job_id: str, settings: Settings) -> None:
     """Stream the chunk files, in order, into the result file; store it; mark the job done."""
+    try:
+        _merge(job_id, settings)
+    except Exception as exc:
+        log.exception("forecast %s merge failed", job_id)
+        _fail(worker_sessions(settings), job_id, f"merge: {type(exc).__name__}: {exc}")
+
+
+def _merge(job_id: str, settings: Settings) -> None:
     sessions = worker_sessions(settings)
     store = make_store(settings)
     with job_context(job_id), sessions() as session:
@@ -204,11 +292,9 @@ def merge(job_id: str, settings: Settings) -> None:
                                 writer.write(batch)
                 uri = store.put_file(plan.result_key(job_id, job.format), path)
                 size = path.stat().st_size
-        except Exception as exc:
-            log.exception("forecast %s merge failed", job_id)
+        except Exception:
             session.rollback()
-            _fail(sessions, job_id, f"merge: {type(exc).__name__}: {exc}")
-            return
+            raise
         merge_seconds = time.perf_counter() - started
         job = _lock(session, job_id)
         if job is None or job.status != JobStatus.running:
