@@ -141,6 +141,8 @@ def test_job_quota_counts_queued_jobs_of_one_key(app_client, dataset):
         assert_over_quota(over, "SEQCAST_MAX_JOBS_PER_KEY=2")
         backtest = app_client.post("/backtest", json={"model": "whatever"}, headers=a)
         assert_over_quota(backtest, "SEQCAST_MAX_JOBS_PER_KEY=2")  # backtests share the quota
+        forecast = app_client.post("/forecasts", json={"model": "x", "dataset_id": "y"}, headers=a)
+        assert_over_quota(forecast, "SEQCAST_MAX_JOBS_PER_KEY=2")  # and forecasts
         retried = app_client.post("/train", json=body, headers={**a, "Idempotency-Key": "0"})
         assert retried.status_code == 202 and retried.json()["id"] == queued[0]  # not a new job
 

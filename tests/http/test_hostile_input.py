@@ -165,6 +165,7 @@ def big_json(size: int) -> bytes:
 NO_KEY_ROUTES = [
     ("POST", "/train"),
     ("POST", "/backtest"),
+    ("POST", "/forecasts"),
     ("POST", "/streams"),
     ("PUT", "/models/demand/aliases/production"),
     ("PUT", "/models/demand/serving"),
