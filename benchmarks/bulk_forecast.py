@@ -211,6 +211,7 @@ def main() -> None:
             f"uploaded {big['n_series']} series ({len(content) / 2**20:.1f} MB) in {upload_s:.1f} s"
         )
 
+        load_before = os.getloadavg()
         sampler = Sampler(worker_pids(proc.pid))
         started = time.perf_counter()
         body = {
@@ -272,6 +273,7 @@ def main() -> None:
         "worker_rss": memory,
         "max_abs_difference_vs_predict": agreement,
         "upload_s": round(upload_s, 2),
+        "load_average_before": [round(x, 2) for x in load_before],
         "when": datetime.now(UTC).isoformat(timespec="seconds"),
     }
     args.out.parent.mkdir(parents=True, exist_ok=True)
