@@ -43,6 +43,7 @@ from .http_validation_error import HTTPValidationError
 from .hyperparameter_grid import HyperparameterGrid
 from .hyperparameter_grid_normalization_type_0_item import HyperparameterGridNormalizationType0Item
 from .hyperparameters import Hyperparameters
+from .hyperparameters_baseline import HyperparametersBaseline
 from .hyperparameters_normalization import HyperparametersNormalization
 from .hyperparameters_window_lengths import HyperparametersWindowLengths
 from .inline_data import InlineData
@@ -131,6 +132,7 @@ __all__ = (
     "HyperparameterGrid",
     "HyperparameterGridNormalizationType0Item",
     "Hyperparameters",
+    "HyperparametersBaseline",
     "HyperparametersNormalization",
     "HyperparametersWindowLengths",
     "InlineData",

@@ -5,6 +5,7 @@ from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.hyperparameters_baseline import HyperparametersBaseline
 from ..models.hyperparameters_normalization import HyperparametersNormalization
 from ..models.hyperparameters_window_lengths import HyperparametersWindowLengths
 from ..types import UNSET, Unset
@@ -38,6 +39,9 @@ class Hyperparameters:
             window_lengths (HyperparametersWindowLengths | Unset): Train on windows of input_length (fixed), or of random
                 lengths up to MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories). Default:
                 HyperparametersWindowLengths.FIXED.
+            baseline (HyperparametersBaseline | Unset): seasonal_naive: the network learns a correction to a linear forecast
+                from the window's last season, which starts as the seasonal-naive forecast (the ES-RNN idea); needs the targets
+                among feature_columns. none: the network forecasts alone. Default: HyperparametersBaseline.NONE.
             refit (bool | Unset): After early stopping has chosen the epochs and the metrics are measured, train the served
                 model again on all windows, validation ones included, for that many epochs: it learns the most recent data.
                 Costs about one more training. Default: True.
@@ -58,6 +62,7 @@ class Hyperparameters:
     gradient_clip: float | None | Unset = 1.0
     mixed_precision: bool | Unset = False
     window_lengths: HyperparametersWindowLengths | Unset = HyperparametersWindowLengths.FIXED
+    baseline: HyperparametersBaseline | Unset = HyperparametersBaseline.NONE
     refit: bool | Unset = True
 
     def to_dict(self) -> dict[str, Any]:
@@ -99,6 +104,10 @@ class Hyperparameters:
         if not isinstance(self.window_lengths, Unset):
             window_lengths = self.window_lengths.value
 
+        baseline: str | Unset = UNSET
+        if not isinstance(self.baseline, Unset):
+            baseline = self.baseline.value
+
         refit = self.refit
 
         field_dict: dict[str, Any] = {}
@@ -134,6 +143,8 @@ class Hyperparameters:
             field_dict["mixed_precision"] = mixed_precision
         if window_lengths is not UNSET:
             field_dict["window_lengths"] = window_lengths
+        if baseline is not UNSET:
+            field_dict["baseline"] = baseline
         if refit is not UNSET:
             field_dict["refit"] = refit
 
@@ -189,6 +200,13 @@ class Hyperparameters:
         else:
             window_lengths = HyperparametersWindowLengths(_window_lengths)
 
+        _baseline = d.pop("baseline", UNSET)
+        baseline: HyperparametersBaseline | Unset
+        if isinstance(_baseline, Unset):
+            baseline = UNSET
+        else:
+            baseline = HyperparametersBaseline(_baseline)
+
         refit = d.pop("refit", UNSET)
 
         hyperparameters = cls(
@@ -207,6 +225,7 @@ class Hyperparameters:
             gradient_clip=gradient_clip,
             mixed_precision=mixed_precision,
             window_lengths=window_lengths,
+            baseline=baseline,
             refit=refit,
         )
 
