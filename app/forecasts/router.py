@@ -144,5 +144,5 @@ def get_forecast_result(
     dependencies=[require(Scope.train)],
     summary="Cancel a queued or running forecast; no file is written",
 )
-def cancel_forecast(forecast_id: RecordId, session: SessionDep) -> ForecastRead:
-    return service.to_read(service.cancel(session, forecast_id))
+def cancel_forecast(forecast_id: RecordId, session: SessionDep, store: StoreDep) -> ForecastRead:
+    return service.to_read(service.cancel(session, store, forecast_id))

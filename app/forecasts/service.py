@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 from app.artifacts import ArtifactStore
 from app.contract import Manifest, manifest_uri_for
 from app.datasets.models import Dataset
-from app.db import utcnow
+from app.db import after_commit, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.forecasts.models import ForecastJob
+from app.forecasts.plan import chunk_key
 from app.forecasts.schemas import ForecastProgress, ForecastRead, ForecastRequest
 from app.registry import service as registry
 from app.registry.models import ModelVersion
@@ -160,9 +161,10 @@ def get_all(
     return list(session.scalars(query.limit(limit).offset(offset)))
 
 
-def cancel(session: Session, forecast_id: str) -> ForecastJob:
+def cancel(session: Session, store: ArtifactStore, forecast_id: str) -> ForecastJob:
     """Cancelled at once, queued or running: a chunk task that has not started leaves it alone,
-    one that is running finishes its chunk and does not record it, and nothing is merged."""
+    one that is running finishes its chunk and deletes it, and nothing is merged. The chunk
+    files already stored are deleted after the commit."""
     job = session.get(ForecastJob, forecast_id, with_for_update=True)
     if job is None:
         raise NotFound(f"forecast {forecast_id!r} not found")
@@ -171,7 +173,9 @@ def cancel(session: Session, forecast_id: str) -> ForecastJob:
     job.status = JobStatus.cancelled
     job.finished_at = utcnow()
     job.error = "cancelled"
+    stored = [chunk_key(job.id, k) for k in job.chunks_done or []]
     session.flush()
+    after_commit(session, lambda: [store.delete(key) for key in stored])
     return job
 
 

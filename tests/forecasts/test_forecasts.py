@@ -20,15 +20,20 @@ from app.artifacts import make_store
 from app.auth.service import Scope
 from app.contract import Manifest
 from app.datasets.models import Dataset
-from app.db import make_engine, make_sessionmaker
+from app.db import make_engine, make_sessionmaker, utcnow
 from app.errors import InvalidInput
 from app.forecasts import service
-from app.forecasts.plan import MEDIA_TYPES, result_columns
+from app.forecasts.models import ForecastJob
+from app.forecasts.plan import MEDIA_TYPES, chunk_key, result_columns
+from app.forecasts.reconciler import publish_stranded
 from app.forecasts.schemas import ForecastRequest
 from app.main import create_app
+from app.queue import make_celery
+from app.training.models import JobStatus
 from tests.support.data import seasonal_series
 from tests.support.keys import make_key
 from tests.support.stack import train_and_wait
+from workers.forecast.job import merge, run_chunk, run_forecast_job
 
 LEVELS = [0.1, 0.5, 0.9]
 LENGTH, HORIZON = 12, 4
@@ -186,21 +191,14 @@ def test_each_format_matches_predict_on_the_same_windows(
 
 
 def test_the_list_and_cancel(client, version, upload, pg_settings):
-    engine = make_engine(pg_settings.database_url)
-    try:
-        with make_sessionmaker(engine)() as session:  # queued, never published
-            request = ForecastRequest(model="bulk-lstm", dataset_id=upload["id"])
-            job = service.create(session, make_store(pg_settings), request)
-            session.commit()
-    finally:
-        engine.dispose()
+    job_id = queued_job(pg_settings, upload)
     listed = client.get("/forecasts", params={"dataset_id": upload["id"], "status": "queued"})
-    assert [f["id"] for f in listed.json()] == [job.id]
-    assert client.get(f"/forecasts/{job.id}/result").status_code == 409
-    cancelled = client.post(f"/forecasts/{job.id}/cancel")
+    assert [f["id"] for f in listed.json()] == [job_id]
+    assert client.get(f"/forecasts/{job_id}/result").status_code == 409
+    cancelled = client.post(f"/forecasts/{job_id}/cancel")
     assert cancelled.status_code == 202 and cancelled.json()["status"] == "cancelled"
-    assert client.post(f"/forecasts/{job.id}/cancel").status_code == 409
-    assert client.get(f"/forecasts/{job.id}/result").status_code == 409
+    assert client.post(f"/forecasts/{job_id}/cancel").status_code == 409
+    assert client.get(f"/forecasts/{job_id}/result").status_code == 409
     assert client.get(f"/forecasts/{uuid.uuid4().hex}").status_code == 404
 
 
@@ -291,3 +289,79 @@ def test_idempotency_key_returns_the_first_forecast(client, version, upload):
     assert first.status_code == again.status_code == 202
     assert first.json()["id"] == again.json()["id"]
     assert wait_for_forecast(client, first.json()["id"])["status"] == "succeeded"
+
+
+def queued_job(pg_settings, upload: dict, **fields) -> str:
+    """A job as the API records it, never published: the test runs its tasks' bodies."""
+    engine = make_engine(pg_settings.database_url)
+    try:
+        with make_sessionmaker(engine)() as session:
+            request = ForecastRequest(model="bulk-lstm", dataset_id=upload["id"], **fields)
+            job = service.create(session, make_store(pg_settings), request)
+            session.commit()
+            return job.id
+    finally:
+        engine.dispose()
+
+
+def test_redelivered_chunks_count_once_and_merge_in_series_order(
+    client, pg_settings, version, upload
+):
+    job_id = queued_job(pg_settings, upload, chunk_size=3, format="json")
+    published: list = []
+    run_forecast_job(job_id, pg_settings, published.extend, lambda: published.append("merge"))
+    assert published == [0, 1, 2]  # the group's chunks, for the workers
+    assert not run_chunk(job_id, 2, pg_settings)
+    assert not run_chunk(job_id, 2, pg_settings)  # redelivered: stored again, counted once
+    assert not run_chunk(job_id, 0, pg_settings)
+    assert client.get(f"/forecasts/{job_id}").json()["progress"] == {
+        "series_done": 4,
+        "series_total": 7,
+        "chunks_done": 2,
+        "chunks_total": 3,
+    }
+    assert run_chunk(job_id, 1, pg_settings)  # the last one completes the set: merge now
+    merge(job_id, pg_settings)
+    done = client.get(f"/forecasts/{job_id}").json()
+    assert done["status"] == "succeeded" and done["progress"]["series_done"] == 7, done
+    found = read_rows(client.get(done["result_url"]).content, "json")
+    check_rows(found, expected(client, upload, list(FORECAST)))
+    store = make_store(pg_settings)
+    assert not any(store.exists(chunk_key(job_id, k)) for k in range(3))  # merged, removed
+
+
+def test_a_cancelled_job_keeps_no_chunk_and_is_not_merged(client, pg_settings, version, upload):
+    job_id = queued_job(pg_settings, upload, chunk_size=3)
+    run_forecast_job(job_id, pg_settings, lambda _: None, lambda: None)
+    assert not run_chunk(job_id, 0, pg_settings)
+    store = make_store(pg_settings)
+    assert store.exists(chunk_key(job_id, 0))
+    assert client.post(f"/forecasts/{job_id}/cancel").json()["status"] == "cancelled"
+    assert not store.exists(chunk_key(job_id, 0))  # deleted after the cancel's commit
+    assert not run_chunk(job_id, 1, pg_settings)  # a chunk that starts late does nothing
+    assert not store.exists(chunk_key(job_id, 1))
+    merge(job_id, pg_settings)
+    cancelled = client.get(f"/forecasts/{job_id}").json()
+    assert cancelled["status"] == "cancelled" and cancelled["result_url"] is None
+    assert client.get(f"/forecasts/{job_id}/result").status_code == 409
+
+
+def test_the_reconciler_publishes_stranded_jobs_and_fails_overdue_ones(
+    client, pg_settings, version, upload
+):
+    stranded = queued_job(pg_settings, upload, series=["a"])  # committed, never published
+    overdue = queued_job(pg_settings, upload, series=["b"])
+    engine = make_engine(pg_settings.database_url)
+    sessions = make_sessionmaker(engine)
+    try:
+        with sessions() as session:
+            session.get(ForecastJob, stranded).created_at = utcnow() - timedelta(minutes=1)
+            late = session.get(ForecastJob, overdue)
+            late.status, late.started_at = JobStatus.running, utcnow() - timedelta(days=1)
+            session.commit()
+        publish_stranded(sessions, make_celery(pg_settings), pg_settings)  # or the app's own pass
+    finally:
+        engine.dispose()
+    assert wait_for_forecast(client, stranded)["status"] == "succeeded"
+    failed = client.get(f"/forecasts/{overdue}").json()
+    assert failed["status"] == "failed" and "SEQCAST_JOB_DEADLINE_SECONDS" in failed["error"]

@@ -30,7 +30,7 @@ from typing import BinaryIO
 import numpy as np
 import pyarrow.parquet as pq
 from sqlalchemy import update
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from app.artifacts import ArtifactStore, make_store
 from app.config import Settings
@@ -89,20 +89,26 @@ def run_forecast_job(
                 publish_merge()
         except Exception as exc:
             log.exception("forecast %s: its chunks could not be published", job_id)
-            _fail(sessions, job_id, f"publishing the chunks: {type(exc).__name__}: {exc}")
+            _fail(settings, job_id, f"publishing the chunks: {type(exc).__name__}: {exc}")
         return
     if run_chunk(job_id, 0, settings):  # one chunk: no broker round trips
         merge(job_id, settings)
 
 
-def _fail(sessions: sessionmaker[Session], job_id: str, error: str) -> None:
-    with sessions() as session:
+def _fail(settings: Settings, job_id: str, error: str) -> None:
+    """Fail the job (unless it already finished) and delete the chunk files it stored."""
+    with worker_sessions(settings)() as session:
         job = session.get(ForecastJob, job_id, with_for_update=True)
-        if job is not None and not job.status.terminal:
-            job.status = JobStatus.failed
-            job.error = error
-            job.finished_at = utcnow()
-            session.commit()
+        if job is None or job.status.terminal:
+            return
+        job.status = JobStatus.failed
+        job.error = error
+        job.finished_at = utcnow()
+        stored = list(job.chunks_done or [])
+        session.commit()
+    store = make_store(settings)
+    for index in stored:
+        store.delete(plan.chunk_key(job_id, index))
 
 
 def _lock(session: Session, job_id: str) -> ForecastJob | None:
@@ -193,7 +199,7 @@ def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
         return _run_chunk(job_id, index, settings)
     except Exception as exc:
         log.exception("forecast %s chunk %d failed", job_id, index)
-        _fail(worker_sessions(settings), job_id, f"chunk {index}: {type(exc).__name__}: {exc}")
+        _fail(settings, job_id, f"chunk {index}: {type(exc).__name__}: {exc}")
         return False
 
 
@@ -267,7 +273,7 @@ def merge(job_id: str, settings: Settings) -> None:
         _merge(job_id, settings)
     except Exception as exc:
         log.exception("forecast %s merge failed", job_id)
-        _fail(worker_sessions(settings), job_id, f"merge: {type(exc).__name__}: {exc}")
+        _fail(settings, job_id, f"merge: {type(exc).__name__}: {exc}")
 
 
 def _merge(job_id: str, settings: Settings) -> None:
