@@ -5,6 +5,7 @@ no disk: the model travels through the bucket."""
 from __future__ import annotations
 
 import logging
+import tempfile
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -71,6 +72,19 @@ def check_store(store: ArtifactStore) -> None:
             store.uri(key)
     with pytest.raises(ValueError, match="unsupported artifact URI"):
         store.get("http://example.com/x")
+    # Files too big for memory (forecast results): stored from disk, read back in pieces.
+    with tempfile.NamedTemporaryFile() as source:
+        source.write(b"0123456789" * 1000)
+        source.flush()
+        uri = store.put_file("forecasts/f/result.csv", source.name)
+    assert uri == store.uri("forecasts/f/result.csv")
+    with store.open(uri) as reader:
+        assert reader.read(10) == b"0123456789"
+        reader.seek(9_995)
+        assert reader.read() == b"56789"
+    store.delete(uri)
+    with pytest.raises(ArtifactNotFound, match="missing from the store"):
+        store.open(uri)
 
 
 def test_local_store(tmp_path: Path):
