@@ -32,6 +32,8 @@ class ForecastJob(QueuedJob, Base):
     )
     """Deleting a version deletes its forecast jobs (their files stay in the store)."""
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    future_dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id"))
+    """Where a version with known-future columns gets them over the horizon."""
     series: Mapped[list | None]
     """The requested subset of series ids, in dataset order; None: every series."""
     format: Mapped[str] = mapped_column(String(16))
@@ -54,4 +56,5 @@ class ForecastJob(QueuedJob, Base):
     series_per_second."""
 
     version: Mapped[ModelVersion] = relationship()
-    dataset: Mapped[Dataset] = relationship()
+    dataset: Mapped[Dataset] = relationship(foreign_keys=[dataset_id])
+    future_dataset: Mapped[Dataset | None] = relationship(foreign_keys=[future_dataset_id])

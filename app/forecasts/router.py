@@ -36,8 +36,7 @@ NOT_FOUND = {404: {"description": "No such forecast."}}
     "(null when the dataset has no regular timestamps), step, each target's point forecast and, "
     "when the version has them, its quantiles (`<target>_q<level>`). A series shorter than "
     "input_length is forecast from all its rows (counted in `series_short`). A version with "
-    "known-future columns is refused (422 on `model`): the dataset holds no values for the "
-    "horizon.",
+    "known-future columns takes their values over the horizon from `future_dataset_id`.",
     responses={**BROKER_DOWN, **OVER_QUOTA, **UNREADABLE_BODY},
 )
 def create_forecast(

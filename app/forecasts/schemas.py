@@ -39,6 +39,13 @@ class ForecastRequest(BaseModel):
         description="A subset of the dataset's series ids; default: every series. The file "
         "lists them in the dataset's order.",
     )
+    future_dataset_id: str | None = Field(
+        None,
+        max_length=64,
+        description="For a version with known-future columns: a dataset holding them for the "
+        "forecast's horizon, each selected series' first `horizon` rows being the steps after "
+        "its last row in `dataset_id` (their timestamps must follow on when both are dated).",
+    )
     format: Format = Field("parquet", description="The result file's format (json: JSON lines).")
     chunk_size: int = Field(
         DEFAULT_CHUNK_SERIES,
@@ -68,6 +75,7 @@ class ForecastRead(BaseModel):
     model: str
     version: int
     dataset_id: str
+    future_dataset_id: str | None
     format: Format
     series: list[str] | None = Field(description="The requested subset; null: every series.")
     progress: ForecastProgress

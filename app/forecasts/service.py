@@ -8,6 +8,7 @@ from sqlalchemy.orm import Session
 
 from app.artifacts import ArtifactStore
 from app.contract import Manifest, manifest_uri_for
+from app.datasets.calendar import future_timestamps, parse_timestamp
 from app.datasets.models import Dataset
 from app.db import after_commit, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
@@ -44,16 +45,8 @@ def resolve_version(session: Session, request: ForecastRequest) -> ModelVersion:
 
 def check_inputs(manifest: Manifest, dataset: Dataset, label: str) -> None:
     """The dataset must hold what the version's graph reads for every series: its feature
-    columns, timestamps and a frequency for calendar features. Known-future columns are refused
-    on `model`: the dataset has no values for them over the horizon (nothing to send them in
-    yet)."""
-    if manifest.future_columns:
-        raise InvalidInput(
-            "model",
-            f"{label} takes known-future columns ({', '.join(manifest.future_columns)}) over the "
-            "forecast's horizon, which a dataset does not hold; whole-dataset forecasts do not "
-            "serve such versions yet: use /predict with `future`",
-        )
+    columns, timestamps and a frequency for calendar features (known-future columns come from
+    another dataset: check_future)."""
     missing = [c for c in manifest.feature_columns if c not in dataset.columns]
     if missing:
         raise InvalidInput(
@@ -66,6 +59,67 @@ def check_inputs(manifest: Manifest, dataset: Dataset, label: str) -> None:
             "dataset_id",
             f"{label} takes calendar features ({', '.join(manifest.calendar)}) of the forecast's "
             f"timestamps, but dataset {dataset.id!r} has no regular timestamps to date it from",
+        )
+
+
+def check_future(
+    future: Dataset | None,
+    manifest: Manifest,
+    dataset: Dataset,
+    ids: list[str],
+    label: str,
+    requested: bool,
+) -> None:
+    """A version with known-future columns needs `future_dataset_id`: a dataset with those
+    columns whose series each have `horizon` rows, starting one step after the series' end in
+    the forecast's dataset when both are dated; a version without them refuses one."""
+    columns = manifest.future_columns
+    if not columns:
+        if requested:
+            raise InvalidInput(
+                "future_dataset_id", f"{label} has no known-future columns; leave it out"
+            )
+        return
+    horizon = manifest.horizon
+    if future is None:
+        if requested:
+            raise InvalidInput("future_dataset_id", "no such dataset")
+        raise InvalidInput(
+            "model",
+            f"{label} takes known-future columns ({', '.join(columns)}) over the forecast's "
+            f"{horizon} steps: give future_dataset_id, a dataset with them for the {horizon} "
+            "steps after each series' end",
+        )
+    missing = [c for c in columns if c not in future.columns]
+    if missing:
+        raise InvalidInput(
+            "future_dataset_id",
+            f"dataset {future.id!r} lacks the known-future column(s) {_listed(missing)}",
+        )
+    rows = {s["id"]: s for s in future.series_summary()}
+    short = [s for s in ids if s not in rows or rows[s]["rows"] < horizon]
+    if short:
+        raise InvalidInput(
+            "future_dataset_id",
+            f"dataset {future.id!r} needs at least {horizon} rows (the horizon) of series "
+            f"{_listed(short)}",
+        )
+    if not (dataset.frequency and future.has_timestamps):
+        return
+    ends = {s["id"]: s["last"] for s in dataset.series_summary()}
+    off = []
+    for series_id in ids:
+        first, last = rows[series_id]["first"], ends.get(series_id)
+        if first is None or last is None:
+            continue
+        wanted = future_timestamps(last, dataset.frequency, 1)[0]
+        if parse_timestamp(first) != parse_timestamp(wanted):
+            off.append(f"{series_id!r} starts at {first}, not {wanted}")
+    if off:
+        raise InvalidInput(
+            "future_dataset_id",
+            f"its rows must start one step after each series' end: {'; '.join(off[:SHOWN])}"
+            + (f" and {len(off) - SHOWN} more" if len(off) > SHOWN else ""),
         )
 
 
@@ -111,9 +165,14 @@ def create(
     manifest = Manifest.from_json(store.get(manifest_uri_for(version.artifact_uri)))
     check_inputs(manifest, dataset, label)
     ids = select_series(dataset, request.series, manifest, label)
+    future = None
+    if request.future_dataset_id is not None:
+        future = session.get(Dataset, request.future_dataset_id)
+    check_future(future, manifest, dataset, ids, label, request.future_dataset_id is not None)
     job = ForecastJob(
         version_id=version.id,
         dataset_id=dataset.id,
+        future_dataset_id=future.id if future is not None and manifest.future_columns else None,
         series=ids if request.series is not None else None,
         format=request.format,
         chunk_size=request.chunk_size,

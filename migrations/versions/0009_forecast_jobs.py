@@ -36,6 +36,7 @@ def upgrade() -> None:
         ),
         sa.Column("version_id", sa.Integer(), nullable=False),
         sa.Column("dataset_id", sa.String(length=32), nullable=False),
+        sa.Column("future_dataset_id", sa.String(length=32), nullable=True),
         sa.Column("series", sa.JSON(), nullable=True),
         sa.Column("format", sa.String(length=16), nullable=False),
         sa.Column("chunk_size", sa.Integer(), nullable=False),
@@ -65,6 +66,11 @@ def upgrade() -> None:
         ),
         sa.ForeignKeyConstraint(
             ["dataset_id"], ["datasets.id"], name=op.f("fk_forecast_jobs_dataset_id_datasets")
+        ),
+        sa.ForeignKeyConstraint(
+            ["future_dataset_id"],
+            ["datasets.id"],
+            name=op.f("fk_forecast_jobs_future_dataset_id_datasets"),
         ),
         sa.ForeignKeyConstraint(
             ["owner_key_id"],

@@ -209,3 +209,23 @@ def test_a_chunk_reads_only_its_span_of_the_stored_values():
     compressed = io.BytesIO()
     np.savez_compressed(compressed, values=values, columns=np.array(["a", "b", "c"]))
     assert np.array_equal(_read_rows(compressed, 3, 9), values[3:9])
+
+
+def test_known_future_values_are_fed_per_series():
+    spec = manifest(future_columns=["promo"])
+    run = onnx_runner(window_model(2, HORIZON, n_future=1), spec, threads=1)
+    features, summary = table()
+    entries = entries_of(summary, None)
+    future = np.arange(len(entries) * HORIZON, dtype=np.float32).reshape(-1, HORIZON, 1)
+    schema = result_schema(["y"], [])
+    with pytest.raises(ValueError, match="known-future"):
+        next(forecast_batches(features, entries, spec, "D", run, schema))
+    batches = forecast_batches(
+        features, entries, spec, "D", run, schema, run_series=2, future=future
+    )
+    rows = pa.Table.from_batches(batches).to_pylist()
+    for k, entry in enumerate(entries):
+        window = features[entry.start : entry.start + entry.rows][-LENGTH:][None]
+        wanted = expected_forecast(window, HORIZON, future=future[k][None])[0, :, 0]
+        got = [r["y"] for r in rows[k * HORIZON : (k + 1) * HORIZON]]
+        assert got == pytest.approx(wanted, rel=1e-6)

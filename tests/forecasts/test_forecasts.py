@@ -237,7 +237,7 @@ def test_impossible_forecasts_are_422_naming_the_field(
     assert len(client.get("/forecasts").json()) == before
 
 
-def test_future_columns_are_refused_on_model_and_calendar_needs_timestamps():
+def test_calendar_needs_regular_timestamps():
     manifest = Manifest(
         architecture="lstm",
         feature_columns=["y"],
@@ -249,13 +249,9 @@ def test_future_columns_are_refused_on_model_and_calendar_needs_timestamps():
         sha256="",
         size_bytes=0,
         parity_error=0.0,
-        future_columns=["promo"],
+        calendar=["day_of_week"],
     )
-    dataset = Dataset(id="d", columns=["y", "promo"], has_timestamps=True, frequency="D")
-    with pytest.raises(InvalidInput) as refused:
-        service.check_inputs(manifest, dataset, "m version 1")
-    assert refused.value.loc == ("body", "model") and "promo" in refused.value.message
-    manifest.future_columns, manifest.calendar = [], ["day_of_week"]
+    dataset = Dataset(id="d", columns=["y"], has_timestamps=True, frequency="D")
     service.check_inputs(manifest, dataset, "m version 1")
     dataset.frequency = None
     with pytest.raises(InvalidInput, match="no regular timestamps") as undated:
@@ -365,3 +361,119 @@ def test_the_reconciler_publishes_stranded_jobs_and_fails_overdue_ones(
     assert wait_for_forecast(client, stranded)["status"] == "succeeded"
     failed = client.get(f"/forecasts/{overdue}").json()
     assert failed["status"] == "failed" and "SEQCAST_JOB_DEADLINE_SECONDS" in failed["error"]
+
+
+PROMO_TRAIN = {"a": 60, "b": 50, "c": 45}
+
+
+def with_promo(body: dict, seed: int = 7) -> dict:
+    """A known-future column: a 0/1 promotion that lifts y."""
+    promo = (np.random.default_rng(seed).random(len(body["series"])) < 0.3).astype(float)
+    columns = {**body["columns"], "promo": promo.tolist()}
+    columns["y"] = (np.asarray(columns["y"]) + 3 * promo).round(4).tolist()
+    return {**body, "columns": columns}
+
+
+def future_rows(lengths: dict[str, int], name: str) -> dict:
+    """Each series' `HORIZON` promo values for the days after its end in long_format."""
+    promo, stamps, ids = [], [], []
+    for i, series_id in enumerate(lengths):
+        last = END - timedelta(days=i)
+        promo += [float((i + t) % 2) for t in range(HORIZON)]
+        stamps += [(last + timedelta(days=t + 1)).isoformat() for t in range(HORIZON)]
+        ids += [series_id] * HORIZON
+    return {"name": name, "columns": {"promo": promo}, "timestamps": stamps, "series": ids}
+
+
+@pytest.fixture(scope="module")
+def promo_version(client: TestClient, pg_worker) -> dict:
+    job = train_and_wait(
+        client,
+        {
+            "model_name": "bulk-promo",
+            "architecture": "gru",
+            "data": with_promo(long_format(PROMO_TRAIN, "bulk-promo-train")),
+            "target_columns": ["y"],
+            "feature_columns": ["y", "x"],
+            "future_columns": ["promo"],
+            "input_length": LENGTH,
+            "horizon": HORIZON,
+            "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": 1},
+        },
+    )
+    assert job["status"] == "succeeded", job["error"]
+    return job["model_version"]
+
+
+def test_known_future_columns_come_from_a_future_dataset(client, promo_version, upload):
+    lengths = {"a": 60, "b": 50, "short": 7}
+    future = future_rows(lengths, "bulk-promo-future")
+    made = client.post("/datasets", json=future)
+    assert made.status_code == 201, made.text
+    body = {"model": "bulk-promo", "dataset_id": upload["id"], "series": list(lengths)}
+    refused = client.post("/forecasts", json=body)
+    assert refused.status_code == 422, refused.text
+    assert refused.json()["detail"][0]["loc"] == ["body", "model"]
+    assert "give future_dataset_id" in refused.json()["detail"][0]["msg"]
+    wide = client.post(
+        "/forecasts", json={**body, "series": None, "future_dataset_id": made.json()["id"]}
+    )
+    assert wide.status_code == 422 and "series 'c', 'd', 'e'" in wide.text, wide.text
+
+    queued = client.post("/forecasts", json={**body, "future_dataset_id": made.json()["id"]})
+    assert queued.status_code == 202, queued.text
+    done = wait_for_forecast(client, queued.json()["id"])
+    assert done["status"] == "succeeded", done
+    found = pq.read_table(io.BytesIO(client.get(done["result_url"]).content)).to_pylist()
+    source, ids = upload["body"], np.asarray(upload["body"]["series"])
+    for k, series_id in enumerate(lengths):
+        own = np.flatnonzero(ids == series_id)[-LENGTH:]
+        window = [[source["columns"]["y"][i], source["columns"]["x"][i]] for i in own]
+        promo = future["columns"]["promo"][k * HORIZON : (k + 1) * HORIZON]
+        answer = client.post(
+            "/predict",
+            json={
+                "model": "bulk-promo",
+                "inputs": [window],
+                "future": [[[p] for p in promo]],
+                "last_timestamp": source["timestamps"][own[-1]],
+            },
+        )
+        assert answer.status_code == 200, answer.text
+        rows = found[k * HORIZON : (k + 1) * HORIZON]
+        assert [r["series_id"] for r in rows] == [series_id] * HORIZON
+        assert [r["timestamp"] for r in rows] == answer.json()["timestamps"][0]
+        wanted = [step[0] for step in answer.json()["predictions"][0]]
+        assert [r["y"] for r in rows] == pytest.approx(wanted, rel=1e-5, abs=1e-5)
+
+
+def test_future_rows_must_follow_on_and_cover_the_horizon(client, promo_version, upload):
+    late = future_rows({"a": 60}, "bulk-promo-late")
+    late["timestamps"] = [
+        (date.fromisoformat(t) + timedelta(days=1)).isoformat() for t in late["timestamps"]
+    ]
+    short = future_rows({"a": 60}, "bulk-promo-short")  # one row less than the horizon
+    short = {
+        "name": short["name"],
+        "columns": {"promo": short["columns"]["promo"][:-1]},
+        "timestamps": short["timestamps"][:-1],
+        "series": short["series"][:-1],
+    }
+    for body, words in ((late, "starts at 2025-07-02, not 2025-07-01"), (short, "at least 4 rows")):
+        made = client.post("/datasets", json=body)
+        assert made.status_code == 201, made.text
+        request = {
+            "model": "bulk-promo",
+            "dataset_id": upload["id"],
+            "series": ["a"],
+            "future_dataset_id": made.json()["id"],
+        }
+        refused = client.post("/forecasts", json=request)
+        assert refused.status_code == 422, refused.text
+        error = refused.json()["detail"][0]
+        assert error["loc"] == ["body", "future_dataset_id"] and words in error["msg"], error
+    point = client.post(
+        "/forecasts",
+        json={"model": "bulk-lstm", "dataset_id": upload["id"], "future_dataset_id": upload["id"]},
+    )
+    assert point.status_code == 422 and "has no known-future columns" in point.text

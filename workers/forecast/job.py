@@ -38,7 +38,7 @@ from app.contract import Manifest, manifest_uri_for, sha256_bytes
 from app.db import utcnow
 from app.forecasts import plan
 from app.logs import job_context
-from app.models import ForecastJob  # every table: the row's foreign keys must resolve
+from app.models import Dataset, ForecastJob  # every table: the foreign keys must resolve
 from app.training.models import JobStatus
 from workers.db import worker_sessions
 from workers.forecast.windows import (
@@ -191,6 +191,26 @@ def _latest_rows(
     return features, rebased
 
 
+def _future_block(
+    store: ArtifactStore,
+    future: Dataset,
+    columns: list[str],
+    entries: list[SeriesEntry],
+    horizon: int,
+) -> np.ndarray:
+    """[len(entries), horizon, len(columns)]: each entry's first `horizon` rows of the
+    known-future dataset (small: series × horizon rows, so read whole)."""
+    starts, offset = {}, 0
+    for summary in future.series_summary():
+        starts[summary["id"]] = offset
+        offset += int(summary["rows"])
+    with store.open(future.artifact_uri) as file, np.load(file, allow_pickle=False) as npz:
+        values = npz["values"]
+    rows = np.concatenate([starts[e.id] + np.arange(horizon) for e in entries])
+    block = values[np.ix_(rows, [list(future.columns).index(c) for c in columns])]
+    return block.reshape(len(entries), horizon, len(columns)).astype(np.float32)
+
+
 def run_chunk(job_id: str, index: int, settings: Settings) -> bool:
     """Forecast chunk `index` and record it; True when every chunk is now stored (then the caller
     merges, or publishes the merge). A job no longer running is left alone; any failure fails
@@ -226,6 +246,13 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                 entries[begin:end],
                 manifest.input_length,
             )
+            future = None
+            if manifest.future_columns:
+                if job.future_dataset is None:
+                    raise ValueError("the version takes known-future columns: no future dataset")
+                future = _future_block(
+                    store, job.future_dataset, manifest.future_columns, entries, manifest.horizon
+                )
             run = onnx_runner(model, manifest, settings.ort_intra_op_threads)
             schema = result_schema(manifest.target_columns, manifest.quantiles)
             counts = Counts()
@@ -241,6 +268,7 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                             run,
                             schema,
                             counts,
+                            future=future,
                         )
                     )
                 store.put_file(plan.chunk_key(job_id, index), path)

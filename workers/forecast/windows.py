@@ -18,6 +18,7 @@ import pyarrow as pa
 
 from app.contract import (
     CALENDAR_INPUT_NAME,
+    FUTURE_INPUT_NAME,
     STATIC_INPUT_NAME,
     Manifest,
     output_names,
@@ -92,8 +93,13 @@ def forecast_batches(
     schema: pa.Schema,
     counts: Counts | None = None,
     run_series: int = RUN_SERIES,
+    future: np.ndarray | None = None,
 ) -> Iterator[pa.RecordBatch]:
-    """`features`: the table's feature columns in the manifest's order (any float dtype)."""
+    """`features`: the table's feature columns in the manifest's order (any float dtype);
+    `future`: [len(entries), horizon, n_future], the known-future values of each entry's
+    horizon, for a version with future columns."""
+    if manifest.future_columns and future is None:
+        raise ValueError("the version takes known-future columns; none were given")
     counts = counts if counts is not None else Counts()
     length, horizon = manifest.input_length, manifest.horizon
     targets, levels = manifest.target_columns, manifest.quantiles
@@ -116,6 +122,11 @@ def forecast_batches(
                     [features[e.start + e.rows - size : e.start + e.rows] for e in rows]
                 ).astype(np.float32, copy=False)
                 feeds = {manifest.input_name: windows}
+                if manifest.future_columns:
+                    assert future is not None
+                    feeds[FUTURE_INPUT_NAME] = np.ascontiguousarray(
+                        future[[begin + i for i in some]], np.float32
+                    )
                 if manifest.calendar:
                     feeds[CALENDAR_INPUT_NAME] = _calendar(
                         rows, [stamps[i] for i in some], manifest
