@@ -27,6 +27,7 @@ class ForecastRead:
         model (str):
         version (int):
         dataset_id (str):
+        future_dataset_id (None | str):
         format_ (ForecastReadFormat):
         series (list[str] | None): The requested subset; null: every series.
         progress (ForecastProgress):
@@ -49,6 +50,7 @@ class ForecastRead:
     model: str
     version: int
     dataset_id: str
+    future_dataset_id: None | str
     format_: ForecastReadFormat
     series: list[str] | None
     progress: ForecastProgress
@@ -74,6 +76,9 @@ class ForecastRead:
         version = self.version
 
         dataset_id = self.dataset_id
+
+        future_dataset_id: None | str
+        future_dataset_id = self.future_dataset_id
 
         format_ = self.format_.value
 
@@ -127,6 +132,7 @@ class ForecastRead:
                 "model": model,
                 "version": version,
                 "dataset_id": dataset_id,
+                "future_dataset_id": future_dataset_id,
                 "format": format_,
                 "series": series,
                 "progress": progress,
@@ -160,6 +166,13 @@ class ForecastRead:
         version = d.pop("version")
 
         dataset_id = d.pop("dataset_id")
+
+        def _parse_future_dataset_id(data: object) -> None | str:
+            if data is None:
+                return data
+            return cast(None | str, data)
+
+        future_dataset_id = _parse_future_dataset_id(d.pop("future_dataset_id"))
 
         format_ = ForecastReadFormat(d.pop("format"))
 
@@ -252,6 +265,7 @@ class ForecastRead:
             model=model,
             version=version,
             dataset_id=dataset_id,
+            future_dataset_id=future_dataset_id,
             format_=format_,
             series=series,
             progress=progress,

@@ -22,6 +22,9 @@ class ForecastRequest:
         alias (None | str | Unset): An alias; default: the latest version.
         series (list[str] | None | Unset): A subset of the dataset's series ids; default: every series. The file lists
             them in the dataset's order.
+        future_dataset_id (None | str | Unset): For a version with known-future columns: a dataset holding them for the
+            forecast's horizon, each selected series' first `horizon` rows being the steps after its last row in
+            `dataset_id` (their timestamps must follow on when both are dated).
         format_ (ForecastRequestFormat | Unset): The result file's format (json: JSON lines). Default:
             ForecastRequestFormat.PARQUET.
         chunk_size (int | Unset): Series per chunk task: a dataset with more series is forecast by several workers at
@@ -33,6 +36,7 @@ class ForecastRequest:
     version: int | None | Unset = UNSET
     alias: None | str | Unset = UNSET
     series: list[str] | None | Unset = UNSET
+    future_dataset_id: None | str | Unset = UNSET
     format_: ForecastRequestFormat | Unset = ForecastRequestFormat.PARQUET
     chunk_size: int | Unset = 2000
 
@@ -62,6 +66,12 @@ class ForecastRequest:
         else:
             series = self.series
 
+        future_dataset_id: None | str | Unset
+        if isinstance(self.future_dataset_id, Unset):
+            future_dataset_id = UNSET
+        else:
+            future_dataset_id = self.future_dataset_id
+
         format_: str | Unset = UNSET
         if not isinstance(self.format_, Unset):
             format_ = self.format_.value
@@ -82,6 +92,8 @@ class ForecastRequest:
             field_dict["alias"] = alias
         if series is not UNSET:
             field_dict["series"] = series
+        if future_dataset_id is not UNSET:
+            field_dict["future_dataset_id"] = future_dataset_id
         if format_ is not UNSET:
             field_dict["format"] = format_
         if chunk_size is not UNSET:
@@ -131,6 +143,15 @@ class ForecastRequest:
 
         series = _parse_series(d.pop("series", UNSET))
 
+        def _parse_future_dataset_id(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        future_dataset_id = _parse_future_dataset_id(d.pop("future_dataset_id", UNSET))
+
         _format_ = d.pop("format", UNSET)
         format_: ForecastRequestFormat | Unset
         if isinstance(_format_, Unset):
@@ -146,6 +167,7 @@ class ForecastRequest:
             version=version,
             alias=alias,
             series=series,
+            future_dataset_id=future_dataset_id,
             format_=format_,
             chunk_size=chunk_size,
         )

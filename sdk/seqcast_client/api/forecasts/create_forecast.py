@@ -106,8 +106,8 @@ def sync_detailed(
     series of the dataset and writes one file: series_id, timestamp (null when the dataset has no
     regular timestamps), step, each target's point forecast and, when the version has them, its
     quantiles (`<target>_q<level>`). A series shorter than input_length is forecast from all its rows
-    (counted in `series_short`). A version with known-future columns is refused (422 on `model`): the
-    dataset holds no values for the horizon.
+    (counted in `series_short`). A version with known-future columns takes their values over the horizon
+    from `future_dataset_id`.
 
     Args:
         idempotency_key (None | str | Unset): Retrying with the same key returns the forecast of
@@ -146,8 +146,8 @@ def sync(
     series of the dataset and writes one file: series_id, timestamp (null when the dataset has no
     regular timestamps), step, each target's point forecast and, when the version has them, its
     quantiles (`<target>_q<level>`). A series shorter than input_length is forecast from all its rows
-    (counted in `series_short`). A version with known-future columns is refused (422 on `model`): the
-    dataset holds no values for the horizon.
+    (counted in `series_short`). A version with known-future columns takes their values over the horizon
+    from `future_dataset_id`.
 
     Args:
         idempotency_key (None | str | Unset): Retrying with the same key returns the forecast of
@@ -181,8 +181,8 @@ async def asyncio_detailed(
     series of the dataset and writes one file: series_id, timestamp (null when the dataset has no
     regular timestamps), step, each target's point forecast and, when the version has them, its
     quantiles (`<target>_q<level>`). A series shorter than input_length is forecast from all its rows
-    (counted in `series_short`). A version with known-future columns is refused (422 on `model`): the
-    dataset holds no values for the horizon.
+    (counted in `series_short`). A version with known-future columns takes their values over the horizon
+    from `future_dataset_id`.
 
     Args:
         idempotency_key (None | str | Unset): Retrying with the same key returns the forecast of
@@ -219,8 +219,8 @@ async def asyncio(
     series of the dataset and writes one file: series_id, timestamp (null when the dataset has no
     regular timestamps), step, each target's point forecast and, when the version has them, its
     quantiles (`<target>_q<level>`). A series shorter than input_length is forecast from all its rows
-    (counted in `series_short`). A version with known-future columns is refused (422 on `model`): the
-    dataset holds no values for the horizon.
+    (counted in `series_short`). A version with known-future columns takes their values over the horizon
+    from `future_dataset_id`.
 
     Args:
         idempotency_key (None | str | Unset): Retrying with the same key returns the forecast of
