@@ -253,6 +253,11 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                 future = _future_block(
                     store, job.future_dataset, manifest.future_columns, entries, manifest.horizon
                 )
+            frequency = dataset.frequency
+            # The rows read, end the transaction: the work holds none open, and the record
+            # below starts with a write (on SQLite, a read transaction cannot become a write
+            # once another chunk has committed).
+            session.commit()
             run = onnx_runner(model, manifest, settings.ort_intra_op_threads)
             schema = result_schema(manifest.target_columns, manifest.quantiles)
             counts = Counts()
@@ -264,7 +269,7 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                             features,
                             entries,
                             manifest,
-                            dataset.frequency,
+                            frequency,
                             run,
                             schema,
                             counts,
@@ -316,15 +321,17 @@ def _merge(job_id: str, settings: Settings) -> None:
         try:
             keys = [plan.chunk_key(job_id, k) for k in range(job.chunks_total)]
             manifest = Manifest.from_json(store.get(manifest_uri_for(job.version.artifact_uri)))
+            fmt = job.format
+            session.commit()  # as in a chunk: no transaction held over the work
             schema = result_schema(manifest.target_columns, manifest.quantiles)
             with tempfile.TemporaryDirectory(prefix="seqcast-forecast-") as folder:
                 path = Path(folder) / "result"
-                with ResultWriter(path, job.format, schema) as writer:
+                with ResultWriter(path, fmt, schema) as writer:
                     for key in keys:
                         with store.open(key) as file:
                             for batch in pq.ParquetFile(file).iter_batches():
                                 writer.write(batch)
-                uri = store.put_file(plan.result_key(job_id, job.format), path)
+                uri = store.put_file(plan.result_key(job_id, fmt), path)
                 size = path.stat().st_size
         except Exception:
             session.rollback()
