@@ -154,7 +154,7 @@ class Settings(BaseSettings):
         "gradients, Adam's two moments, the best weights kept) + one batch's activations.",
     )
     max_jobs_per_key: int = Field(
-        20, ge=1, description="Queued + running jobs (training and backtests) per API key."
+        20, ge=1, description="Queued + running jobs (training, backtests, forecasts) per API key."
     )
     max_datasets_per_key: int = Field(1000, ge=1, description="Datasets stored per API key.")
     max_dataset_bytes_per_key: int = Field(
