@@ -70,7 +70,7 @@ def version(client: TestClient, pg_worker) -> dict:
             "input_length": LENGTH,
             "horizon": HORIZON,
             "quantiles": LEVELS,
-            "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": 1},
+            "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 1, "seed": 1},
         },
     )
     assert job["status"] == "succeeded", job["error"]
@@ -398,7 +398,7 @@ def promo_version(client: TestClient, pg_worker) -> dict:
             "future_columns": ["promo"],
             "input_length": LENGTH,
             "horizon": HORIZON,
-            "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": 1},
+            "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 1, "seed": 1},
         },
     )
     assert job["status"] == "succeeded", job["error"]
