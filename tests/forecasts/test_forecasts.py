@@ -477,3 +477,23 @@ def test_future_rows_must_follow_on_and_cover_the_horizon(client, promo_version,
         json={"model": "bulk-lstm", "dataset_id": upload["id"], "future_dataset_id": upload["id"]},
     )
     assert point.status_code == 422 and "has no known-future columns" in point.text
+
+
+def test_a_dataset_of_one_unnamed_undated_series(client, trained_lstm, dataset):
+    """The shared LSTM on its own dataset: series id "", no timestamps, point forecasts only."""
+    ref = trained_lstm["model_version"]
+    body = {"model": ref["model"], "version": ref["version"], "dataset_id": dataset["id"]}
+    queued = client.post("/forecasts", json={**body, "format": "csv"})
+    assert queued.status_code == 202, queued.text
+    done = wait_for_forecast(client, queued.json()["id"])
+    assert done["status"] == "succeeded" and done["rows"] == 6, done
+    rows = read_rows(client.get(done["result_url"]).content, "csv")
+    series = seasonal_series()
+    window = np.column_stack([series["y"], series["x"]])[-24:].tolist()
+    model = {"model": ref["model"], "version": ref["version"]}
+    answer = client.post("/predict", json={**model, "inputs": [window]}).json()
+    assert [(r["series_id"], r["timestamp"], r["step"]) for r in rows] == [
+        ("", "", float(step)) for step in range(1, 7)
+    ]
+    wanted = [step[0] for step in answer["predictions"][0]]
+    assert [r["y"] for r in rows] == pytest.approx(wanted, rel=1e-5, abs=1e-5)
