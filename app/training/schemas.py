@@ -1,7 +1,7 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Literal
+from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -51,10 +51,12 @@ class Hyperparameters(BaseModel):
         "MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories).",
     )
     baseline: Literal["none", "seasonal_naive"] = Field(
-        "none",
+        "seasonal_naive",
         description="seasonal_naive: the network learns a correction to a linear forecast from "
         "the window's last season, which starts as the seasonal-naive forecast (the ES-RNN "
-        "idea); needs the targets among feature_columns. none: the network forecasts alone.",
+        "idea; needs the targets among feature_columns). none: the network forecasts alone. "
+        "Left out, seasonal_naive with instance normalization, else none (a globally "
+        "normalized recurrent version then keeps its step graph for streams).",
     )
     refit: bool = Field(
         True,
@@ -281,6 +283,16 @@ class JobSpec(BaseModel):
     auto: AutoSpec | None = Field(
         None, description="An auto job's candidates; its candidates' own specs have none."
     )
+
+    @model_validator(mode="before")
+    @classmethod
+    def _recorded_before_baseline(cls, data: Any) -> Any:
+        """A job recorded before `baseline` existed trains (and resumes from its checkpoints)
+        as it was asked: without the seasonal skip, not with today's default."""
+        recorded = data.get("hyperparameters") if isinstance(data, dict) else None
+        if isinstance(recorded, dict) and "baseline" not in recorded:
+            data = {**data, "hyperparameters": {**recorded, "baseline": "none"}}
+        return data
 
 
 class EpochRecord(BaseModel):

@@ -172,6 +172,12 @@ def resolve_spec(request: TrainRequest, dataset: Dataset, settings: Settings) ->
         # Instance scaling needs the window's own targets; a model that does not read them
         # gets the one that works instead of a 422 for a value the user never chose.
         hp = hp.model_copy(update={"normalization": "global"})
+    if "baseline" not in hp.model_fields_set and (
+        hp.normalization != "instance" or not reads_targets
+    ):
+        # The seasonal skip was measured (and is the default) with instance normalization; a
+        # globally normalized recurrent version keeps its step graph, so streams step.
+        hp = hp.model_copy(update={"baseline": "none"})
     if hp.baseline != "none" and not reads_targets:
         raise InvalidInput(
             ("hyperparameters", "baseline"),
@@ -282,8 +288,9 @@ def _create_auto(
     # The job's own spec: the candidates' common fields, the request's hyperparameters (with
     # the normalization resolve_spec chose, unless the grid varies it) and the search.
     hp = request.hyperparameters
-    if "normalization" not in hp.model_fields_set:
-        hp = hp.model_copy(update={"normalization": specs[0].hyperparameters.normalization})
+    for chosen in ("normalization", "baseline"):
+        if chosen not in hp.model_fields_set:
+            hp = hp.model_copy(update={chosen: getattr(specs[0].hyperparameters, chosen)})
     search_spec = AutoSpec(candidates=[c for c, _ in made], budget_seconds=search.budget_seconds)
     base = specs[0].model_copy(update={"hyperparameters": hp, "auto": search_spec})
     parent = TrainingJob(

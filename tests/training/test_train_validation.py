@@ -157,3 +157,32 @@ def test_normalization_left_out_follows_the_features(client, dataset):
     assert blind.json()["spec"]["hyperparameters"]["normalization"] == "global"
     for job in (reads_y.json(), blind.json()):
         client.post(f"/jobs/{job['id']}/cancel")
+
+
+def test_baseline_left_out_is_the_seasonal_skip_only_with_instance_scaling(client, dataset):
+    """The seasonal skip is the measured default with instance normalization; with global
+    scaling (chosen, or forced by unread targets) it is left out, so a recurrent version keeps
+    its step graph; asked for, it is kept."""
+    body = _base(dataset["id"], model_name="skipped", hyperparameters={"epochs": 1})
+    default = client.post("/train", json=body)
+    glob = client.post(
+        "/train", json={**body, "hyperparameters": {"epochs": 1, "normalization": "global"}}
+    )
+    blind = client.post("/train", json={**body, "feature_columns": ["x"]})
+    asked = client.post(
+        "/train",
+        json={
+            **body,
+            "hyperparameters": {
+                "epochs": 1,
+                "normalization": "global",
+                "baseline": "seasonal_naive",
+            },
+        },
+    )
+    answers = (default, glob, blind, asked)
+    assert all(r.status_code == 202 for r in answers), [r.text for r in answers]
+    chosen = [r.json()["spec"]["hyperparameters"]["baseline"] for r in answers]
+    assert chosen == ["seasonal_naive", "none", "none", "seasonal_naive"]
+    for job in answers:
+        client.post(f"/jobs/{job.json()['id']}/cancel")

@@ -40,8 +40,10 @@ class Hyperparameters:
                 lengths up to MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories). Default:
                 HyperparametersWindowLengths.FIXED.
             baseline (HyperparametersBaseline | Unset): seasonal_naive: the network learns a correction to a linear forecast
-                from the window's last season, which starts as the seasonal-naive forecast (the ES-RNN idea); needs the targets
-                among feature_columns. none: the network forecasts alone. Default: HyperparametersBaseline.NONE.
+                from the window's last season, which starts as the seasonal-naive forecast (the ES-RNN idea; needs the targets
+                among feature_columns). none: the network forecasts alone. Left out, seasonal_naive with instance normalization,
+                else none (a globally normalized recurrent version then keeps its step graph for streams). Default:
+                HyperparametersBaseline.SEASONAL_NAIVE.
             refit (bool | Unset): After early stopping has chosen the epochs and the metrics are measured, train the served
                 model again on all windows, validation ones included, for that many epochs: it learns the most recent data.
                 Costs about one more training. Default: True.
@@ -62,7 +64,7 @@ class Hyperparameters:
     gradient_clip: float | None | Unset = 1.0
     mixed_precision: bool | Unset = False
     window_lengths: HyperparametersWindowLengths | Unset = HyperparametersWindowLengths.FIXED
-    baseline: HyperparametersBaseline | Unset = HyperparametersBaseline.NONE
+    baseline: HyperparametersBaseline | Unset = HyperparametersBaseline.SEASONAL_NAIVE
     refit: bool | Unset = True
 
     def to_dict(self) -> dict[str, Any]:
