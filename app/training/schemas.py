@@ -111,6 +111,9 @@ class HyperparameterGrid(BaseModel):
     normalization: list[Literal["global", "instance"]] | None = Field(
         None, min_length=1, max_length=2
     )
+    baseline: list[Literal["none", "seasonal_naive"]] | None = Field(
+        None, min_length=1, max_length=2
+    )
 
 
 class AutoSearch(BaseModel):

@@ -16,6 +16,7 @@ from app.migrate import upgrade
 from app.registry import service as registry
 from app.registry.models import ModelVersion
 from app.training.models import JobStatus, TrainingJob
+from app.training.schemas import Hyperparameters, JobSpec
 from tests.support.tiny_model import StoredModel
 
 FILENAME = "registry.db"
@@ -51,13 +52,32 @@ def register(session: Session, model: str, stored: StoredModel) -> ModelVersion:
         model_name=model,
         architecture=manifest.architecture,
         dataset_id=dataset.id,
-        spec={},
+        spec=spec_of(stored).model_dump(),
         epochs_total=1,
         status=JobStatus.succeeded,
     )
     session.add(job)
     session.flush()
     return register_stored(session, model, stored, job_id=job.id, dataset_id=dataset.id)
+
+
+def spec_of(stored: StoredModel) -> JobSpec:
+    """A job spec that could have trained `stored` (jobs are listed and read through JobRead,
+    so a job row must hold a valid one)."""
+    manifest = stored.manifest
+    return JobSpec(
+        target_columns=list(manifest.target_columns),
+        feature_columns=list(manifest.feature_columns),
+        input_length=manifest.input_length,
+        horizon=manifest.horizon,
+        validation_fraction=0.2,
+        season_length=None,
+        quantiles=list(manifest.quantiles),
+        future_columns=list(manifest.future_columns),
+        calendar=list(manifest.calendar),
+        static_columns=list(manifest.static_columns),
+        hyperparameters=Hyperparameters(),
+    )
 
 
 def register_stored(

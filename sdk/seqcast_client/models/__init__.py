@@ -41,6 +41,7 @@ from .forecast_request_format import ForecastRequestFormat
 from .healthz_response_healthz import HealthzResponseHealthz
 from .http_validation_error import HTTPValidationError
 from .hyperparameter_grid import HyperparameterGrid
+from .hyperparameter_grid_baseline_type_0_item import HyperparameterGridBaselineType0Item
 from .hyperparameter_grid_normalization_type_0_item import HyperparameterGridNormalizationType0Item
 from .hyperparameters import Hyperparameters
 from .hyperparameters_baseline import HyperparametersBaseline
@@ -130,6 +131,7 @@ __all__ = (
     "HTTPValidationError",
     "HealthzResponseHealthz",
     "HyperparameterGrid",
+    "HyperparameterGridBaselineType0Item",
     "HyperparameterGridNormalizationType0Item",
     "Hyperparameters",
     "HyperparametersBaseline",

@@ -5,6 +5,7 @@ from typing import Any, Self, TypeVar, cast
 
 from attrs import define as _attrs_define
 
+from ..models.hyperparameter_grid_baseline_type_0_item import HyperparameterGridBaselineType0Item
 from ..models.hyperparameter_grid_normalization_type_0_item import (
     HyperparameterGridNormalizationType0Item,
 )
@@ -29,6 +30,7 @@ class HyperparameterGrid:
             nhead (list[int] | None | Unset):
             dim_feedforward (list[int] | None | Unset):
             normalization (list[HyperparameterGridNormalizationType0Item] | None | Unset):
+            baseline (list[HyperparameterGridBaselineType0Item] | None | Unset):
     """
 
     hidden_size: list[int] | None | Unset = UNSET
@@ -40,6 +42,7 @@ class HyperparameterGrid:
     nhead: list[int] | None | Unset = UNSET
     dim_feedforward: list[int] | None | Unset = UNSET
     normalization: list[HyperparameterGridNormalizationType0Item] | None | Unset = UNSET
+    baseline: list[HyperparameterGridBaselineType0Item] | None | Unset = UNSET
 
     def to_dict(self) -> dict[str, Any]:
         hidden_size: list[int] | None | Unset
@@ -126,6 +129,18 @@ class HyperparameterGrid:
         else:
             normalization = self.normalization
 
+        baseline: list[str] | None | Unset
+        if isinstance(self.baseline, Unset):
+            baseline = UNSET
+        elif isinstance(self.baseline, list):
+            baseline = []
+            for baseline_type_0_item_data in self.baseline:
+                baseline_type_0_item = baseline_type_0_item_data.value
+                baseline.append(baseline_type_0_item)
+
+        else:
+            baseline = self.baseline
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -147,6 +162,8 @@ class HyperparameterGrid:
             field_dict["dim_feedforward"] = dim_feedforward
         if normalization is not UNSET:
             field_dict["normalization"] = normalization
+        if baseline is not UNSET:
+            field_dict["baseline"] = baseline
 
         return field_dict
 
@@ -316,6 +333,32 @@ class HyperparameterGrid:
 
         normalization = _parse_normalization(d.pop("normalization", UNSET))
 
+        def _parse_baseline(
+            data: object,
+        ) -> list[HyperparameterGridBaselineType0Item] | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, list):
+                    raise TypeError()
+                baseline_type_0 = []
+                _baseline_type_0 = data
+                for baseline_type_0_item_data in _baseline_type_0:
+                    baseline_type_0_item = HyperparameterGridBaselineType0Item(
+                        baseline_type_0_item_data
+                    )
+
+                    baseline_type_0.append(baseline_type_0_item)
+
+                return baseline_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(list[HyperparameterGridBaselineType0Item] | None | Unset, data)
+
+        baseline = _parse_baseline(d.pop("baseline", UNSET))
+
         hyperparameter_grid = cls(
             hidden_size=hidden_size,
             num_layers=num_layers,
@@ -326,6 +369,7 @@ class HyperparameterGrid:
             nhead=nhead,
             dim_feedforward=dim_feedforward,
             normalization=normalization,
+            baseline=baseline,
         )
 
         return hyperparameter_grid

@@ -1,0 +1,9 @@
+from enum import StrEnum
+
+
+class HyperparameterGridBaselineType0Item(StrEnum):
+    NONE = "none"
+    SEASONAL_NAIVE = "seasonal_naive"
+
+    def __str__(self) -> str:
+        return str(self.value)
