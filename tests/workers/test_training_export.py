@@ -1,9 +1,11 @@
-"""ONNX export through the subprocess, the parity gate, and dynamic batch/sequence axes.
+"""ONNX export, the parity gate, and dynamic batch/sequence axes.
 
-Real torch and real onnxruntime: these are the guarantees the server relies on.
+Real torch and real onnxruntime: these are the guarantees the server relies on. The graphs are
+exported in this process by what the export process runs (workers.training.export.child), which
+saves a cold interpreter per architecture; the subprocess's own paths (its parity failure and
+error messages) are tested through it.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -28,6 +30,8 @@ from workers.training.export import (
     load_checkpoint,
     save_checkpoint,
 )
+from workers.training.export.child import run_export
+from workers.training.export.process import report_from
 from workers.training.nets import NetConfig, build_net
 
 INPUT_LENGTH = 12
@@ -69,16 +73,15 @@ def write_checkpoint(architecture: str, folder: Path, **overrides) -> Path:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> dict[str, tuple[Path, Path, ExportReport]]:
-    """Export all four architectures once (two at a time: each export is its own process)."""
+    """Export all four architectures once."""
     folder = tmp_path_factory.mktemp("export")
 
     def export(architecture: str) -> tuple[Path, Path, ExportReport]:
         checkpoint = write_checkpoint(architecture, folder)
         onnx_path = folder / architecture / "model.onnx"
-        return checkpoint, onnx_path, export_in_subprocess(checkpoint, onnx_path, TOLERANCE)
+        return checkpoint, onnx_path, report_from(run_export(checkpoint, onnx_path, TOLERANCE))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(ARCHITECTURES, pool.map(export, ARCHITECTURES), strict=True))
+    return {architecture: export(architecture) for architecture in ARCHITECTURES}
 
 
 def session(onnx_path: Path) -> ort.InferenceSession:
@@ -159,10 +162,9 @@ def exported_quantiles(tmp_path_factory) -> dict[str, tuple[Path, Path, ExportRe
     def export(architecture: str) -> tuple[Path, Path, ExportReport]:
         checkpoint = write_checkpoint(architecture, folder, **INSTANCE_QUANTILES)
         onnx_path = folder / architecture / "model.onnx"
-        return checkpoint, onnx_path, export_in_subprocess(checkpoint, onnx_path, TOLERANCE)
+        return checkpoint, onnx_path, report_from(run_export(checkpoint, onnx_path, TOLERANCE))
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(ARCHITECTURES, pool.map(export, ARCHITECTURES), strict=True))
+    return {architecture: export(architecture) for architecture in ARCHITECTURES}
 
 
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
