@@ -41,6 +41,7 @@ class QueuedRow(Protocol):
 
     id: str
     published_at: datetime | None
+    idempotency_key: str | None
 
 
 Row = TypeVar("Row", bound=QueuedRow)
@@ -121,13 +122,14 @@ def submit_once(
     task: str,
     idempotency_key: str | None,
     owner: int | None,
-    find: Callable[[Session, str], Row | None],
+    model: type[Row],
     create: Callable[[], Row],
-    discard: Callable[[Row], None],
+    discard: Callable[[Row], None] | None = None,
 ) -> Row:
-    """The row for this request: the first request's row when `idempotency_key` was seen, else
-    a new one (via `create`, which flushes) that must fit the `owner` key's job quota, with
-    `task` published after the request's commit and `discard` undoing it if that fails.
+    """The row for this request: the first request's `model` row when `idempotency_key` was
+    seen, else a new one (via `create`, which flushes) that must fit the `owner` key's job quota,
+    with `task` published after the request's commit and `discard` undoing it if that fails
+    (default: the row is deleted).
 
     A retry with the same key gets the first row back, also when it raced the first request: on
     PostgreSQL its INSERT waits (as its quota check waits on the key's row lock) for the first
@@ -135,18 +137,27 @@ def submit_once(
     a replay: its transaction is rolled back (the routes write nothing before this call) and the
     first row is read in a fresh one.
     """
-    if idempotency_key and (earlier := find(session, idempotency_key)):
+
+    def find(key: str) -> Row | None:
+        return session.scalar(select(model).where(model.idempotency_key == key))
+
+    def delete(row: Row) -> None:
+        session.delete(row)
+        session.flush()
+
+    if idempotency_key and (earlier := find(idempotency_key)):
         return earlier
     try:
         check_quota(session, settings, owner)
         row = create()
     except IntegrityError:  # the same Idempotency-Key, raced by a concurrent retry
         session.rollback()
-        earlier = find(session, idempotency_key or "")
+        earlier = find(idempotency_key or "")
         if earlier is None:
             raise
         return earlier
-    publish_after_commit(session, celery, settings, task=task, row=row, undo=lambda: discard(row))
+    undo = discard or delete
+    publish_after_commit(session, celery, settings, task=task, row=row, undo=lambda: undo(row))
     return row
 
 

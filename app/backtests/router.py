@@ -7,6 +7,7 @@ from fastapi import APIRouter, Query, Response
 from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.backtests import service
+from app.backtests.models import Backtest
 from app.backtests.schemas import BacktestRead, BacktestRequest
 from app.deps import CeleryDep, SessionDep, SettingsDep, idempotency_key_header
 from app.http.openapi import UNREADABLE_BODY
@@ -45,12 +46,11 @@ def backtest(
         settings,
         task=BACKTEST_TASK,
         idempotency_key=idempotency_key,
-        find=service.by_idempotency_key,
+        model=Backtest,
         owner=caller.key_id,
         create=lambda: service.create(
             session, body, idempotency_key=idempotency_key, owner=caller.key_id
         ),
-        discard=lambda created: service.discard(session, created),
     )
     response.headers["Location"] = f"/backtests/{queued.id}"
     return service.to_read(queued)

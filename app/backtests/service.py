@@ -82,16 +82,6 @@ def create(
     return backtest
 
 
-def by_idempotency_key(session: Session, key: str) -> Backtest | None:
-    return session.scalar(select(Backtest).where(Backtest.idempotency_key == key))
-
-
-def discard(session: Session, backtest: Backtest) -> None:
-    """Undo a backtest whose task could not be published."""
-    session.delete(backtest)
-    session.flush()
-
-
 def get(session: Session, backtest_id: str) -> Backtest:
     backtest = session.get(Backtest, backtest_id)
     if backtest is None:

@@ -10,6 +10,7 @@ from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.deps import CeleryDep, SessionDep, SettingsDep, StoreDep, idempotency_key_header
 from app.forecasts import service
+from app.forecasts.models import ForecastJob
 from app.forecasts.plan import EXTENSIONS, MEDIA_TYPES
 from app.forecasts.schemas import ForecastRead, ForecastRequest
 from app.http.openapi import UNREADABLE_BODY
@@ -55,12 +56,11 @@ def create_forecast(
         settings,
         task=FORECAST_TASK,
         idempotency_key=idempotency_key,
-        find=service.by_idempotency_key,
+        model=ForecastJob,
         owner=caller.key_id,
         create=lambda: service.create(
             session, store, body, idempotency_key=idempotency_key, owner=caller.key_id
         ),
-        discard=lambda created: service.discard(session, created),
     )
     response.headers["Location"] = f"/forecasts/{queued.id}"
     return service.to_read(queued)

@@ -186,16 +186,6 @@ def create(
     return job
 
 
-def by_idempotency_key(session: Session, key: str) -> ForecastJob | None:
-    return session.scalar(select(ForecastJob).where(ForecastJob.idempotency_key == key))
-
-
-def discard(session: Session, job: ForecastJob) -> None:
-    """Undo a forecast job whose task could not be published."""
-    session.delete(job)
-    session.flush()
-
-
 def get(session: Session, forecast_id: str) -> ForecastJob:
     job = session.get(ForecastJob, forecast_id)
     if job is None:

@@ -13,7 +13,7 @@ from app.jobs import BROKER_DOWN, submit_once
 from app.names import MAX_OFFSET, NAME_PATTERN
 from app.queue import TRAIN_TASK
 from app.training import service
-from app.training.models import JobStatus
+from app.training.models import JobStatus, TrainingJob
 from app.training.schemas import JobRead, TrainRequest
 
 router = APIRouter()
@@ -45,7 +45,7 @@ def train(
         task=TRAIN_TASK,
         idempotency_key=idempotency_key,
         owner=caller.key_id,
-        find=service.by_idempotency_key,
+        model=TrainingJob,
         create=lambda: service.create_job(
             session, store, settings, body, idempotency_key=idempotency_key, owner=caller.key_id
         ),

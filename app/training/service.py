@@ -332,10 +332,6 @@ def candidates_of(session: Session, parent_id: str) -> dict[str, TrainingJob]:
     return {row.id: row for row in rows}
 
 
-def by_idempotency_key(session: Session, key: str) -> TrainingJob | None:
-    return session.scalar(select(TrainingJob).where(TrainingJob.idempotency_key == key))
-
-
 def discard(session: Session, job: TrainingJob, *, with_dataset: bool) -> None:
     """Undo a job whose task could not be published (and the inline dataset made for it)."""
     dataset = session.get(Dataset, job.dataset_id) if with_dataset else None
