@@ -44,6 +44,7 @@ LONG_JOB = {
         "epochs": 30,
         "batch_size": 16,
         "early_stopping_patience": 1000,
+        "refit": False,  # these tests are about delivery and resuming; a refit only adds time
     },
 }
 CHECKPOINT_INTERVAL = 0.5  # seconds (default 5): these jobs are killed a few seconds in
@@ -145,7 +146,7 @@ def recovery_stack(tmp_path) -> Iterator[tuple[TestClient, Settings, sessionmake
             engine.dispose()
 
 
-EPOCHS = 400
+EPOCHS = 200
 """Of the killed job: enough that the kill, at the first checkpoint, leaves epochs to train."""
 
 
