@@ -1,11 +1,11 @@
 """Step graphs: a stream fed one observation at a time must forecast what the window model does.
 
-Real torch, the real export subprocess (window gate, then the step hook) and real onnxruntime.
+Real torch, the real export (window gate, then the step hook: workers.training.export.child, what
+the export process runs, here in this process) and real onnxruntime.
 Targets are scaled around 0 here (not 100 as in test_training_export), so the relative error the
 gate reports is sensitive to differences far below 1e-5.
 """
 
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import numpy as np
@@ -32,10 +32,11 @@ from tests.support.stack import train_and_wait
 from workers.training.export import (
     ExportError,
     ExportReport,
-    export_in_subprocess,
     load_checkpoint,
     save_checkpoint,
 )
+from workers.training.export.child import run_export
+from workers.training.export.process import report_from
 from workers.training.export.step import (
     STEP_PARITY_BATCHES,
     STEP_PARITY_TOLERANCE,
@@ -80,7 +81,7 @@ def config(architecture: str, num_layers: int = 2, **extra) -> NetConfig:
 
 @pytest.fixture(scope="module")
 def exported(tmp_path_factory) -> dict[str, tuple[Path, Path, ExportReport]]:
-    """Each case through the export subprocess once (two at a time)."""
+    """Each case exported once."""
     folder = tmp_path_factory.mktemp("step-export")
 
     def export(case: str) -> tuple[Path, Path, ExportReport]:
@@ -89,10 +90,10 @@ def exported(tmp_path_factory) -> dict[str, tuple[Path, Path, ExportReport]]:
         checkpoint = folder / f"{case}.pt"
         save_checkpoint(build_net(cfg), cfg, checkpoint)
         onnx_path = folder / case / "model.onnx"
-        return checkpoint, onnx_path, export_in_subprocess(checkpoint, onnx_path, WINDOW_TOLERANCE)
+        report = report_from(run_export(checkpoint, onnx_path, WINDOW_TOLERANCE))
+        return checkpoint, onnx_path, report
 
-    with ThreadPoolExecutor(max_workers=2) as pool:
-        return dict(zip(CASES, pool.map(export, CASES), strict=True))
+    return {case: export(case) for case in CASES}
 
 
 def session(path: Path) -> ort.InferenceSession:
