@@ -22,6 +22,10 @@ DEFAULT_CHUNK_SERIES = 2_000
 """Series per chunk task: big enough that a chunk's fixed cost (reading the dataset, loading
 the model) is small beside its work, small enough that a large dataset spreads over workers."""
 MAX_CHUNK_SERIES = 100_000
+MAX_CHUNKS = 256
+"""Chunk tasks of one job at most: a smaller `chunk_size` is raised to fit. Each chunk is a
+message, a file and an entry its job's row rewrites under a lock, so `chunk_size: 1` over 10^5
+series must not become 10^5 of each."""
 RUN_SERIES = 1_024
 """Series forecast and written at once (a row group of a chunk file): what bounds a worker's
 memory, whatever the number of series."""
@@ -53,7 +57,9 @@ def result_columns(targets: Sequence[str], quantiles: Sequence[float]) -> list[s
 
 
 def chunk_bounds(n_series: int, chunk_size: int) -> list[tuple[int, int]]:
-    """[start, stop) of each chunk over the selected series, in series order."""
+    """[start, stop) of each chunk over the selected series, in series order; at most
+    MAX_CHUNKS of them."""
+    chunk_size = max(chunk_size, -(-n_series // MAX_CHUNKS))
     return [(s, min(s + chunk_size, n_series)) for s in range(0, n_series, chunk_size)]
 
 

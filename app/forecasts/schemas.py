@@ -52,7 +52,8 @@ class ForecastRequest(BaseModel):
         ge=1,
         le=MAX_CHUNK_SERIES,
         description="Series per chunk task: a dataset with more series is forecast by several "
-        "workers at once, and the chunks are merged into the one file in series order.",
+        "workers at once, and the chunks are merged into the one file in series order. At most "
+        "256 chunks: a smaller size is raised to fit.",
     )
 
     @model_validator(mode="after")

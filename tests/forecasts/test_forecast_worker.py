@@ -20,7 +20,7 @@ from app.contract import Manifest
 from app.covariates import calendar_values
 from app.datasets.calendar import future_timestamps
 from app.datasets.storage import SeriesTable, encode
-from app.forecasts.plan import chunk_bounds, result_columns
+from app.forecasts.plan import MAX_CHUNKS, chunk_bounds, result_columns
 from tests.support.memory import peak_growth
 from tests.support.tiny_model import expected_forecast, expected_quantiles, window_model
 from workers.forecast.job import _read_rows
@@ -134,6 +134,8 @@ def test_undated_series_get_null_timestamps():
 def test_chunks_cover_the_series_in_order():
     assert chunk_bounds(7, 3) == [(0, 3), (3, 6), (6, 7)]
     assert chunk_bounds(4, 2000) == [(0, 4)]
+    many = chunk_bounds(100_000, 1)  # a caller cannot make 10^5 chunk tasks
+    assert len(many) == MAX_CHUNKS and many[0] == (0, 391) and many[-1][1] == 100_000
 
 
 def synthetic(n_series: int, horizon: int, per: int = 1024):

@@ -28,7 +28,8 @@ class ForecastRequest:
         format_ (ForecastRequestFormat | Unset): The result file's format (json: JSON lines). Default:
             ForecastRequestFormat.PARQUET.
         chunk_size (int | Unset): Series per chunk task: a dataset with more series is forecast by several workers at
-            once, and the chunks are merged into the one file in series order. Default: 2000.
+            once, and the chunks are merged into the one file in series order. At most 256 chunks: a smaller size is raised
+            to fit. Default: 2000.
     """
 
     model: str
