@@ -22,6 +22,7 @@ from app.db import after_commit, utcnow
 from app.errors import ServiceUnavailable, TooManyRequests
 from app.forecasts.models import ForecastJob
 from app.queue import enqueue
+from app.training.auto import AUTO
 from app.training.models import JobStatus, TrainingJob
 
 log = logging.getLogger("seqcast.reconciler")
@@ -49,7 +50,9 @@ Row = TypeVar("Row", bound=QueuedRow)
 
 def check_quota(session: Session, settings: Settings, owner: int | None) -> None:
     """Refuse a new job (429) while the key has `max_jobs_per_key` queued or running, training,
-    backtests and forecasts together; call it in the transaction that adds the job."""
+    backtests and forecasts together; call it in the transaction that adds the job. An auto job
+    counts as its candidates (each trains; the job itself only selects), so one request can take
+    the key at most one search (≤ MAX_AUTO_CANDIDATES) past its limit, not its limit times that."""
     auth.lock(session, owner)
     active = (JobStatus.queued, JobStatus.running)
     count = sum(
@@ -59,8 +62,7 @@ def check_quota(session: Session, settings: Settings, owner: int | None) -> None
             .where(auth.owned_by(model.owner_key_id, owner), model.status.in_(active), *top)
         )
         or 0
-        # An auto job counts once: its candidates are part of it.
-        for model, top in ((TrainingJob, [TrainingJob.parent_id.is_(None)]), (Backtest, []))
+        for model, top in ((TrainingJob, [TrainingJob.architecture != AUTO]), (Backtest, []))
     )
     count += (
         session.scalar(

@@ -1,6 +1,6 @@
 """`"architecture": "auto"` through the API, without a worker (the test's writes are rolled back):
-one queued job per candidate under the auto job, shown in it and not beside it, one job against
-the key's quota, and a cancel that cancels them all."""
+one queued job per candidate under the auto job, shown in it and not beside it, each candidate a
+job against the key's quota, and a cancel that cancels them all."""
 
 from __future__ import annotations
 
@@ -89,7 +89,7 @@ def _active_jobs(session, settings, owner: int | None) -> int:
     return 0
 
 
-def test_an_auto_job_counts_once_against_the_quota(
+def test_an_auto_job_counts_as_its_candidates_against_the_quota(
     isolated_client, dataset, db_session, pg_settings
 ):
     job = isolated_client.post("/train", json=_body(dataset["id"])).json()  # five rows
@@ -97,4 +97,4 @@ def test_an_auto_job_counts_once_against_the_quota(
     after = _active_jobs(db_session, pg_settings, owner)
     isolated_client.post(f"/jobs/{job['id']}/cancel")
     db_session.expire_all()
-    assert after == _active_jobs(db_session, pg_settings, owner) + 1
+    assert after == _active_jobs(db_session, pg_settings, owner) + 4  # the four architectures
