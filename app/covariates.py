@@ -90,6 +90,15 @@ def calendar_values(timestamps: Sequence[str | datetime], features: Sequence[str
     return out
 
 
+def calendar_windows(timestamps: Sequence[Sequence[str]], features: Sequence[str]) -> np.ndarray:
+    """float32 [windows, steps, len(features)]: calendar_values of each window's timestamps,
+    every distinct timestamp computed once (windows of one series, or of series ending on the
+    same day, share most of theirs). Raises ValueError as calendar_values does."""
+    distinct: dict[str, int] = {}
+    index = [[distinct.setdefault(t, len(distinct)) for t in stamps] for stamps in timestamps]
+    return calendar_values(list(distinct), features)[np.asarray(index, dtype=np.intp)]
+
+
 def encode_static(
     per_series: Mapping[str, Sequence[float]],
     columns: Sequence[str],

@@ -33,7 +33,7 @@ from app.contract import (
     segment_plans,
     sha256_bytes,
 )
-from app.covariates import calendar_values
+from app.covariates import calendar_windows
 from app.datasets import service as datasets
 from app.datasets.storage import SeriesTable
 from app.db import utcnow
@@ -153,9 +153,9 @@ def covariate_windows(
                 "the version takes calendar features and its dataset has no timestamps"
             )
         stamps = table.timestamps[rows]
-        found[CALENDAR_INPUT_NAME] = [
-            calendar_values(stamps[t : t + horizon], manifest.calendar) for t in origins
-        ]
+        found[CALENDAR_INPUT_NAME] = list(
+            calendar_windows([stamps[t : t + horizon] for t in origins], manifest.calendar)
+        )
     if manifest.static_features:
         if series_id not in manifest.static_values:
             raise ValueError(f"the version has no static values for series {series_id!r}")

@@ -81,9 +81,7 @@ class DataPlane:
         if info.extra_inputs or call.known is not None:
             timestamps, extras = await self._covariates(call, resolved, served, len(batch))
         else:
-            extras, timestamps = (), None
-            if call.series_id is not None or call.last_timestamp is not None:
-                timestamps = _dates(call, resolved, served, len(batch))
+            extras, timestamps = (), _dates(call, resolved, served, len(batch))
         forecast = await self.models.infer(served, batch, extras)
         return Prediction(resolved, info, forecast, timestamps)
 

@@ -14,6 +14,8 @@ MAX_ROWS_PER_CALL = 10_000
 
 Field = str | tuple[str | int, ...]
 
+NOT_FINITE = "contains NaN, infinity or null (or a value beyond float32 range)"
+
 
 def check_batch(batch: np.ndarray, model: Resolved, max_windows: int, field: Field) -> np.ndarray:
     """float32 [batch, length, n_features] that this version can serve, or a 422 saying why."""
@@ -47,9 +49,7 @@ def check_batch(batch: np.ndarray, model: Resolved, max_windows: int, field: Fie
             f"({MAX_LENGTH_FACTOR} × the trained input_length {model.input_length})",
         )
     if not np.isfinite(batch).all():
-        raise InvalidInput(
-            field, "contains NaN, infinity or null (or a value beyond float32 range)"
-        )
+        raise InvalidInput(field, NOT_FINITE)
     return np.ascontiguousarray(batch, dtype=np.float32)
 
 

@@ -23,14 +23,12 @@ from dataclasses import dataclass
 import numpy as np
 
 from app.contract import CALENDAR_INPUT_NAME, FUTURE_INPUT_NAME, STATIC_INPUT_NAME
-from app.covariates import calendar_values
+from app.covariates import calendar_windows
 from app.errors import InvalidInput
-from app.serving.inputs import Field
+from app.serving.inputs import NOT_FINITE, Field
 from app.serving.series import SHOWN, loc_of, per_window, show
 from app.serving.sessions import ArtifactCorrupt
 from app.serving.version_info import VersionInfo
-
-NOT_FINITE = "contains NaN, infinity or null (or a value beyond float32 range)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -174,13 +172,10 @@ def _calendar(
 def calendar_block(timestamps: list[list[str]], features: Sequence[str], label: str) -> np.ndarray:
     """float32 [windows, horizon, n_calendar] of the forecast timestamps, each distinct
     timestamp computed once (windows of one series end, or ending a step apart, share most)."""
-    distinct: dict[str, int] = {}
-    index = [[distinct.setdefault(t, len(distinct)) for t in stamps] for stamps in timestamps]
     try:
-        values = calendar_values(list(distinct), features)
+        return calendar_windows(timestamps, features)
     except ValueError as exc:  # the manifest's features, or timestamps the server made
         raise ArtifactCorrupt(f"{label}: cannot compute its calendar features: {exc}") from None
-    return values[np.asarray(index, dtype=np.intp)]
 
 
 def _static(

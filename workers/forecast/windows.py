@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
+from typing import cast
 
 import numpy as np
 import onnxruntime as ort
@@ -23,7 +24,7 @@ from app.contract import (
     Manifest,
     output_names,
 )
-from app.covariates import calendar_values
+from app.covariates import calendar_windows
 from app.datasets.calendar import future_timestamps
 from app.forecasts.plan import RUN_SERIES, RUN_WINDOWS
 from workers.forecast.writer import forecast_batch
@@ -156,17 +157,10 @@ def forecast_batches(
 def _calendar(
     rows: Sequence[SeriesEntry], stamps: Sequence[list[str] | None], manifest: Manifest
 ) -> np.ndarray:
-    """[n, horizon, n_calendar] of the forecast timestamps (series that share them, as series
-    ending on the same day do, are computed once)."""
-    done: dict[tuple[str, ...], np.ndarray] = {}
-    blocks = []
+    """[n, horizon, n_calendar] of the forecast timestamps."""
     for entry, own in zip(rows, stamps, strict=True):
         if own is None:
             raise ValueError(
                 f"series {entry.id!r} cannot be dated, but the version takes calendar features"
             )
-        key = tuple(own)
-        if key not in done:
-            done[key] = calendar_values(own, manifest.calendar)
-        blocks.append(done[key])
-    return np.stack(blocks)
+    return calendar_windows(cast("list[list[str]]", stamps), manifest.calendar)
