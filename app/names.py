@@ -14,6 +14,11 @@ ResourceName = Annotated[str, StringConstraints(pattern=NAME_PATTERN)]
 """Letters, digits, '.', '_' and '-', starting with a letter or digit, at most 100 characters."""
 
 
+RECORD_ID_PATTERN = r"^[A-Za-z0-9_-]{1,64}$"
+"""Dataset and job ids (app.db.new_id makes them): checked wherever a caller sends one, so a
+malformed id (a NUL byte, which PostgreSQL refuses in text) is a 422, never a query."""
+RecordIdValue = Annotated[str, StringConstraints(pattern=RECORD_ID_PATTERN)]
+
 MAX_VERSION = 2**31 - 1
 """Version numbers are 32-bit integers in the database."""
 MAX_OFFSET = 2**31 - 1

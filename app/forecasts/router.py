@@ -16,7 +16,7 @@ from app.forecasts.schemas import ForecastRead, ForecastRequest
 from app.http.openapi import UNREADABLE_BODY
 from app.http.paths import RecordId
 from app.jobs import BROKER_DOWN, submit_once
-from app.names import MAX_OFFSET
+from app.names import MAX_OFFSET, RECORD_ID_PATTERN
 from app.queue import FORECAST_TASK
 from app.training.models import JobStatus
 
@@ -76,7 +76,7 @@ def create_forecast(
 def list_forecasts(
     session: SessionDep,
     status: JobStatus | None = None,
-    dataset_id: str | None = Query(None, max_length=64),
+    dataset_id: str | None = Query(None, pattern=RECORD_ID_PATTERN),
     limit: int = Query(100, ge=1, le=1000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
 ) -> list[ForecastRead]:

@@ -5,7 +5,7 @@ from datetime import datetime
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from app.forecasts.plan import DEFAULT_CHUNK_SERIES, MAX_CHUNK_SERIES, Format
-from app.names import MAX_VERSION, ResourceName
+from app.names import MAX_VERSION, RECORD_ID_PATTERN, ResourceName
 from app.training.models import JobStatus
 
 MAX_SUBSET = 100_000
@@ -17,7 +17,12 @@ class ForecastRequest(BaseModel):
         extra="forbid",
         json_schema_extra={
             "examples": [
-                {"model": "demand", "alias": "production", "dataset_id": "3f2a...", "format": "csv"}
+                {
+                    "model": "demand",
+                    "alias": "production",
+                    "dataset_id": "3f2a9c0b1d4e4f6a8b0c2d4e6f8a0b1c",
+                    "format": "csv",
+                }
             ]
         },
     )
@@ -28,7 +33,7 @@ class ForecastRequest(BaseModel):
     )
     alias: ResourceName | None = Field(None, description="An alias; default: the latest version.")
     dataset_id: str = Field(
-        max_length=64,
+        pattern=RECORD_ID_PATTERN,
         description="The dataset whose series are forecast (any dataset with the "
         "columns the version reads, not only the one it was trained on).",
     )
@@ -41,7 +46,7 @@ class ForecastRequest(BaseModel):
     )
     future_dataset_id: str | None = Field(
         None,
-        max_length=64,
+        pattern=RECORD_ID_PATTERN,
         description="For a version with known-future columns: a dataset holding them for the "
         "forecast's horizon, each selected series' first `horizon` rows being the steps after "
         "its last row in `dataset_id` (their timestamps must follow on when both are dated).",

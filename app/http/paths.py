@@ -5,11 +5,9 @@ from typing import Annotated
 
 from fastapi import Path
 
-from app.names import MAX_VERSION, NAME_PATTERN
+from app.names import MAX_VERSION, NAME_PATTERN, RECORD_ID_PATTERN
 
 ModelName = Annotated[str, Path(pattern=NAME_PATTERN, description="A model name.")]
 AliasName = Annotated[str, Path(pattern=NAME_PATTERN, description="An alias, e.g. production.")]
 VersionNumber = Annotated[int, Path(ge=1, le=MAX_VERSION, description="A version number.")]
-RecordId = Annotated[
-    str, Path(pattern=r"^[A-Za-z0-9_-]{1,64}$", description="A dataset or job id.")
-]
+RecordId = Annotated[str, Path(pattern=RECORD_ID_PATTERN, description="A dataset or job id.")]

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.contract import ARCHITECTURES, Architecture
 from app.datasets.schemas import SeriesData
-from app.names import ResourceName
+from app.names import RECORD_ID_PATTERN, ResourceName
 from app.training.models import JobStatus
 
 
@@ -175,7 +175,7 @@ class TrainRequest(BaseModel):
                 {
                     "model_name": "demand",
                     "architecture": "lstm",
-                    "dataset_id": "3f2c9a...",
+                    "dataset_id": "3f2c9a0b1d4e4f6a8b0c2d4e6f8a0b1c",
                     "target_columns": ["y"],
                     "horizon": 12,
                     "input_length": 48,
@@ -193,7 +193,9 @@ class TrainRequest(BaseModel):
     auto: AutoSearch | None = Field(
         None, description="With `architecture: auto`: candidates, grid and budget (optional)."
     )
-    dataset_id: str | None = Field(None, description="An uploaded dataset; or give `data`.")
+    dataset_id: str | None = Field(
+        None, pattern=RECORD_ID_PATTERN, description="An uploaded dataset; or give `data`."
+    )
     data: InlineData | None = Field(None, description="Inline series, stored as a new dataset.")
     target_columns: list[str] | None = Field(
         None, min_length=1, description="Columns to forecast; default: every column."

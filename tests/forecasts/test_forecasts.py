@@ -200,6 +200,10 @@ def test_the_list_and_cancel(client, version, upload, pg_settings):
     assert client.post(f"/forecasts/{job_id}/cancel").status_code == 409
     assert client.get(f"/forecasts/{job_id}/result").status_code == 409
     assert client.get(f"/forecasts/{uuid.uuid4().hex}").status_code == 404
+    # found by the stateful fuzz run: a NUL byte reached PostgreSQL and was a 500
+    malformed = client.get("/forecasts", params={"dataset_id": "s\x00@6"})
+    assert malformed.status_code == 422, malformed.text
+    assert malformed.json()["detail"][0]["loc"] == ["query", "dataset_id"]
 
 
 @pytest.fixture(scope="module")
@@ -220,6 +224,8 @@ def y_only(client: TestClient) -> str:
         ({"model": "no-such-model"}, "model", "not found"),
         ({"version": 99}, "version", "no version 99"),
         ({"format": "xlsx"}, "format", "'parquet', 'csv' or 'json'"),
+        ({"dataset_id": "a\x00b"}, "dataset_id", "should match pattern"),
+        ({"future_dataset_id": "a\x00b"}, "future_dataset_id", "should match pattern"),
     ],
 )
 def test_impossible_forecasts_are_422_naming_the_field(

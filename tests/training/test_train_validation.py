@@ -55,6 +55,7 @@ CASES = [
     ({"validation_fraction": 1.5}, ("validation_fraction",), "less than 0.9"),
     ({"model_name": "../../etc"}, ("model_name",), "pattern"),
     ({"dataset_id": "missing"}, ("dataset_id",), "does not exist"),
+    ({"dataset_id": "a\x00b"}, ("dataset_id",), "should match pattern"),
     ({"quantiles": [0.1, 1.0]}, ("quantiles",), "quantile 1.0 must be strictly between 0 and 1"),
     ({"quantiles": [0.0]}, ("quantiles",), "strictly between 0 and 1"),
     ({"quantiles": [0.2, 0.2]}, ("quantiles",), "a quantile is listed twice"),
