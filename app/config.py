@@ -199,6 +199,27 @@ class Settings(BaseSettings):
         "and always after its last epoch; a job whose worker died repeats at most this much "
         "training.",
     )
+    schedule_min_interval_seconds: int = Field(
+        60,
+        ge=1,
+        description="Shortest `interval_seconds` a refresh schedule may have (a cron fires at "
+        "most once a minute anyway).",
+    )
+    schedule_reload_seconds: float = Field(
+        5.0,
+        gt=0,
+        le=300,
+        description="How often `seqcast beat` re-reads the schedules table: a schedule put, "
+        "changed or deleted takes effect within this long, without a restart.",
+    )
+    gate_folds: int = Field(
+        3,
+        ge=1,
+        le=50,
+        description="Rolling-origin folds of the promotion gate (`promote: if_better`): the "
+        "challenger and the alias holder are scored on the same folds (fewer when the newest "
+        "data holds fewer).",
+    )
     export_process: Literal["warm", "cold"] = Field(
         "warm",
         description="warm: one export process per worker process, kept for every job's export "

@@ -10,8 +10,15 @@ from app.deps import DataPlaneDep, SessionDep, StoreDep
 from app.http.openapi import UNREADABLE_BODY
 from app.http.paths import AliasName, ModelName, VersionNumber
 from app.names import MAX_OFFSET
-from app.registry import service
-from app.registry.schemas import AliasRead, AliasUpdate, ModelRead, ServingConfig, VersionRead
+from app.registry import history, service
+from app.registry.schemas import (
+    AliasEventRead,
+    AliasRead,
+    AliasUpdate,
+    ModelRead,
+    ServingConfig,
+    VersionRead,
+)
 
 router = APIRouter(prefix="/models", tags=["models"])
 
@@ -143,6 +150,26 @@ def delete_alias(
     service.delete_alias(session, name, alias)
     after_commit(session, lambda: plane.forget(name))
     return Response(status_code=204)
+
+
+@router.get(
+    "/{name}/aliases/{alias}/history",
+    response_model=list[AliasEventRead],
+    operation_id="get_model_alias_history",
+    responses=_NO_MODEL,
+    dependencies=[require(Scope.read)],
+    summary="Every change of an alias, newest first, with the promotion gate's scores",
+)
+def alias_history(
+    name: ModelName,
+    alias: AliasName,
+    session: SessionDep,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> list[AliasEventRead]:
+    model = service.get_model(session, name)
+    events = history.page(session, model, alias, limit=limit, offset=offset)
+    return [AliasEventRead.model_validate(e) for e in events]
 
 
 @router.put(

@@ -30,6 +30,11 @@ class LeaderboardEntry(BaseModel):
     selected: bool = Field(description="The candidate registered as this version.")
 
 
+class ParentRef(BaseModel):
+    model: str
+    version: int
+
+
 class VersionRead(BaseModel):
     model_config = ConfigDict(from_attributes=True)
 
@@ -85,6 +90,14 @@ class VersionRead(BaseModel):
         None,
         description="A version an `auto` job registered: every candidate it trained, ranked by "
         "validation MASE (best first; those that did not succeed last); null otherwise.",
+    )
+    weights_uri: str | None = Field(
+        None,
+        description="Its PyTorch checkpoint, which a warm start (`from_version`, refresh) "
+        "loads; null for versions registered before weights were kept.",
+    )
+    parent: ParentRef | None = Field(
+        None, description="The version it was warm-started from; null: trained from scratch."
     )
 
     @model_validator(mode="before")
@@ -153,3 +166,33 @@ class AliasRead(BaseModel):
     model: str
     alias: str
     version: int
+
+
+class AliasEventRead(BaseModel):
+    """One change of an alias (or a refresh the promotion gate did not promote)."""
+
+    model_config = ConfigDict(from_attributes=True)
+
+    alias: str
+    version: int | None = Field(description="Where the alias points after it (null: unset).")
+    previous_version: int | None
+    decision: str = Field(
+        description="set or deleted (by hand), promoted or kept (by the promotion gate)."
+    )
+    reason: str = Field(
+        description="manual (the alias routes), refresh (a refresh job), schedule (a refresh "
+        "its schedule started)."
+    )
+    policy: str | None = Field(description="The refresh's promote policy; null when manual.")
+    challenger_version: int | None = Field(description="The refresh's version.")
+    challenger_score: float | None = Field(
+        description="The refresh's score on the gate's folds (lower is better)."
+    )
+    champion_score: float | None = Field(
+        description="The alias holder's score on the same folds (null: no holder, or `always`)."
+    )
+    metric: str | None = Field(description="The score: backtest MASE on the newest data.")
+    folds: int | None
+    detail: str | None = Field(description="Why the gate decided so.")
+    job_id: str | None = Field(description="The refresh job.")
+    created_at: datetime

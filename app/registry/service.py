@@ -11,6 +11,7 @@ from sqlalchemy.orm import Session, selectinload
 
 from app.contract import Manifest
 from app.errors import Conflict, InvalidInput, NotFound
+from app.registry import history
 from app.registry.models import Model, ModelAlias, ModelVersion
 from app.registry.schemas import ModelRead, ServingConfig, VersionRead, VersionSummary
 
@@ -77,16 +78,44 @@ def resolve(session: Session, name: str, *, version: int | None, alias: str | No
     return found
 
 
-def set_alias(session: Session, name: str, alias: str, version: int) -> ModelAlias:
+def set_alias(
+    session: Session,
+    name: str,
+    alias: str,
+    version: int,
+    *,
+    decision: history.Decision = "set",
+    reason: history.Reason = "manual",
+    **event: object,
+) -> ModelAlias:
+    """Point `alias` at `version`, and say so in the alias history (with `event`'s fields: the
+    promotion gate's policy, scores and job)."""
     target = get_version(session, name, version)
     row = session.get(ModelAlias, (target.model_id, alias))
+    previous = None if row is None else session.get(ModelVersion, row.version_id)
     if row is None:
         row = ModelAlias(model_id=target.model_id, alias=alias, version_id=target.id)
         session.add(row)
     else:
         row.version_id = target.id
     session.flush()
+    history.record(
+        session,
+        target.model,
+        alias,
+        version=target.version,
+        previous_version=previous.version if previous else None,
+        decision=decision,
+        reason=reason,
+        **event,
+    )
     return row
+
+
+def alias_target(session: Session, model: Model, alias: str) -> ModelVersion | None:
+    """The version `alias` points at, if it is set."""
+    row = session.get(ModelAlias, (model.id, alias))
+    return None if row is None else session.get(ModelVersion, row.version_id)
 
 
 def delete_alias(session: Session, name: str, alias: str) -> None:
@@ -94,8 +123,17 @@ def delete_alias(session: Session, name: str, alias: str) -> None:
     row = session.get(ModelAlias, (model.id, alias))
     if row is None:
         raise NotFound(f"model {name!r} has no alias {alias!r}")
+    previous = session.get(ModelVersion, row.version_id)
     session.delete(row)
     session.flush()
+    history.record(
+        session,
+        model,
+        alias,
+        version=None,
+        previous_version=previous.version if previous else None,
+        decision="deleted",
+    )
 
 
 def delete_version(session: Session, name: str, version: int) -> ModelVersion:
@@ -160,6 +198,11 @@ def version_read(version: ModelVersion, aliases: list[str]) -> VersionRead:
             # The manifest's frequency and series come from this same row (workers/runner.py).
             "frequency": dataset.frequency,
             "series": {s["id"]: s["last"] for s in dataset.series_summary()},
+            "parent": (
+                {"model": parent.model.name, "version": parent.version}
+                if (parent := version.parent) is not None
+                else None
+            ),
         }
     )
 
