@@ -16,6 +16,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session, sessionmaker
 
 from app import gc_tuning, health, metrics
+from app.accuracy.router import router as accuracy_router
 from app.api import predict, requests, streams
 from app.api.oip import routes as oip
 from app.artifacts import make_store
@@ -37,6 +38,7 @@ from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
+from app.schedules.router import router as schedules_router
 from app.serving.batcher import BatchConfig
 from app.serving.dataplane import DataPlane
 from app.serving.live import LiveModels
@@ -63,6 +65,8 @@ ROUTERS = (
     backtests_router,
     forecasts_router,
     registry_router,
+    schedules_router,
+    accuracy_router,
     predict.router,
     streams.router,
     oip.router,

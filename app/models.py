@@ -1,5 +1,6 @@
 """Every table, imported in one place so Alembic and the workers see the whole metadata."""
 
+from app.accuracy.models import ForecastRecord
 from app.auth.models import ApiKey
 from app.backtests.models import Backtest
 from app.datasets.models import Dataset
@@ -14,6 +15,7 @@ __all__ = [
     "Base",
     "Dataset",
     "ForecastJob",
+    "ForecastRecord",
     "JobStatus",
     "Model",
     "ModelAlias",

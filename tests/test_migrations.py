@@ -27,6 +27,7 @@ TABLES = {
     "api_keys",
     "backtests",
     "forecast_jobs",
+    "forecast_records",
 }
 SERIES_COLUMNS = {"datasets": {"n_series", "series", "frequency"}, "model_versions": {"quantiles"}}
 """What 0005 adds."""

@@ -10,10 +10,11 @@ only `evaluate` runs a network.
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import numpy as np
+
+from app.accuracy.naive import seasonal_naive
 
 if TYPE_CHECKING:
     from workers.training.data import TrainingData
@@ -70,22 +71,6 @@ def detect_season(y: np.ndarray, max_lag: int) -> int:
     if not candidate.any():
         return 1
     return int(lags[np.argmax(np.where(candidate, value, -np.inf))])
-
-
-def seasonal_naive(
-    targets_series: np.ndarray, origins: Sequence[int] | np.ndarray, horizon: int, season: int
-) -> np.ndarray:
-    """Repeat the last observed season: row t + h is forecast as targets[t - season + h % season].
-
-    Returns [n_origins, horizon, n_targets]; season 1 is the plain naive (last value) forecast.
-    """
-    targets = np.asarray(targets_series)
-    if targets.ndim == 1:
-        targets = targets[:, None]
-    index = np.asarray(origins, dtype=np.int64)[:, None] - season + np.arange(horizon) % season
-    if index.size and index.min() < 0:
-        raise ValueError(f"season {season} reaches before the first row for origin {index.min()}")
-    return targets[index]
 
 
 def mase_scale(train_targets: np.ndarray, season: int) -> np.ndarray:
