@@ -75,6 +75,10 @@ def step_output_names(quantiles: bool) -> list[str]:
 
 ONNX_FILENAME = "model.onnx"
 MANIFEST_FILENAME = "manifest.json"
+WEIGHTS_FILENAME = "weights.pt"
+"""The PyTorch checkpoint beside a version's ONNX file (workers.training.export.save_checkpoint:
+state dict, net config, normalization statistics), kept so a refresh can warm-start from it;
+loaded with torch.load(weights_only=True). Versions registered before it have none."""
 
 MAX_LENGTH_FACTOR = 4
 """/predict accepts windows up to this many times the trained input_length."""

@@ -34,7 +34,13 @@ from sqlalchemy.orm import Session
 
 from app.artifacts import make_store
 from app.config import Settings
-from app.contract import MANIFEST_FILENAME, ONNX_FILENAME, STEP_FILENAME, model_artifact_key
+from app.contract import (
+    MANIFEST_FILENAME,
+    ONNX_FILENAME,
+    STEP_FILENAME,
+    WEIGHTS_FILENAME,
+    model_artifact_key,
+)
 from app.db import utcnow
 from app.logs import job_context
 from app.queue import TRAIN_TASK, enqueue_selection
@@ -256,7 +262,7 @@ def _delete_artifacts(settings: Settings, model_name: str, rows: list[TrainingJo
     store = make_store(settings)
     for row in rows:
         key = model_artifact_key(model_name, row.id)
-        for name in (ONNX_FILENAME, STEP_FILENAME, MANIFEST_FILENAME):
+        for name in (ONNX_FILENAME, STEP_FILENAME, MANIFEST_FILENAME, WEIGHTS_FILENAME):
             try:
                 store.delete(f"{key}/{name}")
             except Exception:

@@ -30,6 +30,7 @@ from app.contract import (
     MAX_LENGTH_FACTOR,
     ONNX_FILENAME,
     STEP_FILENAME,
+    WEIGHTS_FILENAME,
     Manifest,
     StepGraph,
     model_artifact_key,
@@ -42,7 +43,8 @@ from app.db import utcnow
 from app.logs import job_context
 from app.models import JobStatus, TrainingJob
 from app.registry import service as registry
-from app.training.schemas import JobSpec
+from app.registry.models import ModelVersion
+from app.training.schemas import JobSpec, WarmStart
 from workers.db import worker_sessions
 from workers.heartbeat import Heartbeat
 from workers.metrics import (
@@ -57,7 +59,8 @@ from workers.training.data import prepare
 from workers.training.export import export_onnx, save_checkpoint
 from workers.training.loop import EpochStats, fit, refit, seed_everything, training_options
 from workers.training.metrics import dataset_season, evaluate
-from workers.training.nets import build_net, net_config
+from workers.training.nets import Forecaster, build_net, net_config
+from workers.training.warm import load_weights, warm_config, warm_net
 
 log = logging.getLogger("seqcast.worker")
 
@@ -231,7 +234,16 @@ def _train_and_register(
     cfg = net_config(
         job.architecture, hp, data, horizon=spec.horizon, quantiles=spec.quantiles, season=season
     )
-    net = build_net(cfg).to(device)
+    parent = _parent_weights(session, store, spec.warm_start)
+    if parent is not None:  # its network, statistics and season (workers.training.warm)
+        cfg = warm_config(parent, cfg)
+
+    def initial_net() -> Forecaster:
+        """A fresh network, or the parent version's for a warm start (fit and refit both
+        start from it)."""
+        return (build_net(cfg) if parent is None else warm_net(parent, cfg)).to(device)
+
+    net = initial_net()
     checkpoint_key = f"checkpoints/{job.id}/last.pt"
     resume = _load_checkpoint(store, checkpoint_key)
     if resume is not None:
@@ -292,7 +304,7 @@ def _train_and_register(
         # stretch too, for the epoch count early stopping chose (benchmarks/RESULTS.md,
         # "Accuracy with defaults": the largest single gain on short series).
         seed_everything(hp.seed)
-        net = build_net(cfg).to(device)
+        net = initial_net()
         refit(
             net,
             data,
@@ -308,6 +320,7 @@ def _train_and_register(
     with tempfile.TemporaryDirectory(prefix="seqcast-export-") as tmp:
         checkpoint, onnx_path = Path(tmp) / "checkpoint.pt", Path(tmp) / ONNX_FILENAME
         save_checkpoint(net, cfg, checkpoint)
+        weights_bytes = checkpoint.read_bytes()
         warm = settings.export_process == "warm"
         report = export_onnx(checkpoint, onnx_path, settings.parity_tolerance, warm=warm)
         onnx_bytes = onnx_path.read_bytes()
@@ -318,6 +331,7 @@ def _train_and_register(
     sha = sha256_bytes(onnx_bytes)
     key = model_artifact_key(job.model_name, job.id)
     uri = store.put(f"{key}/{ONNX_FILENAME}", onnx_bytes)
+    weights_uri = store.put(f"{key}/{WEIGHTS_FILENAME}", weights_bytes)
     step: StepGraph | None = None
     if report.step and step_bytes is not None:  # recurrent, globally normalized: streams step it
         store.put(f"{key}/{STEP_FILENAME}", step_bytes)
@@ -364,6 +378,8 @@ def _train_and_register(
         metrics=metrics,
         artifact_uri=uri,
         dataset_id=job.dataset_id,
+        weights_uri=weights_uri,
+        parent_version_id=spec.warm_start.version_id if spec.warm_start else None,
     )
     timings = {**job.timings, "training": train_seconds, "export": export_seconds}
     if job.parent_id is not None:  # an auto candidate: its auto job registers the best one
@@ -376,6 +392,22 @@ def _train_and_register(
         raise JobCancelled
     store.delete(checkpoint_key)
     log.info("job %s registered %s (parity %.2e)", job.id, job.model_name, report.parity_error)
+
+
+def _parent_weights(
+    session: Session, store: ArtifactStore, warm_start: WarmStart | None
+) -> dict | None:
+    """A warm start's parent checkpoint (None: from scratch). The parent may have been deleted
+    since the job was queued: the job fails saying so."""
+    if warm_start is None:
+        return None
+    parent = session.get(ModelVersion, warm_start.version_id)
+    if parent is None or parent.weights_uri is None:
+        raise RuntimeError(
+            f"model {warm_start.model!r} version {warm_start.version} (to warm-start from) was "
+            "deleted, or has no stored weights, since the job was queued"
+        )
+    return load_weights(store.get(parent.weights_uri))
 
 
 def _load_checkpoint(store: ArtifactStore, key: str) -> dict | None:

@@ -58,10 +58,19 @@ class ModelVersion(Base):
     leaderboard: Mapped[list | None]
     """An auto job's version: every candidate's architecture, hyperparameters, status and
     validation metrics, best first (app.training.auto.leaderboard); null for other versions."""
+    weights_uri: Mapped[str | None] = mapped_column(String(1024))
+    """Its PyTorch checkpoint (app.contract.WEIGHTS_FILENAME) beside the ONNX file, which a
+    warm start loads; null for versions registered before weights were kept."""
+    parent_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL"), index=True
+    )
+    """The version a warm start loaded its weights from (null: trained from scratch)."""
 
     model: Mapped[Model] = relationship(back_populates="versions")
     dataset: Mapped[Dataset] = relationship(lazy="joined")
     """Its training data: the version read takes the frequency and series ids from it."""
+    parent: Mapped[ModelVersion | None] = relationship(remote_side="ModelVersion.id")
+    """The version it was warm-started from (parent_version_id)."""
 
 
 class ModelAlias(Base):

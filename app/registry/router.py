@@ -107,13 +107,15 @@ def delete_version(
     plane: DataPlaneDep,
 ) -> Response:
     deleted = service.delete_version(session, name, version)
-    version_id, artifact = deleted.id, deleted.artifact_uri
+    version_id, artifact, weights = deleted.id, deleted.artifact_uri, deleted.weights_uri
 
     def forget_and_delete_files() -> None:
         """Once the row is gone for good: a failed commit keeps the row and its files."""
         plane.forget(name, version_id)
         store.delete(artifact)
         store.delete(manifest_uri_for(artifact))
+        if weights is not None:
+            store.delete(weights)
 
     after_commit(session, forget_and_delete_files)
     return Response(status_code=204)

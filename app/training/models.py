@@ -80,3 +80,9 @@ class TrainingJob(QueuedJob, Base):
     artifact: Mapped[dict | None]
     """A candidate's exported, stored and not yet registered version: the fields registering it
     writes (workers.registration)."""
+    promote: Mapped[str | None] = mapped_column(String(16))
+    """A refresh's promotion policy for the version it registers (never, always, if_better);
+    null for plain jobs. Stored here; acted on after registration by the promotion gate."""
+    trigger: Mapped[dict | None]
+    """What started it, when not a plain /train: {"kind": "refresh", "alias": ...} or
+    {"kind": "schedule", "schedule_id": ...}."""

@@ -8,13 +8,13 @@ from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.deps import CeleryDep, SessionDep, SettingsDep, StoreDep, idempotency_key_header
 from app.http.openapi import UNREADABLE_BODY
-from app.http.paths import RecordId
+from app.http.paths import ModelName, RecordId
 from app.jobs import BROKER_DOWN, submit_once
 from app.names import MAX_OFFSET, NAME_PATTERN
 from app.queue import TRAIN_TASK
-from app.training import service
+from app.training import refresh, service
 from app.training.models import JobStatus, TrainingJob
-from app.training.schemas import JobRead, TrainRequest
+from app.training.schemas import JobRead, RefreshRequest, TrainRequest
 
 router = APIRouter()
 
@@ -53,6 +53,46 @@ def train(
         discard=lambda created: service.discard(
             session, created, with_dataset=body.data is not None
         ),
+    )
+    response.headers["Location"] = f"/jobs/{job.id}"
+    return service.to_read(session, job)
+
+
+@router.post(
+    "/models/{name}/refresh",
+    status_code=202,
+    response_model=JobRead,
+    operation_id="refresh_model",
+    tags=["training"],
+    summary="Queue a warm-start refresh of the version an alias points at",
+    responses={
+        404: {"description": "No such model, or the alias is not set."},
+        409: {"description": "The alias's version has no stored weights."},
+        **BROKER_DOWN,
+        **OVER_QUOTA,
+        **UNREADABLE_BODY,
+    },
+)
+def refresh_model(
+    name: ModelName,
+    body: RefreshRequest,
+    response: Response,
+    session: SessionDep,
+    celery: CeleryDep,
+    settings: SettingsDep,
+    caller: TrainCaller,
+    idempotency_key: Annotated[str | None, idempotency_key_header("job")] = None,
+) -> JobRead:
+    job = refresh.submit_refresh(
+        session,
+        settings,
+        model_name=name,
+        alias=body.alias,
+        promote=body.promote,
+        owner=caller.key_id,
+        overrides=refresh.overrides_of(body),
+        idempotency_key=idempotency_key,
+        celery=celery,
     )
     response.headers["Location"] = f"/jobs/{job.id}"
     return service.to_read(session, job)

@@ -7,7 +7,7 @@ from pydantic import BaseModel, ConfigDict, Field, field_validator, model_valida
 
 from app.contract import ARCHITECTURES, Architecture
 from app.datasets.schemas import SeriesData
-from app.names import RECORD_ID_PATTERN, ResourceName
+from app.names import NAME_PATTERN, RECORD_ID_PATTERN, ResourceName
 from app.training.models import JobStatus
 
 
@@ -163,6 +163,15 @@ class AutoSpec(BaseModel):
     budget_seconds: float | None = None
 
 
+class FromVersion(BaseModel):
+    """A registered version to warm-start from (POST /train `from_version`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    model: ResourceName
+    version: int = Field(ge=1)
+
+
 class InlineData(SeriesData):
     name: ResourceName | None = Field(None, description="Dataset name; default: <model>-data.")
 
@@ -186,9 +195,21 @@ class TrainRequest(BaseModel):
     )
 
     model_name: ResourceName
-    architecture: TrainArchitecture = Field(
+    architecture: TrainArchitecture | None = Field(
+        None,
         description="The network to train, or `auto`: candidates (see `auto`) trained in "
-        "parallel as jobs of their own, the best by validation MASE registered."
+        "parallel as jobs of their own, the best by validation MASE registered. Required "
+        "unless `from_version` gives it.",
+    )
+    from_version: FromVersion | None = Field(
+        None,
+        description="Warm start: begin from this registered version's weights instead of a "
+        "random initialization. Same architecture and contract (columns, calendar, "
+        "input_length, horizon, quantiles, season_length, the network's shape and "
+        "normalization: a field left out is taken from the version, one that differs is a "
+        "422); training hyperparameters (epochs, learning_rate, batch_size, seed, ...) may "
+        "change. The dataset defaults to the version's own (its newest data); the version's "
+        "normalization statistics are kept. The new version records it as its `parent`.",
     )
     auto: AutoSearch | None = Field(
         None, description="With `architecture: auto`: candidates, grid and budget (optional)."
@@ -232,7 +253,12 @@ class TrainRequest(BaseModel):
     input_length: int | None = Field(
         None, ge=1, le=10_000, description="Window length; default: max(3 × horizon, 16)."
     )
-    horizon: int = Field(ge=1, le=10_000, description="Steps forecast at once.")
+    horizon: int | None = Field(
+        None,
+        ge=1,
+        le=10_000,
+        description="Steps forecast at once. Required unless `from_version` gives it.",
+    )
     validation_fraction: float = Field(
         0.2, gt=0.0, lt=0.9, description="Share of the series (its end) held out."
     )
@@ -257,8 +283,15 @@ class TrainRequest(BaseModel):
 
     @model_validator(mode="after")
     def _one_data_source(self) -> TrainRequest:
-        if (self.dataset_id is None) == (self.data is None):
+        if self.dataset_id is not None and self.data is not None:
             raise ValueError("give exactly one of dataset_id or data")
+        if self.from_version is None:
+            if self.dataset_id is None and self.data is None:
+                raise ValueError("give exactly one of dataset_id or data")
+            if self.architecture is None:
+                raise ValueError("architecture is required (unless from_version gives it)")
+            if self.horizon is None:
+                raise ValueError("horizon is required (unless from_version gives it)")
         return self
 
     @model_validator(mode="after")
@@ -266,6 +299,15 @@ class TrainRequest(BaseModel):
         if self.auto is not None and self.architecture != "auto":
             raise ValueError("`auto` applies to `architecture: auto` only")
         return self
+
+
+class WarmStart(BaseModel):
+    """A warm-started job's parent version, as the worker loads it: `version_id` is the row
+    (its weights_uri, and the new version's parent_version_id)."""
+
+    model: str
+    version: int
+    version_id: int
 
 
 class JobSpec(BaseModel):
@@ -287,6 +329,9 @@ class JobSpec(BaseModel):
     hyperparameters: Hyperparameters
     auto: AutoSpec | None = Field(
         None, description="An auto job's candidates; its candidates' own specs have none."
+    )
+    warm_start: WarmStart | None = Field(
+        None, description="The version whose weights training starts from; null: from scratch."
     )
 
     @model_validator(mode="before")
@@ -360,6 +405,50 @@ class JobRead(BaseModel):
     timings: dict[str, float] = Field(description="Seconds: queued, training, export, total.")
     model_version: VersionRef | None
     parent_id: str | None = Field(None, description="A candidate's auto job.")
+    promote: str | None = Field(
+        None,
+        description="A refresh's promotion policy for the version it registers: never, always "
+        "or if_better; null for plain jobs.",
+    )
+    trigger: dict[str, Any] | None = Field(
+        None,
+        description='What started it besides a plain /train: {"kind": "refresh", "alias": ...} '
+        'or {"kind": "schedule", "schedule_id": ...}; null otherwise.',
+    )
     candidates: list[CandidateRead] = Field(
         default_factory=list, description="An auto job's candidates, in the order they were made."
+    )
+
+
+Promote = Literal["never", "always", "if_better"]
+PROMOTE_POLICIES: tuple[str, ...] = ("never", "always", "if_better")
+
+
+class RefreshRequest(BaseModel):
+    """POST /models/{name}/refresh: warm-start the version an alias points at on its dataset's
+    newest data."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={"examples": [{"alias": "production", "promote": "if_better"}]},
+    )
+
+    alias: str = Field(
+        "production",
+        pattern=NAME_PATTERN,
+        max_length=64,
+        description="The alias whose version is refreshed.",
+    )
+    promote: Promote = Field(
+        "never",
+        description="What becomes of the alias once the refreshed version is registered: "
+        "never moved, always moved, or moved if_better (the promotion gate decides).",
+    )
+    epochs: int | None = Field(
+        None, ge=1, le=10_000, description="At most this many epochs; default: the version's."
+    )
+    hyperparameters: dict[str, Any] | None = Field(
+        None,
+        description="Training hyperparameters over the version's (learning_rate, batch_size, "
+        "seed, early_stopping_patience, ...); a structural one that differs is a 422.",
     )

@@ -14,7 +14,7 @@ from app.datasets.models import Dataset
 from app.db import new_id, utcnow
 from app.errors import Conflict, InvalidInput, NotFound
 from app.registry.models import Model, ModelVersion
-from app.training import auto, budget
+from app.training import auto, budget, warm
 from app.training.models import JobStatus, TrainingJob
 from app.training.schemas import (
     AutoSearch,
@@ -222,7 +222,15 @@ def create_job(
     owner: int | None = None,
 ) -> TrainingJob:
     """The job, owned by the API key `owner` (app.jobs.submit_once checks its job quota; inline
-    `data` is a dataset, within its dataset quotas)."""
+    `data` is a dataset, within its dataset quotas). With `from_version`, a warm start: what the
+    request leaves out comes from that version, and its contract must hold (app.training.warm)."""
+    warm_start = None
+    if request.from_version is not None:
+        if request.architecture == auto.AUTO:
+            raise InvalidInput(
+                "architecture", "a warm start trains the version's own architecture, not auto"
+            )
+        request, warm_start = warm.merged_request(session, request)
     if request.data is not None:
         table = datasets.table_from_json(
             request.data, field=("data",), limits=datasets.limits(settings)
@@ -244,6 +252,9 @@ def create_job(
     if request.architecture == auto.AUTO:
         return _create_auto(session, settings, request, dataset, idempotency_key, owner)
     spec = resolve_spec(request, dataset, settings)
+    if warm_start is not None:
+        warm.check_spec(session, spec, warm_start)
+        spec = spec.model_copy(update={"warm_start": warm_start})
     job = TrainingJob(
         model_name=request.model_name,
         architecture=request.architecture,
