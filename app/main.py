@@ -38,6 +38,7 @@ from app.logs import apply_format
 from app.queue import make_celery
 from app.registry.models import Model, ModelAlias
 from app.registry.router import router as registry_router
+from app.schedules.router import router as schedules_router
 from app.serving.batcher import BatchConfig
 from app.serving.dataplane import DataPlane
 from app.serving.live import LiveModels
@@ -64,6 +65,7 @@ ROUTERS = (
     backtests_router,
     forecasts_router,
     registry_router,
+    schedules_router,
     accuracy_router,
     predict.router,
     streams.router,

@@ -28,6 +28,8 @@ TABLES = {
     "backtests",
     "forecast_jobs",
     "forecast_records",
+    "model_schedules",
+    "alias_events",
 }
 SERIES_COLUMNS = {"datasets": {"n_series", "series", "frequency"}, "model_versions": {"quantiles"}}
 """What 0005 adds."""
