@@ -6,10 +6,13 @@ from app.backtests.models import Backtest
 from app.datasets.models import Dataset
 from app.db import Base
 from app.forecasts.models import ForecastJob
+from app.registry.history import AliasEvent
 from app.registry.models import Model, ModelAlias, ModelVersion
+from app.schedules.models import ModelSchedule
 from app.training.models import JobStatus, TrainingJob
 
 __all__ = [
+    "AliasEvent",
     "ApiKey",
     "Backtest",
     "Base",
@@ -19,6 +22,7 @@ __all__ = [
     "JobStatus",
     "Model",
     "ModelAlias",
+    "ModelSchedule",
     "ModelVersion",
     "TrainingJob",
 ]

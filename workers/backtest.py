@@ -88,25 +88,39 @@ def evaluate_version(
     """Load the artifact (sha256-checked) and the data, then evaluate every fold."""
     started = time.perf_counter()
     version: ModelVersion = backtest.version
+    manifest, predict = load_predictor(store, version, threads)
+    table = datasets.load_table(store, datasets.get(session, version.dataset_id))
+    plan = backtests.fold_plan(version, backtest.folds, backtest.stride)
+    fold_metrics, summary = rolling_origin(
+        table, manifest, plan, validation_fraction(session, version), predict
+    )
+    summary["seconds"] = time.perf_counter() - started
+    return fold_metrics, summary
+
+
+def load_predictor(
+    store: ArtifactStore, version: ModelVersion, threads: int
+) -> tuple[Manifest, Callable[[dict[str, np.ndarray]], np.ndarray]]:
+    """The version's manifest and its ONNX graph in onnxruntime (sha256-checked), as a
+    graph_predictor: what a backtest and the promotion gate (workers.gate) run."""
     onnx_bytes = store.get(version.artifact_uri)
     if sha256_bytes(onnx_bytes) != version.sha256:
         raise RuntimeError(
             f"artifact {version.artifact_uri} does not match the registry's sha256; not run"
         )
     manifest = Manifest.from_json(store.get(manifest_uri_for(version.artifact_uri)))
-    table = datasets.load_table(store, datasets.get(session, version.dataset_id))
-    plan = backtests.fold_plan(version, backtest.folds, backtest.stride)
-    job = session.get(TrainingJob, version.job_id)
-    assert job is not None  # a version's job is a foreign key
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
     options.inter_op_num_threads = 1
     onnx = ort.InferenceSession(onnx_bytes, options, providers=["CPUExecutionProvider"])
-    predict = graph_predictor(onnx, manifest)
-    validation_fraction = float(job.spec["validation_fraction"])
-    fold_metrics, summary = rolling_origin(table, manifest, plan, validation_fraction, predict)
-    summary["seconds"] = time.perf_counter() - started
-    return fold_metrics, summary
+    return manifest, graph_predictor(onnx, manifest)
+
+
+def validation_fraction(session: Session, version: ModelVersion) -> float:
+    """The share its job held out: a fold whose origin is past that cut is `held_out`."""
+    job = session.get(TrainingJob, version.job_id)
+    assert job is not None  # a version's job is a foreign key
+    return float(job.spec["validation_fraction"])
 
 
 def graph_predictor(

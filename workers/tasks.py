@@ -4,6 +4,7 @@ forks children, and torch must be first imported in the child that uses it."""
 from __future__ import annotations
 
 from app.queue import BACKTEST_TASK, SELECT_TASK, TRAIN_TASK
+from workers import schedules as schedule_tasks
 from workers.celery_app import celery, settings
 from workers.forecast import tasks as forecast_tasks
 
@@ -25,6 +26,9 @@ def run_training(job_id: str) -> None:
         auto.run_candidate(job_id, settings, celery, run_job)
     else:
         run_job(job_id, settings)
+        from workers.gate import after_registration
+
+        after_registration(job_id, settings)  # a refresh's promote policy, once registered
 
 
 @celery.task(name=SELECT_TASK)
@@ -44,4 +48,7 @@ def run_backtest(backtest_id: str) -> None:
     run_backtest_job(backtest_id, settings)
 
 
-__all__ = ["forecast_tasks"]  # registered with the others: forecast.run, .chunk, .merge
+__all__ = [
+    "forecast_tasks",  # registered with the others: forecast.run, .chunk, .merge
+    "schedule_tasks",  # schedules.fire, which beat sends
+]

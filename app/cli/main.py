@@ -86,7 +86,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
     rich_markup_mode=MARKUP,
 )
-for command in (server.serve, server.api, server.worker, server.migrate):
+for command in (server.serve, server.api, server.worker, server.beat, server.migrate):
     app.command(rich_help_panel=SERVER)(command)
 
 

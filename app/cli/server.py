@@ -1,8 +1,8 @@
-"""The server commands: `serve` (migrate, then the API with a worker process), `api`, `worker`,
-`migrate`.
+"""The server commands: `serve` (migrate, then the API with a worker process, and beat on the
+embedded default), `api`, `worker`, `beat`, `migrate`.
 
-Neither this module nor the API ever imports torch or `workers`: `worker` execs Celery in a new
-process, and `serve` starts it as a child, which it stops when it is stopped itself.
+Neither this module nor the API ever imports torch or `workers`: `worker` and `beat` exec Celery
+in a new process, and `serve` starts them as children, which it stops when it is stopped itself.
 """
 
 import contextlib
@@ -35,6 +35,19 @@ def worker_command(settings: Settings, concurrency: int = 1, loglevel: str = "IN
         settings.task_queue,
         "--without-gossip",
         "--without-mingle",
+    ]
+
+
+def beat_command(loglevel: str = "INFO") -> list[str]:
+    """Celery beat with the schedules table as its schedule (workers.beat), its own process."""
+    return [
+        sys.executable,
+        "-m",
+        "celery",
+        "--app",
+        "workers.beat",
+        "beat",
+        f"--loglevel={loglevel}",
     ]
 
 
@@ -98,7 +111,8 @@ ApiWorkers = Annotated[
 def serve(
     host: Host = None, port: Port = None, concurrency: Concurrency = 1, workers: ApiWorkers = None
 ) -> None:
-    """Migrate, then run the API with a worker process; stop both together."""
+    """Migrate, then run the API with a worker process (and beat, on a local SQLite install);
+    stop them together."""
     # uvicorn shuts down gracefully on SIGTERM, then re-raises it: with the default handler that
     # would kill this process before the worker is stopped (docker stop, systemd). Make it an
     # exception instead, so the `finally` below runs; re-raised once the worker is gone.
@@ -112,13 +126,19 @@ def serve(
     _server_logging()
     _migrate()
     worker: subprocess.Popen | None = None
+    beat: subprocess.Popen | None = None
     try:
         # Its own process group, so stopping it reaches its pool processes too: killing the
         # Celery main process alone would leave a training child running on its own.
         worker = subprocess.Popen(worker_command(get_settings(), concurrency), process_group=0)
         log.info("worker started (pid %s)", worker.pid)
+        if get_settings().local:  # one machine, one beat; a shared deployment runs `seqcast beat`
+            beat = subprocess.Popen(beat_command(), process_group=0)
+            log.info("beat started (pid %s)", beat.pid)
         _run_api(host, port, workers)
     finally:
+        if beat is not None:
+            _stop_worker(beat, what="beat")
         if worker is not None:
             _stop_worker(worker)
         if received:  # end as the signal asked (systemd counts "killed by SIGTERM" as clean)
@@ -132,7 +152,7 @@ process group is killed: under `docker stop`'s 10 s. Nothing is lost by the kill
 message is redelivered (acks_late) and training resumes from its last checkpoint."""
 
 
-def _stop_worker(worker: subprocess.Popen) -> None:
+def _stop_worker(worker: subprocess.Popen, what: str = "worker") -> None:
     """SIGTERM (Celery's warm shutdown); SIGKILL to the worker's process group, pool processes
     included, after WORKER_GRACE_SECONDS or at a second SIGINT/SIGTERM."""
 
@@ -146,12 +166,12 @@ def _stop_worker(worker: subprocess.Popen) -> None:
     previous = {sig: signal.signal(sig, force) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
         if worker.poll() is None:
-            log.info("stopping the worker (pid %s)", worker.pid)
+            log.info("stopping the %s (pid %s)", what, worker.pid)
             worker.send_signal(signal.SIGTERM)
         try:
             worker.wait(timeout=WORKER_GRACE_SECONDS)
         except subprocess.TimeoutExpired:
-            log.warning("the worker did not stop in %.0f s; killing it", WORKER_GRACE_SECONDS)
+            log.warning("the %s did not stop in %.0f s; killing it", what, WORKER_GRACE_SECONDS)
         kill_group()  # also any pool process the main process left behind
         worker.wait()
     finally:
@@ -168,6 +188,11 @@ def api(host: Host = None, port: Port = None, workers: ApiWorkers = None) -> Non
 def worker(concurrency: Concurrency = 1) -> None:
     """Run a Celery training worker (replaces this process)."""
     os.execv(sys.executable, worker_command(get_settings(), concurrency))
+
+
+def beat() -> None:
+    """Run Celery beat on the refresh schedules (replaces this process); one per deployment."""
+    os.execv(sys.executable, beat_command())
 
 
 def migrate() -> None:

@@ -78,7 +78,15 @@ def resolve(session: Session, name: str, *, version: int | None, alias: str | No
     return found
 
 
-def set_alias(
+def set_alias(session: Session, name: str, alias: str, version: int) -> ModelAlias:
+    """Point `alias` at `version` by hand (the alias route); the history records it."""
+    event = move_alias(session, name, alias, version)
+    row = session.get(ModelAlias, (event.model_id, alias))
+    assert row is not None
+    return row
+
+
+def move_alias(
     session: Session,
     name: str,
     alias: str,
@@ -87,9 +95,9 @@ def set_alias(
     decision: history.Decision = "set",
     reason: history.Reason = "manual",
     **event: object,
-) -> ModelAlias:
-    """Point `alias` at `version`, and say so in the alias history (with `event`'s fields: the
-    promotion gate's policy, scores and job)."""
+) -> history.AliasEvent:
+    """Point `alias` at `version` and add its history row, with `event`'s fields (the promotion
+    gate's policy, scores and job) besides the versions before and after."""
     target = get_version(session, name, version)
     row = session.get(ModelAlias, (target.model_id, alias))
     previous = None if row is None else session.get(ModelVersion, row.version_id)
@@ -99,7 +107,7 @@ def set_alias(
     else:
         row.version_id = target.id
     session.flush()
-    history.record(
+    return history.record(
         session,
         target.model,
         alias,
@@ -109,7 +117,6 @@ def set_alias(
         reason=reason,
         **event,
     )
-    return row
 
 
 def alias_target(session: Session, model: Model, alias: str) -> ModelVersion | None:

@@ -43,4 +43,4 @@ class ModelSchedule(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     updated_at: Mapped[datetime] = mapped_column(default=utcnow, onupdate=utcnow)
 
-    model: Mapped[Model] = relationship(lazy="joined")
+    model: Mapped[Model] = relationship(lazy="joined", innerjoin=True)
