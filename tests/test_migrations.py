@@ -27,6 +27,7 @@ TABLES = {
     "api_keys",
     "backtests",
     "forecast_jobs",
+    "dataset_revisions",
     "forecast_records",
     "model_schedules",
     "alias_events",

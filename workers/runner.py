@@ -209,7 +209,8 @@ def _train_and_register(
     hp = spec.hyperparameters
     store = make_store(settings)
     dataset = datasets.get(session, job.dataset_id)
-    table = datasets.load_table(store, dataset)
+    # the revision current when the job was submitted, not whatever is newest now
+    table = datasets.load_revision(session, store, dataset, job.dataset_revision)
     segments = segment_plans(
         table.series_rows(), spec.input_length, spec.horizon, spec.validation_fraction
     )
@@ -378,6 +379,7 @@ def _train_and_register(
         metrics=metrics,
         artifact_uri=uri,
         dataset_id=job.dataset_id,
+        dataset_revision=job.dataset_revision,
         weights_uri=weights_uri,
         parent_version_id=spec.warm_start.version_id if spec.warm_start else None,
     )

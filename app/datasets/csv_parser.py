@@ -73,12 +73,13 @@ def parse_csv(
     series_column: str | None = None,
     limits: Limits | None = None,
     fill_missing: FillMissing = "none",
+    min_rows: int = 2,
 ) -> SeriesTable:
     """Header row first; a column named like `timestamp`/`date`/`ds` holds timestamps, one named
     `series_column` (or like `unique_id`/`series_id`/...) holds series ids (long format). With a
     `fill_missing` method, an empty, `NA`, `NaN` or `null` cell is a missing value to fill."""
     try:
-        return _parse(data, series_column, limits, fill_missing)
+        return _parse(data, series_column, limits, fill_missing, min_rows)
     except UnicodeDecodeError:
         offset = _utf8_error_offset(data)
         raise InvalidInput("file", f"not UTF-8 text (byte {offset})") from None
@@ -87,7 +88,11 @@ def parse_csv(
 
 
 def _parse(
-    data: bytes, series_column: str | None, limits: Limits | None, fill_missing: FillMissing
+    data: bytes,
+    series_column: str | None,
+    limits: Limits | None,
+    fill_missing: FillMissing,
+    min_rows: int,
 ) -> SeriesTable:
     if limits is not None:
         _check_header_width(data, limits)
@@ -166,8 +171,8 @@ def _parse(
             stamps.append(row[ts_idx].strip())
         if series_idx is not None:
             series.append(row[series_idx].strip())
-    if n_rows < 2:
-        raise InvalidInput("file", f"a series needs at least 2 rows, got {n_rows}")
+    if n_rows < min_rows:  # 1 for appended rows: they continue a series
+        raise InvalidInput("file", f"a series needs at least {min_rows} rows, got {n_rows}")
     if block:
         blocks.append(np.asarray(block, dtype=np.float64))
     return assemble(

@@ -123,6 +123,7 @@ def parse_parquet(
     series_column: str | None = None,
     limits: Limits | None = None,
     fill_missing: FillMissing = "none",
+    min_rows: int = 2,
 ) -> SeriesTable:
     """A flat Parquet table: numeric value columns, optionally a timestamp column (by name as
     for CSV, or else the one column of timestamp/date type) and a series-id column.
@@ -168,8 +169,8 @@ def parse_parquet(
         )
         if problem := check(field.type):
             raise InvalidInput("file", f"column {field.name!r}: {problem}")
-    if n_rows < 2:
-        raise InvalidInput("file", f"a series needs at least 2 rows, got {n_rows}")
+    if n_rows < min_rows:  # 1 for appended rows: they continue a series
+        raise InvalidInput("file", f"a series needs at least {min_rows} rows, got {n_rows}")
 
     values = np.empty((n_rows, len(value_idx)), dtype=np.float64)
     stamps = _Timestamps(names[ts_idx], schema.field(ts_idx).type) if ts_idx is not None else None

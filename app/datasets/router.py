@@ -1,24 +1,34 @@
 from __future__ import annotations
 
-from typing import Annotated
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from functools import partial
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Query, Request
+from fastapi import APIRouter, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 from fastapi.exceptions import RequestValidationError
 from pydantic import ValidationError
 
 from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
+from app.config import Settings
 from app.datasets import service
+from app.datasets.append import ON_CONFLICT, OnConflict
 from app.datasets.gaps import FILL_METHODS, FillMissing, check_method
 from app.datasets.schemas import (
     SERIES_COLUMNS,
     TIMESTAMP_COLUMNS,
+    AppendRead,
     DatasetCreate,
     DatasetRead,
+    DatasetRevisionRead,
     DatasetValues,
+    RowsAppend,
+    SeriesData,
     SeriesSummary,
 )
+from app.datasets.storage import SeriesTable
 from app.deps import SessionDep, SettingsDep, StoreDep
 from app.errors import InvalidInput
 from app.http.openapi import UNREADABLE_BODY
@@ -28,6 +38,13 @@ from app.names import MAX_OFFSET, NAME_PATTERN, check_name
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
 _NO_DATASET = {404: {"description": "No such dataset."}}
+_Revision = Annotated[
+    int | None,
+    Query(
+        ge=1,
+        description="An earlier revision (GET /datasets/{id}/revisions); the newest by default.",
+    ),
+]
 
 _UPLOAD_BODY = {
     "requestBody": {
@@ -62,6 +79,45 @@ _UPLOAD_BODY = {
                             "default": "none",
                             "description": "As in the JSON body: empty, NA, NaN and null "
                             "cells (Parquet: nulls and NaN) are missing values.",
+                        },
+                    },
+                }
+            },
+        },
+    }
+}
+
+
+_APPEND_BODY = {
+    "requestBody": {
+        "required": True,
+        "content": {
+            "application/json": {"schema": RowsAppend.model_json_schema()},
+            "multipart/form-data": {
+                "schema": {
+                    "title": "RowsUpload",
+                    "type": "object",
+                    "required": ["file"],
+                    "properties": {
+                        "file": {
+                            "type": "string",
+                            "format": "binary",
+                            "description": "CSV or Parquet as POST /datasets takes it, with "
+                            "exactly the dataset's columns (and its timestamp and series "
+                            "columns when it has them).",
+                        },
+                        **{
+                            k: v
+                            for k, v in _UPLOAD_BODY["requestBody"]["content"][
+                                "multipart/form-data"
+                            ]["schema"]["properties"].items()
+                            if k in ("series_column", "fill_missing")
+                        },
+                        "on_conflict": {
+                            "type": "string",
+                            "enum": list(ON_CONFLICT),
+                            "default": "error",
+                            "description": "As in the JSON body.",
                         },
                     },
                 }
@@ -107,63 +163,137 @@ async def create_dataset(
 ) -> DatasetRead:
     # a key over its quota is refused before its upload is read
     await run_in_threadpool(service.check_quota, session, settings, caller.key_id)
-    content_type = request.headers.get("content-type", "")
-    if content_type.startswith("multipart/form-data"):
-        form = await request.form()
-        upload = form.get("file")
-        if upload is None or isinstance(upload, str):
-            raise InvalidInput(
-                "file", "a CSV or Parquet file is required in the multipart field 'file'"
-            )
-        raw_name = form.get("name")
-        name = str(raw_name) if raw_name else (upload.filename or "dataset").rsplit(".", 1)[0]
-        check_name("name", name)
-        raw_series_column = form.get("series_column")
-        if isinstance(raw_series_column, str) and raw_series_column:
-            series_column = raw_series_column
-        raw_fill = form.get("fill_missing")
-        method = check_method(raw_fill if isinstance(raw_fill, str) and raw_fill else fill_missing)
-        data, filename = await upload.read(), upload.filename
-        table = await run_in_threadpool(
-            service.table_from_file,
-            data,
-            filename,
-            series_column,
-            service.limits(settings),
-            method,
-        )
-        service.check_limits(table, settings, "file")
-    elif content_type.startswith("application/json"):
-        if series_column is not None:
-            raise InvalidInput(
-                "series_column", "applies to file uploads; JSON bodies give `series` per row"
-            )
-        if fill_missing is not None:
-            raise InvalidInput(
-                "fill_missing",
-                "as a query parameter it applies to file uploads; JSON bodies "
-                "give `fill_missing` in the body",
-            )
-        try:
-            body = DatasetCreate.model_validate_json(await request.body())
-        except ValidationError as exc:
-            raise RequestValidationError(
-                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
-            ) from exc
-        name, table = (
-            body.name,
-            await run_in_threadpool(service.table_from_json, body, (), service.limits(settings)),
-        )
-        service.check_limits(table, settings, "columns")
-    else:
-        raise InvalidInput(
-            "content-type",
-            f"expected application/json or multipart/form-data, got {content_type or 'none'!r}",
-        )
+    upload = await _read_upload(
+        request, settings, DatasetCreate, series_column, fill_missing, check_form=_form_name
+    )
+    name = upload.body.name if upload.body is not None else _form_name(upload.form, upload.filename)
     dataset = await run_in_threadpool(
-        service.create, session, store, settings, name=name, table=table, owner=caller.key_id
+        service.create,
+        session,
+        store,
+        settings,
+        name=name,
+        table=upload.table,
+        owner=caller.key_id,
     )
     return service.to_read(dataset)
+
+
+@router.post(
+    "/{dataset_id}/rows",
+    status_code=201,
+    response_model=AppendRead,
+    operation_id="append_dataset_rows",
+    summary="Append rows (JSON columns, a CSV or a Parquet file): a new revision",
+    description="The rows must have exactly the dataset's columns and continue each series "
+    "after its last timestamp; a timestamp the series already holds is a 409 naming it unless "
+    "`on_conflict` is `replace`; new series are allowed. With `fill_missing`, the gap before "
+    "a series' new rows is filled too; the dataset keeps its frequency. Limits and the byte "
+    "quota apply to the merged table, which is stored as the dataset's next revision.",
+    openapi_extra=_APPEND_BODY,
+    responses={
+        **_NO_DATASET,
+        **OVER_QUOTA,
+        **UNREADABLE_BODY,
+        409: {"description": ("A row's timestamp is already in its series (on_conflict error).")},
+    },
+)
+async def append_rows(
+    dataset_id: RecordId,
+    request: Request,
+    session: SessionDep,
+    store: StoreDep,
+    settings: SettingsDep,
+    caller: TrainCaller,
+    series_column: Annotated[
+        str | None,
+        Query(max_length=100, description="File uploads: as for POST /datasets."),
+    ] = None,
+    fill_missing: Annotated[
+        FillMissing | None, Query(description="File uploads: as for POST /datasets.")
+    ] = None,
+    on_conflict: Annotated[
+        OnConflict | None,
+        Query(description="File uploads (also a form field); JSON bodies give it in the body."),
+    ] = None,
+) -> AppendRead:
+    dataset = service.get(session, dataset_id)
+    charged = dataset.owner_key_id if dataset.owner_key_id is not None else caller.key_id
+    # a key over its byte quota is refused before the rows are read
+    await run_in_threadpool(service.check_quota, session, settings, charged, 0, new_dataset=False)
+    upload = await _read_upload(
+        request, settings, RowsAppend, series_column, fill_missing, min_rows=1
+    )
+    if upload.body is not None:
+        if on_conflict is not None:
+            raise InvalidInput(
+                "on_conflict",
+                "as a query parameter it applies to file uploads; JSON bodies "
+                "give `on_conflict` in the body",
+            )
+        conflict: OnConflict = upload.body.on_conflict
+    else:
+        conflict = _check_on_conflict(upload.form.get("on_conflict", on_conflict))
+    appended = await run_in_threadpool(
+        partial(
+            service.append,
+            session,
+            store,
+            settings,
+            dataset=dataset,
+            table=upload.table,
+            on_conflict=conflict,
+            owner=caller.key_id,
+            fill_missing=upload.method,
+            field=upload.field,
+        )
+    )
+    return AppendRead(
+        **service.to_read(dataset).model_dump(),
+        appended_rows=appended.appended_rows,
+        replaced_rows=appended.replaced_rows,
+    )
+
+
+def _check_on_conflict(value: str | None) -> OnConflict:
+    if value is None:
+        return "error"
+    if value not in ON_CONFLICT:
+        raise InvalidInput("on_conflict", f"{value[:40]!r} is not one of {', '.join(ON_CONFLICT)}")
+    return value  # type: ignore[return-value]
+
+
+@router.get(
+    "/{dataset_id}/revisions",
+    response_model=list[DatasetRevisionRead],
+    operation_id="list_dataset_revisions",
+    responses=_NO_DATASET,
+    dependencies=[require(Scope.read)],
+    summary="A dataset's revisions, newest first",
+)
+def list_dataset_revisions(
+    dataset_id: RecordId,
+    session: SessionDep,
+    limit: int = Query(100, ge=1, le=1000),
+    offset: int = Query(0, ge=0, le=MAX_OFFSET),
+) -> list[DatasetRevisionRead]:
+    dataset = service.get(session, dataset_id)
+    found = service.get_revisions(session, dataset, limit=limit, offset=offset)
+    return [service.revision_read(r) for r in found]
+
+
+@router.get(
+    "/{dataset_id}/revisions/{revision}",
+    response_model=DatasetRevisionRead,
+    operation_id="get_dataset_revision",
+    responses={404: {"description": "No such dataset, or no such revision of it."}},
+    dependencies=[require(Scope.read)],
+)
+def get_dataset_revision(
+    dataset_id: RecordId, revision: Annotated[int, Path(ge=1)], session: SessionDep
+) -> DatasetRevisionRead:
+    dataset = service.get(session, dataset_id)
+    return service.revision_read(service.get_revision(session, dataset, revision))
 
 
 @router.get(
@@ -204,11 +334,13 @@ def list_dataset_series(
     session: SessionDep,
     limit: int = Query(1000, ge=1, le=10_000),
     offset: int = Query(0, ge=0, le=MAX_OFFSET),
+    revision: _Revision = None,
 ) -> list[SeriesSummary]:
     dataset = service.get(session, dataset_id)
+    described = dataset if revision is None else service.get_revision(session, dataset, revision)
     return [
         SeriesSummary.model_validate(s)
-        for s in service.series_page(dataset, limit=limit, offset=offset)
+        for s in service.series_page(described, limit=limit, offset=offset)
     ]
 
 
@@ -227,5 +359,93 @@ def get_dataset_values(
     series: Annotated[
         str | None, Query(max_length=100, description="Only this series' rows.")
     ] = None,
+    revision: _Revision = None,
 ) -> DatasetValues:
-    return service.values(store, service.get(session, dataset_id), series)
+    dataset = service.get(session, dataset_id)
+    table = service.load_revision(session, store, dataset, revision)
+    return service.values(store, dataset, series, table)
+
+
+@dataclass(frozen=True)
+class _Upload:
+    """A parsed upload: its table, the fill method it asked for, and the other fields sent
+    (the JSON body, or a multipart form's text fields)."""
+
+    table: SeriesTable
+    method: FillMissing
+    field: str
+    body: Any = None
+    form: dict[str, str] = field(default_factory=dict)
+    filename: str | None = None
+
+
+async def _read_upload(
+    request: Request,
+    settings: Settings,
+    body_model: type[SeriesData],
+    series_column: str | None,
+    fill_missing: FillMissing | None,
+    min_rows: int = 2,
+    check_form: Callable[[dict[str, str], str | None], object] | None = None,
+) -> _Upload:
+    """JSON columns or a CSV/Parquet file, parsed and checked against the dataset limits (a
+    file while it is read: sizes before parsing) as POST /datasets and POST /datasets/{id}/rows
+    take them. `check_form(fields, filename)` checks a form's other fields before the file is
+    parsed."""
+    content_type = request.headers.get("content-type", "")
+    if content_type.startswith("multipart/form-data"):
+        form = await request.form()
+        upload = form.get("file")
+        if upload is None or isinstance(upload, str):
+            raise InvalidInput(
+                "file", "a CSV or Parquet file is required in the multipart field 'file'"
+            )
+        texts = {k: v for k, v in form.items() if isinstance(v, str) and v}
+        if check_form is not None:
+            check_form(texts, upload.filename)
+        if "series_column" in texts:
+            series_column = texts["series_column"]
+        method = check_method(texts.get("fill_missing", fill_missing))
+        data, filename = await upload.read(), upload.filename
+        table = await run_in_threadpool(
+            service.table_from_file,
+            data,
+            filename,
+            series_column,
+            service.limits(settings),
+            method,
+            min_rows,
+        )
+        service.check_limits(table, settings, "file")
+        return _Upload(table, method, "file", form=texts, filename=filename)
+    if content_type.startswith("application/json"):
+        if series_column is not None:
+            raise InvalidInput(
+                "series_column", "applies to file uploads; JSON bodies give `series` per row"
+            )
+        if fill_missing is not None:
+            raise InvalidInput(
+                "fill_missing",
+                "as a query parameter it applies to file uploads; JSON bodies "
+                "give `fill_missing` in the body",
+            )
+        try:
+            body = body_model.model_validate_json(await request.body())
+        except ValidationError as exc:
+            raise RequestValidationError(
+                [{**e, "loc": ("body", *e["loc"])} for e in exc.errors(include_url=False)]
+            ) from exc
+        table = await run_in_threadpool(service.table_from_json, body, (), service.limits(settings))
+        service.check_limits(table, settings, "columns")
+        return _Upload(table, body.fill_missing, "columns", body=body)
+    raise InvalidInput(
+        "content-type",
+        f"expected application/json or multipart/form-data, got {content_type or 'none'!r}",
+    )
+
+
+def _form_name(form: dict[str, str], filename: str | None) -> str:
+    """A file upload's dataset name: the `name` field, else the file's name without suffix."""
+    name = form.get("name") or (filename or "dataset").rsplit(".", 1)[0]
+    check_name("name", name)
+    return name

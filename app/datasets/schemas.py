@@ -12,6 +12,7 @@ from pydantic import (
     model_validator,
 )
 
+from app.datasets.append import OnConflict
 from app.datasets.gaps import FillMissing
 from app.datasets.tables import series_id_problem
 from app.names import ResourceName, has_control_characters
@@ -23,6 +24,43 @@ SERIES_COLUMNS = ("unique_id", "series_id", "series", "item_id", "id")
 holds the series ids (long format: one row per series and timestamp)."""
 SERIES_PREVIEW = 100
 """A dataset read lists this many series; GET /datasets/{id}/series pages through all."""
+
+
+def _checked_columns(
+    columns: dict[str, list[float | None]], fill: str, min_rows: int
+) -> dict[str, list[float | None]]:
+    """Names, equal lengths, finite values; missing ones only with a fill method (`fill`, the
+    validated `fill_missing`: it is defined before `columns`)."""
+    if not columns:
+        raise ValueError("at least one column is required")
+    lengths = {name: len(values) for name, values in columns.items()}
+    for name in columns:
+        if not name.strip() or len(name) > 100 or has_control_characters(name):
+            raise ValueError(
+                f"column name {name!r} must be 1 to 100 characters, no control characters"
+            )
+        if name.lower() in TIMESTAMP_COLUMNS:
+            raise ValueError(f"column {name!r}: put timestamps in 'timestamps', not columns")
+    first, n = next(iter(lengths.items()))
+    for name, length in lengths.items():
+        if length != n:
+            raise ValueError(
+                f"columns differ in length: {first!r} has {n} values, {name!r} has {length}"
+            )
+    if n < min_rows:
+        raise ValueError(
+            f"a series needs at least {min_rows} rows, got {n}" if min_rows > 1 else "no rows"
+        )
+    for name, values in columns.items():
+        for i, v in enumerate(values):
+            if v is not None and math.isinf(v):
+                raise ValueError(f"column {name!r} row {i}: {v} is not a finite number")
+            if fill == "none" and (v is None or math.isnan(v)):
+                raise ValueError(
+                    f"column {name!r} row {i}: a missing value; set fill_missing to "
+                    "ffill, interpolate or zero to fill it"
+                )
+    return columns
 
 
 class SeriesData(BaseModel):
@@ -66,35 +104,7 @@ class SeriesData(BaseModel):
     def _check_columns(
         cls, columns: dict[str, list[float | None]], info: ValidationInfo
     ) -> dict[str, list[float | None]]:
-        fill = info.data.get("fill_missing", "none")  # validated first: it is defined first
-        if not columns:
-            raise ValueError("at least one column is required")
-        lengths = {name: len(values) for name, values in columns.items()}
-        for name in columns:
-            if not name.strip() or len(name) > 100 or has_control_characters(name):
-                raise ValueError(
-                    f"column name {name!r} must be 1 to 100 characters, no control characters"
-                )
-            if name.lower() in TIMESTAMP_COLUMNS:
-                raise ValueError(f"column {name!r}: put timestamps in 'timestamps', not columns")
-        first, n = next(iter(lengths.items()))
-        for name, length in lengths.items():
-            if length != n:
-                raise ValueError(
-                    f"columns differ in length: {first!r} has {n} values, {name!r} has {length}"
-                )
-        if n < 2:
-            raise ValueError(f"a series needs at least 2 rows, got {n}")
-        for name, values in columns.items():
-            for i, v in enumerate(values):
-                if v is not None and math.isinf(v):
-                    raise ValueError(f"column {name!r} row {i}: {v} is not a finite number")
-                if fill == "none" and (v is None or math.isnan(v)):
-                    raise ValueError(
-                        f"column {name!r} row {i}: a missing value; set fill_missing to "
-                        "ffill, interpolate or zero to fill it"
-                    )
-        return columns
+        return _checked_columns(columns, info.data.get("fill_missing", "none"), min_rows=2)
 
     @model_validator(mode="after")
     def _check_rows(self) -> SeriesData:
@@ -117,6 +127,38 @@ class DatasetCreate(SeriesData):
     )
 
     name: ResourceName
+
+
+class RowsAppend(SeriesData):
+    """Rows for POST /datasets/{id}/rows: the upload's shape, the dataset's columns."""
+
+    model_config = ConfigDict(
+        extra="forbid",
+        json_schema_extra={
+            "examples": [
+                {
+                    "columns": {"y": [4.0, 5.0]},
+                    "timestamps": ["2024-01-04", "2024-01-05"],
+                    "series": ["a", "a"],
+                    "on_conflict": "error",
+                }
+            ]
+        },
+    )
+
+    on_conflict: OnConflict = Field(
+        "error",
+        description="A row whose (series, timestamp) the dataset already holds: `error` (409 "
+        "naming it) or `replace` (its values are replaced).",
+    )
+
+    @field_validator("columns")
+    @classmethod
+    def _check_columns(
+        cls, columns: dict[str, list[float | None]], info: ValidationInfo
+    ) -> dict[str, list[float | None]]:
+        """As an upload's, but one row is enough: it continues a series."""
+        return _checked_columns(columns, info.data.get("fill_missing", "none"), min_rows=1)
 
 
 class SeriesSummary(BaseModel):
@@ -145,6 +187,11 @@ class DatasetRead(BaseModel):
     sha256: str = Field(
         description="Content hash of the column names, timestamps, series and values."
     )
+    revision: int = Field(
+        1,
+        description="The newest revision (1 on upload, one more per POST /datasets/{id}/rows); "
+        "the other fields describe it.",
+    )
     filled: dict[str, int] = Field(
         default_factory=dict,
         description="Column → values filled on upload by `fill_missing` (missing values and "
@@ -162,3 +209,30 @@ class DatasetValues(BaseModel):
     series: list[str] | None = Field(
         description="Series id per row; None for a dataset without a series column."
     )
+
+
+class AppendRead(DatasetRead):
+    """The dataset after an append: its new revision, and what the rows did."""
+
+    appended_rows: int = Field(
+        description="Rows added (continuing series, new series, and rows filled into gaps)."
+    )
+    replaced_rows: int = Field(description="Rows whose values were replaced (on_conflict).")
+
+
+class DatasetRevisionRead(BaseModel):
+    """One stored revision: what the dataset was after it was made."""
+
+    revision: int
+    sha256: str
+    n_rows: int
+    n_series: int
+    frequency: str | None
+    size_bytes: int = Field(description="Bytes of this revision's stored file.")
+    appended_rows: int = Field(description="Rows this revision added (all of them for 1).")
+    replaced_rows: int
+    series: list[SeriesSummary] = Field(
+        description=f"The first {SERIES_PREVIEW} series of this revision; "
+        "GET /datasets/{id}/series?revision= pages through all."
+    )
+    created_at: datetime

@@ -62,7 +62,7 @@ def _row(i: int) -> str:
     return f"row {i + 1}"
 
 
-def _parse_times(
+def parse_times(
     timestamps: Sequence[str], field: Field, where: Callable[[int], str]
 ) -> tuple[list[datetime], np.ndarray]:
     """The parsed times and microseconds since the epoch, one per row; naive and aware times
@@ -149,7 +149,7 @@ def assemble(
         groups, ordered_ids = np.zeros(n, dtype=np.int64), [""]
     parsed: list[datetime] | None = None
     if stamps is not None:
-        parsed, keys = _parse_times(stamps, field, where)
+        parsed, keys = parse_times(stamps, field, where)
         order = np.lexsort((keys, groups))
         message = _duplicates_message(
             keys[order], groups[order], ordered_ids, [stamps[i] for i in order], series is not None

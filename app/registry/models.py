@@ -54,6 +54,8 @@ class ModelVersion(Base):
     job_id: Mapped[str] = mapped_column(ForeignKey("training_jobs.id"), unique=True)
     """The job that produced it; unique, so a redelivered task can never register twice."""
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    dataset_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    """The revision of the dataset it was trained on (its job's)."""
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     leaderboard: Mapped[list | None]
     """An auto job's version: every candidate's architecture, hyperparameters, status and

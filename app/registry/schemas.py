@@ -81,6 +81,7 @@ class VersionRead(BaseModel):
     device: str
     job_id: str
     dataset_id: str
+    dataset_revision: int = Field(1, description="The revision of the dataset it was trained on.")
     aliases: list[str]
     backtests: list[BacktestBrief] = Field(
         default_factory=list, description="Its backtests, oldest first (see POST /backtest)."

@@ -57,6 +57,8 @@ class TrainingJob(QueuedJob, Base):
     model_name: Mapped[str] = mapped_column(String(100), index=True)
     architecture: Mapped[str] = mapped_column(String(16))
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    dataset_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    """The dataset's revision when the job was submitted: the worker trains on exactly it."""
     spec: Mapped[dict]
     """The validated request: columns, lengths, hyperparameters (defaults filled in)."""
     epochs_total: Mapped[int]

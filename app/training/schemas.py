@@ -392,6 +392,9 @@ class JobRead(BaseModel):
     model_name: str
     architecture: str
     dataset_id: str
+    dataset_revision: int = Field(
+        1, description="The dataset's revision when the job was submitted: the one it trains on."
+    )
     spec: JobSpec
     progress: Progress
     history: list[EpochRecord]

@@ -1,0 +1,420 @@
+"""Appending rows (POST /datasets/{id}/rows) and dataset revisions (issue 16 item 1): series
+continue, conflicts are 409s naming the timestamp unless replaced, new series join, the 422s
+name what is wrong, earlier revisions stay readable, the row lock serializes two appends, and a
+job records (and trains on) the revision current when it was submitted."""
+
+from __future__ import annotations
+
+import io
+import threading
+import time
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+import pytest
+from sqlalchemy import create_engine, func, select
+
+from app.artifacts import make_store
+from app.datasets import service
+from app.datasets.calendar import future_timestamps
+from app.datasets.models import Dataset
+from app.datasets.tables import assemble
+from app.db import make_sessionmaker
+from app.errors import TooManyRequests
+from app.migrate import downgrade, upgrade
+from tests.support.data import seasonal_series
+from tests.support.stack import train_and_wait
+
+
+def _days(first: str, n: int) -> list[str]:
+    return [first, *future_timestamps(first, "D", n - 1)]
+
+
+def _two_series(isolated_client) -> dict:
+    """Series a (2024-01-01..05, 1..5) and b (2024-01-01..03, 10..30), daily."""
+    response = isolated_client.post(
+        "/datasets",
+        json={
+            "name": "appendable",
+            "columns": {"y": [1.0, 2, 3, 4, 5, 10, 20, 30]},
+            "timestamps": _days("2024-01-01", 5) + _days("2024-01-01", 3),
+            "series": ["a"] * 5 + ["b"] * 3,
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["revision"] == 1
+    return response.json()
+
+
+def _values(client, dataset_id: str, **params) -> dict:
+    response = client.get(f"/datasets/{dataset_id}/values", params=params)
+    assert response.status_code == 200, response.text
+    return response.json()
+
+
+def _detail(response) -> str:
+    detail = response.json()["detail"]
+    return " | ".join(str(d) for d in detail) if isinstance(detail, list) else detail
+
+
+def test_rows_continue_series_and_make_a_revision(isolated_client):
+    dataset = _two_series(isolated_client)
+    response = isolated_client.post(
+        f"/datasets/{dataset['id']}/rows",
+        json={
+            "columns": {"y": [6.0, 40.0, 7.0]},
+            "timestamps": ["2024-01-06", "2024-01-04", "2024-01-07"],
+            "series": ["a", "b", "a"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    body = response.json()
+    assert (body["revision"], body["appended_rows"], body["replaced_rows"]) == (2, 3, 0)
+    assert body["n_rows"] == 11 and body["frequency"] == "D"
+    assert {s["id"]: (s["rows"], s["last"]) for s in body["series"]} == {
+        "a": (7, "2024-01-07"),
+        "b": (4, "2024-01-04"),
+    }
+    assert body["sha256"] != dataset["sha256"]
+    a = _values(isolated_client, dataset["id"], series="a")
+    assert a["columns"]["y"] == [1, 2, 3, 4, 5, 6, 7]
+    assert a["timestamps"][-2:] == ["2024-01-06", "2024-01-07"]
+    assert isolated_client.get(f"/datasets/{dataset['id']}").json()["revision"] == 2
+
+
+def test_a_present_timestamp_is_409_naming_it_unless_replaced(isolated_client):
+    dataset = _two_series(isolated_client)
+    rows = {
+        "columns": {"y": [-3.0, 6.0]},
+        "timestamps": ["2024-01-03", "2024-01-06"],
+        "series": ["a", "a"],
+    }
+    refused = isolated_client.post(f"/datasets/{dataset['id']}/rows", json=rows)
+    assert refused.status_code == 409, refused.text
+    assert "series 'a'" in _detail(refused) and "'2024-01-03'" in _detail(refused)
+    assert isolated_client.get(f"/datasets/{dataset['id']}").json()["revision"] == 1
+
+    replaced = isolated_client.post(
+        f"/datasets/{dataset['id']}/rows", json={**rows, "on_conflict": "replace"}
+    )
+    assert replaced.status_code == 201, replaced.text
+    body = replaced.json()
+    assert (body["revision"], body["appended_rows"], body["replaced_rows"]) == (2, 1, 1)
+    assert _values(isolated_client, dataset["id"], series="a")["columns"]["y"] == [
+        1,
+        2,
+        -3,
+        4,
+        5,
+        6,
+    ]
+    # the revision before keeps its own values
+    assert _values(isolated_client, dataset["id"], series="a", revision=1)["columns"]["y"] == [
+        1,
+        2,
+        3,
+        4,
+        5,
+    ]
+
+
+def test_new_series_join_and_revisions_stay_readable(isolated_client):
+    dataset = _two_series(isolated_client)
+    response = isolated_client.post(
+        f"/datasets/{dataset['id']}/rows",
+        json={
+            "columns": {"y": [100.0, 200.0]},
+            "timestamps": ["2024-02-01", "2024-02-02"],
+            "series": ["c", "c"],
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["n_series"] == 3
+    revisions = isolated_client.get(f"/datasets/{dataset['id']}/revisions").json()
+    assert [(r["revision"], r["n_rows"], r["appended_rows"]) for r in revisions] == [
+        (2, 10, 2),
+        (1, 8, 8),
+    ]
+    assert revisions[0]["sha256"] == response.json()["sha256"]
+    assert revisions[1]["sha256"] == dataset["sha256"]
+    first = isolated_client.get(f"/datasets/{dataset['id']}/revisions/1").json()
+    assert [s["id"] for s in first["series"]] == ["a", "b"]
+    series = isolated_client.get(f"/datasets/{dataset['id']}/series", params={"revision": 1})
+    assert [s["id"] for s in series.json()] == ["a", "b"]
+    assert [s["id"] for s in isolated_client.get(f"/datasets/{dataset['id']}/series").json()] == [
+        "a",
+        "b",
+        "c",
+    ]
+    old = _values(isolated_client, dataset["id"], revision=1)
+    assert len(old["columns"]["y"]) == 8 and "c" not in old["series"]
+    missing = isolated_client.get(f"/datasets/{dataset['id']}/revisions/3")
+    assert missing.status_code == 404
+    assert isolated_client.get(f"/datasets/{dataset['id']}/values?revision=9").status_code == 404
+
+
+@pytest.mark.parametrize(
+    ("rows", "field", "words"),
+    [
+        (
+            {"columns": {"y": [6.0], "z": [1.0]}, "timestamps": ["2024-01-06"], "series": ["a"]},
+            "columns",
+            "unknown column(s) 'z'",
+        ),
+        (
+            {"columns": {"x": [6.0]}, "timestamps": ["2024-01-06"], "series": ["a"]},
+            "columns",
+            "missing column(s) 'y'",
+        ),
+        (
+            # before a's last timestamp and not in it (a holds 01-01..01-05 daily: 01-04T12)
+            {"columns": {"y": [6.0]}, "timestamps": ["2024-01-04T12:00:00"], "series": ["a"]},
+            "columns",
+            "before the series' last timestamp '2024-01-05'",
+        ),
+        (
+            # a gap of a day: the dataset is daily
+            {"columns": {"y": [6.0]}, "timestamps": ["2024-01-07"], "series": ["a"]},
+            "columns",
+            "frequency 'D'",
+        ),
+        ({"columns": {"y": [6.0]}, "series": ["a"]}, "columns", "has timestamps"),
+        ({"columns": {"y": [6.0]}, "timestamps": ["2024-01-06"]}, "columns", "series id"),
+    ],
+)
+def test_rows_that_do_not_fit_are_422s_naming_why(isolated_client, rows, field, words):
+    dataset = _two_series(isolated_client)
+    response = isolated_client.post(f"/datasets/{dataset['id']}/rows", json=rows)
+    assert response.status_code == 422, response.text
+    assert words in _detail(response)
+    assert response.json()["detail"][0]["loc"][-1] == field
+    assert isolated_client.get(f"/datasets/{dataset['id']}").json()["revision"] == 1
+
+
+def test_fill_missing_fills_the_gap_before_new_rows(isolated_client):
+    dataset = _two_series(isolated_client)
+    response = isolated_client.post(
+        f"/datasets/{dataset['id']}/rows",
+        json={
+            "columns": {"y": [8.0]},
+            "timestamps": ["2024-01-08"],
+            "series": ["a"],
+            "fill_missing": "interpolate",
+        },
+    )
+    assert response.status_code == 201, response.text
+    assert response.json()["appended_rows"] == 3
+    assert response.json()["frequency"] == "D"
+    a = _values(isolated_client, dataset["id"], series="a")
+    assert a["columns"]["y"] == [1, 2, 3, 4, 5, 6, 7, 8]
+    assert a["timestamps"][-3:] == ["2024-01-06", "2024-01-07", "2024-01-08"]
+
+
+def test_csv_and_parquet_rows_and_a_dataset_without_timestamps(isolated_client):
+    dataset = _two_series(isolated_client)
+    csv = b"date,series,y\n2024-01-06,a,6\n2024-01-04,b,40\n"
+    response = isolated_client.post(
+        f"/datasets/{dataset['id']}/rows", files={"file": ("rows.csv", csv, "text/csv")}
+    )
+    assert response.status_code == 201, response.text
+    assert (response.json()["revision"], response.json()["appended_rows"]) == (2, 2)
+    buffer = io.BytesIO()
+    pq.write_table(pa.table({"date": ["2024-01-06"], "series": ["a"], "y": [66.0]}), buffer)
+    replaced = isolated_client.post(
+        f"/datasets/{dataset['id']}/rows",
+        files={"file": ("rows.parquet", buffer.getvalue())},
+        data={"on_conflict": "replace"},
+    )
+    assert replaced.status_code == 201, replaced.text
+    assert (replaced.json()["revision"], replaced.json()["replaced_rows"]) == (3, 1)
+    assert _values(isolated_client, dataset["id"], series="a")["columns"]["y"][-1] == 66
+
+    plain = isolated_client.post(
+        "/datasets", json={"name": "untimed", "columns": {"y": [1.0, 2.0, 3.0]}}
+    ).json()
+    more = isolated_client.post(f"/datasets/{plain['id']}/rows", json={"columns": {"y": [4.0]}})
+    assert more.status_code == 201, more.text
+    assert _values(isolated_client, plain["id"])["columns"]["y"] == [1, 2, 3, 4]
+
+
+def test_limits_are_checked_on_the_merged_table(isolated_client, pg_settings):
+    dataset = _two_series(isolated_client)
+    rows = pg_settings.max_dataset_rows - dataset["n_rows"] + 1
+    stamps = _days("2024-01-06", rows)
+    response = isolated_client.post(
+        f"/datasets/{dataset['id']}/rows",
+        json={"columns": {"y": [1.0] * rows}, "timestamps": stamps, "series": ["a"] * rows},
+    )
+    assert response.status_code == 422, response.text
+    assert f"{pg_settings.max_dataset_rows + 1} rows exceed" in _detail(response)
+
+
+def test_two_appends_wait_for_each_other(pg_url, pg_settings):
+    """The second append blocks on the dataset row until the first commits, then makes the
+    next revision from the first's rows (without the lock both would read revision 1)."""
+    engine = create_engine(pg_url.replace("postgresql://", "postgresql+psycopg://"))
+    sessions = make_sessionmaker(engine)
+    store = make_store(pg_settings)
+    base = assemble(
+        ["y"], [[1.0], [2.0]], timestamps=_days("2024-01-01", 2), series=None, field="columns"
+    )
+    with sessions() as session:
+        dataset_id = service.create(session, store, pg_settings, name="locked", table=base).id
+        session.commit()
+
+    def rows(day: str) -> object:
+        return assemble(["y"], [[3.0]], timestamps=[day], series=None, field="columns")
+
+    first = sessions()
+    made = service.append(
+        first,
+        store,
+        pg_settings,
+        dataset=first.get(Dataset, dataset_id),
+        table=rows("2024-01-03"),
+    )
+    assert made.revision == 2
+    second: dict = {}
+
+    def append_second() -> None:
+        with sessions() as session:
+            second["made"] = service.append(
+                session,
+                store,
+                pg_settings,
+                dataset=session.get(Dataset, dataset_id),
+                table=rows("2024-01-04"),
+            )
+            session.commit()
+
+    thread = threading.Thread(target=append_second)
+    thread.start()
+    time.sleep(0.5)
+    assert thread.is_alive(), "the second append did not wait for the first's lock"
+    first.commit()
+    first.close()
+    thread.join(10)
+    assert second["made"].revision == 3
+    with sessions() as session:
+        dataset = session.get(Dataset, dataset_id)
+        assert dataset.revision == 3
+        table = service.load_table(store, dataset)
+        assert table.timestamps == _days("2024-01-01", 4)
+        assert [r.revision for r in service.get_revisions(session, dataset, limit=9, offset=0)] == [
+            3,
+            2,
+            1,
+        ]
+    engine.dispose()
+
+
+def test_appended_rows_returned_by_the_service(db_session, pg_settings):
+    """What the live-accuracy check reads: only the appended and replaced rows, with their
+    series ids and timestamps."""
+    store = make_store(pg_settings)
+    base = assemble(
+        ["y"],
+        [[1.0], [2.0], [10.0], [20.0]],
+        timestamps=_days("2024-01-01", 2) * 2,
+        series=["a", "a", "b", "b"],
+        field="columns",
+    )
+    dataset = service.create(db_session, store, pg_settings, name="svc", table=base)
+    new = assemble(
+        ["y"],
+        [[3.0], [22.0], [7.0]],
+        timestamps=["2024-01-03", "2024-01-02", "2024-01-01"],
+        series=["a", "b", "c"],
+        field="columns",
+    )
+    made = service.append(
+        db_session, store, pg_settings, dataset=dataset, table=new, on_conflict="replace"
+    )
+    assert made.revision == 2 and (made.appended_rows, made.replaced_rows) == (2, 1)
+    assert made.rows.series == [("a", 1), ("b", 1), ("c", 1)]
+    assert made.rows.timestamps == ["2024-01-03", "2024-01-02", "2024-01-01"]
+    assert made.rows.values[:, 0].tolist() == [3.0, 22.0, 7.0]
+
+
+def test_the_byte_quota_counts_every_revision(db_session, pg_settings):
+    """Each revision is a full stored copy: the dataset's size_bytes is their sum, and an
+    append that would pass the key's byte quota is a 429 with nothing stored."""
+    store = make_store(pg_settings)
+    base = assemble(
+        ["y"], [[1.0], [2.0]], timestamps=_days("2024-01-01", 2), series=None, field="columns"
+    )
+    dataset = service.create(db_session, store, pg_settings, name="quota", table=base)
+    made = service.append(
+        db_session,
+        store,
+        pg_settings,
+        dataset=dataset,
+        table=assemble(["y"], [[3.0]], timestamps=["2024-01-03"], series=None, field="columns"),
+    )
+    sizes = [r.size_bytes for r in service.get_revisions(db_session, dataset, limit=9, offset=0)]
+    assert made.revision == 2 and len(sizes) == 2 and dataset.size_bytes == sum(sizes)
+    stored = db_session.scalar(
+        select(func.sum(Dataset.size_bytes)).where(Dataset.owner_key_id.is_(None))
+    )
+    tight = pg_settings.model_copy(update={"max_dataset_bytes_per_key": stored + sizes[0]})
+    with pytest.raises(TooManyRequests, match="bytes of datasets"):
+        service.append(
+            db_session,
+            store,
+            tight,
+            dataset=dataset,
+            table=assemble(["y"], [[4.0]], timestamps=["2024-01-04"], series=None, field="columns"),
+        )
+
+
+def test_a_job_after_an_append_records_the_new_revision(client, pg_worker):
+    created = client.post(
+        "/datasets", json={"name": "revised", "columns": seasonal_series(80)}
+    ).json()
+    more = seasonal_series(100)
+    response = client.post(
+        f"/datasets/{created['id']}/rows",
+        json={"columns": {k: v[80:] for k, v in more.items()}},
+    )
+    assert response.status_code == 201, response.text
+    job = train_and_wait(
+        client,
+        {
+            "model_name": "revised-gru",
+            "architecture": "gru",
+            "dataset_id": created["id"],
+            "target_columns": ["y"],
+            "input_length": 12,
+            "horizon": 3,
+            "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": 1},
+        },
+    )
+    assert job["status"] == "succeeded", job
+    assert job["dataset_revision"] == 2
+    version = client.get(f"/models/revised-gru/versions/{job['model_version']['version']}")
+    assert version.json()["dataset_revision"] == 2
+
+
+def test_0010_backfills_revision_1(tmp_path):
+    url = f"sqlite:///{tmp_path / 'r.db'}"
+    upgrade(url, "0009")
+    engine = create_engine(url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql(
+            "INSERT INTO datasets (id, name, n_rows, columns, has_timestamps, n_series, "
+            "sha256, artifact_uri, size_bytes, filled, created_at) VALUES ('d1', 'd', 7, "
+            "'[\"y\"]', false, 1, 's', 'u', 99, '{}', CURRENT_TIMESTAMP)"
+        )
+    engine.dispose()
+    upgrade(url)
+    engine = create_engine(url)
+    with engine.connect() as conn:
+        rows = conn.exec_driver_sql(
+            "SELECT dataset_id, revision, sha256, artifact_uri, n_rows, size_bytes, "
+            "appended_rows, replaced_rows FROM dataset_revisions"
+        ).all()
+        (revision,) = conn.exec_driver_sql("SELECT revision FROM datasets").one()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [("d1", 1, "s", "u", 7, 99, 7, 0)]
+    assert revision == 1
+    downgrade(url, "0009")
