@@ -42,6 +42,7 @@ from app.schedules.router import router as schedules_router
 from app.serving.batcher import BatchConfig
 from app.serving.dataplane import DataPlane
 from app.serving.live import LiveModels
+from app.serving.recording import Recorder
 from app.serving.resolver import VersionResolver
 from app.serving.sessions import SessionCache
 from app.serving.steps import StepModels
@@ -114,7 +115,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
         stream_store,
         max_per_owner=settings.max_streams_per_key,
     )
-    dataplane = DataPlane(models, stream_service, settings.max_predict_windows)
+    dataplane = DataPlane(
+        models, stream_service, settings.max_predict_windows, recorder=Recorder(sessions)
+    )
     keys = KeyChecker(sessions, settings.auth_cache_seconds, enabled=settings.auth)
     decoder = ProcessDecoder()
 

@@ -45,6 +45,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session, sessionmaker
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from app.accuracy.service import live_ratios
 from app.logs import request_id
 from app.training.models import JobStatus, TrainingJob
 
@@ -267,6 +268,45 @@ class StateCollector(Collector):
         return counts
 
 
+class LiveAccuracyCollector(Collector):
+    """seqcast_live_mase_ratio{model,version}: each version's live MAE over seasonal naive's on
+    the actuals scored so far (app.accuracy). Read from the database at scrape time, so every
+    API process reports the same value whichever of them scored the rows; cached for `ttl`
+    seconds (one aggregate query per process per window), skipped while the database is down."""
+
+    def __init__(self, sessions: sessionmaker[Session], ttl: float = 5.0) -> None:
+        self._sessions = sessions
+        self._ttl = ttl
+        self._cached: tuple[float, list[tuple[str, int, float]]] | None = None
+
+    def collect(self) -> Iterator[Metric]:
+        ratios = self._ratios()
+        if ratios is None:
+            return
+        gauge = GaugeMetricFamily(
+            "seqcast_live_mase_ratio",
+            "Live MASE of a version over seasonal naive's at the same origins (below 1: it "
+            "beats naive), on the actuals that arrived.",
+            labels=["model", "version"],
+        )
+        for model, version, ratio in ratios:
+            gauge.add_metric([model, str(version)], ratio)
+        yield gauge
+
+    def _ratios(self) -> list[tuple[str, int, float]] | None:
+        now = time.monotonic()
+        if self._cached is not None and now - self._cached[0] < self._ttl:
+            return self._cached[1]
+        try:
+            with self._sessions() as session:
+                ratios = live_ratios(session)
+        except Exception as exc:
+            log.debug("live accuracy unavailable: %s", type(exc).__name__)
+            return None
+        self._cached = (now, ratios)
+        return ratios
+
+
 def version_labels(key: Any) -> list[str]:
     """[model, version] of a VersionKey."""
     return [key.model or key.label, str(key.version) if key.version else ""]
@@ -275,6 +315,7 @@ def version_labels(key: Any) -> list[str]:
 def app_registry(app_state: Any, sessions: sessionmaker[Session]) -> CollectorRegistry:
     registry = CollectorRegistry(auto_describe=False)
     registry.register(StateCollector(app_state, sessions))
+    registry.register(LiveAccuracyCollector(sessions))
     return registry
 
 

@@ -49,6 +49,13 @@ EXAMPLES = [
         "future": [[[1.0, 9.99], [0.0, 12.49]]],
         "series_id": "store-1",
     },
+    {
+        "model": "demand",
+        "inputs": [[1.0, 2.0, 3.0, 2.0]],
+        "series_id": "store-1",
+        "last_timestamp": "2024-06-01",
+        "record": True,
+    },
 ]
 
 
@@ -56,6 +63,8 @@ def decode_predict(body: bytes, _: Mapping[str, str], __: Mapping[str, str]) -> 
     request = decode(body, PredictRequest)
     if request.version is not None and request.alias is not None:
         raise InvalidInput("alias", "give version or alias, not both")
+    if request.record and request.series_id is None:
+        raise InvalidInput("record", "needs series_id: a stored forecast is scored by its series")
     series_id, last_timestamp = request.series_id, request.last_timestamp
     if series_id is not None:
         check_per_window(series_id, "series_id")
@@ -72,6 +81,7 @@ def decode_predict(body: bytes, _: Mapping[str, str], __: Mapping[str, str]) -> 
         series_id,
         last_timestamp,
         known=known,
+        record=request.record,
     )
 
 
@@ -97,7 +107,10 @@ async def serve_predict(
     plane: DataPlane, call: PredictCall, _caller: object
 ) -> tuple[bytes, Headers]:
     """A forecast belongs to no one: the caller is not needed."""
-    return render(await plane.predict(call)), JSON
+    prediction = await plane.predict(call)
+    if call.record:
+        await plane.record(call, prediction)
+    return render(prediction), JSON
 
 
 HOT = HotRoute(

@@ -86,6 +86,16 @@ ValuesField = Annotated[
         "in the model's feature order ([rows] for a single-feature model)."
     ),
 ]
+RecordField = Annotated[
+    bool,
+    msgspec.Meta(
+        description="Store the forecast for live accuracy: when rows of the version's training "
+        "dataset arrive for these timestamps (POST /datasets/{id}/rows), each step is scored "
+        "against them and against the seasonal-naive forecast from the same window (GET "
+        "/models/{name}/versions/{v}/accuracy). Needs series_id and a version trained on "
+        "timestamped data (a 422 naming `record` otherwise)."
+    ),
+]
 
 
 class PredictRequest(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -96,6 +106,7 @@ class PredictRequest(msgspec.Struct, forbid_unknown_fields=True, gc=False):
     series_id: SeriesField = None
     last_timestamp: LastTimestampField = None
     future: FutureField = None
+    record: RecordField = False
 
 
 class StreamObserve(msgspec.Struct, forbid_unknown_fields=True, gc=False):
@@ -111,6 +122,7 @@ HINTS = {
     "values": "must be an array containing only numbers: [rows][n_features]",
     "series_id": "must be a string, or a non-empty list with one string per window",
     "last_timestamp": "must be a string, or a non-empty list with one string per window",
+    "record": "must be true or false",
     "future": "must be an array containing only numbers: [batch][horizon][n_future] "
     "([horizon][n_future] for a stream observe)",
 }

@@ -19,6 +19,7 @@ from app.errors import InvalidInput
 from app.serving.inputs import Field, check_batch
 from app.serving.known_inputs import KnownInputs, extra_inputs
 from app.serving.live import LiveModels
+from app.serving.recording import Recorder, check_dated, check_recordable
 from app.serving.resolver import Resolved
 from app.serving.series import forecast_timestamps
 from app.serving.sessions import ServedModel
@@ -48,6 +49,8 @@ class PredictCall:
     """Where `inputs` came from in the request, for error messages."""
     known: KnownInputs | None = None
     """Covariates the request sent (app.serving.known_inputs); None: none."""
+    record: bool = False
+    """Store the forecast for live accuracy (app.serving.recording)."""
 
 
 @dataclass(slots=True)
@@ -66,10 +69,17 @@ class Metadata:
 
 
 class DataPlane:
-    def __init__(self, models: LiveModels, streams: StreamService, max_windows: int) -> None:
+    def __init__(
+        self,
+        models: LiveModels,
+        streams: StreamService,
+        max_windows: int,
+        recorder: Recorder | None = None,
+    ) -> None:
         self.models = models
         self.streams = streams
         self.max_windows = max_windows
+        self.recorder = recorder
 
     async def predict(self, call: PredictCall) -> Prediction:
         resolved = await self.models.resolve(call.model, call.version, call.alias)
@@ -78,12 +88,34 @@ class DataPlane:
         if call.outputs is not None:
             _check_outputs(call.outputs, served.info.output_names)
         info = served.info
+        if call.record:
+            check_recordable(info, call.series_id)
         if info.extra_inputs or call.known is not None:
             timestamps, extras = await self._covariates(call, resolved, served, len(batch))
         else:
             extras, timestamps = (), _dates(call, resolved, served, len(batch))
+        if call.record:
+            check_dated(timestamps)
         forecast = await self.models.infer(served, batch, extras)
         return Prediction(resolved, info, forecast, timestamps)
+
+    async def record(self, call: PredictCall, prediction: Prediction) -> int:
+        """Store a recorded forecast (in a thread: a database write); the records stored."""
+        if self.recorder is None:
+            raise InvalidInput("record", "this server does not store forecasts")
+        assert call.series_id is not None and prediction.timestamps is not None
+        resolved = prediction.resolved
+        return await asyncio.to_thread(
+            self.recorder,
+            resolved.key.id,
+            call.inputs,
+            call.series_id,
+            call.last_timestamp,
+            prediction.info,
+            resolved.feature_columns,
+            prediction.forecast.point,
+            prediction.timestamps,
+        )
 
     async def _covariates(
         self, call: PredictCall, resolved: Resolved, served: ServedModel, windows: int

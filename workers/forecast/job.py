@@ -32,6 +32,7 @@ import pyarrow.parquet as pq
 from sqlalchemy import update
 from sqlalchemy.orm import Session
 
+from app.accuracy import service as accuracy
 from app.artifacts import ArtifactStore, make_store
 from app.config import Settings
 from app.contract import Manifest, manifest_uri_for, sha256_bytes
@@ -41,6 +42,7 @@ from app.logs import job_context
 from app.models import Dataset, ForecastJob  # every table: the foreign keys must resolve
 from app.training.models import JobStatus
 from workers.db import worker_sessions
+from workers.forecast.records import ChunkRecords
 from workers.forecast.windows import (
     Counts,
     SeriesEntry,
@@ -254,6 +256,10 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                     store, job.future_dataset, manifest.future_columns, entries, manifest.horizon
                 )
             frequency = dataset.frequency
+            records = ChunkRecords(
+                features, entries, manifest, accuracy.season_of(job.version.metrics)
+            )
+            version_id, dataset_id = job.version_id, job.dataset_id
             # The rows read, end the transaction: the work holds none open, and the record
             # below starts with a write (on SQLite, a read transaction cannot become a write
             # once another chunk has committed).
@@ -265,15 +271,17 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                 path = Path(folder) / "chunk.parquet"
                 with ResultWriter(path, "parquet", schema) as writer:
                     writer.write_all(
-                        forecast_batches(
-                            features,
-                            entries,
-                            manifest,
-                            frequency,
-                            run,
-                            schema,
-                            counts,
-                            future=future,
+                        records.tap(
+                            forecast_batches(
+                                features,
+                                entries,
+                                manifest,
+                                frequency,
+                                run,
+                                schema,
+                                counts,
+                                future=future,
+                            )
                         )
                     )
                 store.put_file(plan.chunk_key(job_id, index), path)
@@ -287,6 +295,10 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
             store.delete(plan.chunk_key(job_id, index))
             return False
         if index not in job.chunks_done:
+            # In the transaction that counts the chunk: a redelivered chunk stores them once.
+            accuracy.store(
+                session, records.rows(version_id=version_id, dataset_id=dataset_id, source=job_id)
+            )
             job.chunks_done = [*job.chunks_done, index]
             job.series_done += counts.series
             job.series_short += counts.short
