@@ -15,6 +15,7 @@ import pytest
 from sqlalchemy import create_engine, func, select
 
 from app.artifacts import make_store
+from app.contract import Manifest, manifest_uri_for
 from app.datasets import service
 from app.datasets.calendar import future_timestamps
 from app.datasets.models import Dataset
@@ -23,7 +24,7 @@ from app.db import make_sessionmaker
 from app.errors import TooManyRequests
 from app.migrate import downgrade, upgrade
 from tests.support.data import seasonal_series
-from tests.support.stack import train_and_wait
+from tests.support.stack import train_and_wait, wait_for_job
 
 
 def _days(first: str, n: int) -> list[str]:
@@ -367,32 +368,50 @@ def test_the_byte_quota_counts_every_revision(db_session, pg_settings):
         )
 
 
-def test_a_job_after_an_append_records_the_new_revision(client, pg_worker):
+def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg_settings):
+    """A job queued before an append trains on the revision it recorded (its manifest's series
+    end where that revision ends), one queued after it on the new one."""
+    days = _days("2024-01-01", 100)
+    values = seasonal_series(100)
     created = client.post(
-        "/datasets", json={"name": "revised", "columns": seasonal_series(80)}
+        "/datasets",
+        json={
+            "name": "revised",
+            "columns": {k: v[:80] for k, v in values.items()},
+            "timestamps": days[:80],
+            "series": ["s"] * 80,
+        },
     ).json()
-    more = seasonal_series(100)
+    body = {
+        "architecture": "gru",
+        "dataset_id": created["id"],
+        "target_columns": ["y"],
+        "input_length": 12,
+        "horizon": 3,
+        "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": 1},
+    }
+    before = client.post("/train", json={**body, "model_name": "revised-before"})
+    assert before.status_code == 202, before.text
     response = client.post(
         f"/datasets/{created['id']}/rows",
-        json={"columns": {k: v[80:] for k, v in more.items()}},
-    )
-    assert response.status_code == 201, response.text
-    job = train_and_wait(
-        client,
-        {
-            "model_name": "revised-gru",
-            "architecture": "gru",
-            "dataset_id": created["id"],
-            "target_columns": ["y"],
-            "input_length": 12,
-            "horizon": 3,
-            "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": 1},
+        json={
+            "columns": {k: v[80:] for k, v in values.items()},
+            "timestamps": days[80:],
+            "series": ["s"] * 20,
         },
     )
-    assert job["status"] == "succeeded", job
-    assert job["dataset_revision"] == 2
-    version = client.get(f"/models/revised-gru/versions/{job['model_version']['version']}")
-    assert version.json()["dataset_revision"] == 2
+    assert response.status_code == 201, response.text
+    after = train_and_wait(client, {**body, "model_name": "revised-after"})
+    first = wait_for_job(client, before.json()["id"])
+    store = make_store(pg_settings)
+    for job, revision, last in ((first, 1, days[79]), (after, 2, days[99])):
+        assert job["status"] == "succeeded", job
+        assert job["dataset_revision"] == revision
+        produced = job["model_version"]
+        version = client.get(f"/models/{produced['model']}/versions/{produced['version']}")
+        assert version.json()["dataset_revision"] == revision
+        uri = manifest_uri_for(version.json()["artifact_uri"])
+        assert Manifest.from_json(store.get(uri)).series == {"s": last}
 
 
 def test_0010_backfills_revision_1(tmp_path):
