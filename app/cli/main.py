@@ -26,6 +26,7 @@ LAZY: dict[str, tuple[str, str]] = {
     "models": ("app.cli.client.models:models", CLIENT),
     "predict": ("app.cli.client.predict:predict", CLIENT),
     "backtest": ("app.cli.client.backtests:backtest", CLIENT),
+    "datasets": ("app.cli.client.datasets:datasets", CLIENT),
     "keys": ("app.cli.keys:keys_app", ADMIN),
 }
 """Command name -> ("module:attribute", help panel); a function is a command, a Typer a group."""

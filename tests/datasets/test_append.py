@@ -9,12 +9,15 @@ import io
 import threading
 import time
 
+import httpx
 import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 from sqlalchemy import create_engine, func, select
+from typer.testing import CliRunner
 
 from app.artifacts import make_store
+from app.cli.main import app
 from app.contract import Manifest, manifest_uri_for
 from app.datasets import service
 from app.datasets.calendar import future_timestamps
@@ -437,3 +440,28 @@ def test_0010_backfills_revision_1(tmp_path):
     assert [tuple(r) for r in rows] == [("d1", 1, "s", "u", 7, 99, 7, 0)]
     assert revision == 1
     downgrade(url, "0009")
+
+
+def test_cli_datasets_append(live_url, admin_key, tmp_path):
+    env = {"SEQCAST_URL": live_url, "SEQCAST_API_KEY": admin_key}
+    headers = {"Authorization": f"Bearer {admin_key}"}
+    with httpx.Client(base_url=live_url, headers=headers, timeout=30) as http:
+        created = http.post(
+            "/datasets",
+            json={
+                "name": "cli-append",
+                "columns": {"y": [1.0, 2.0]},
+                "timestamps": _days("2024-01-01", 2),
+            },
+        ).json()
+    rows = tmp_path / "rows.csv"
+    rows.write_text("date,y\n2024-01-03,3\n")
+    result = CliRunner().invoke(app, ["datasets", "append", created["id"], str(rows)], env=env)
+    assert result.exit_code == 0, result.output
+    assert f"dataset {created['id']} revision 2: 1 rows appended, 0 replaced" in result.output
+    again = CliRunner().invoke(app, ["datasets", "append", created["id"], str(rows)], env=env)
+    assert again.exit_code == 1 and "HTTP 409" in again.output and "'2024-01-03'" in again.output
+    replaced = CliRunner().invoke(
+        app, ["datasets", "append", created["id"], str(rows), "--replace"], env=env
+    )
+    assert replaced.exit_code == 0 and "revision 3: 0 rows appended, 1 replaced" in replaced.output
