@@ -10,6 +10,7 @@ from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from app.accuracy.service import score_rows
 from app.artifacts import ArtifactStore
 from app.auth import service as auth
 from app.config import Settings
@@ -252,6 +253,7 @@ def append(
         raise Conflict(
             f"dataset {dataset.id!r} was appended to at the same time; send the rows again"
         ) from None
+    score_rows(session, locked.id, merged.rows)  # live accuracy: the forecasts these rows meet
     return Appended(
         revision=locked.revision,
         rows=merged.rows,

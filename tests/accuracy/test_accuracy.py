@@ -249,6 +249,56 @@ def test_scores_against_a_hand_computation(
     assert again["series"][0]["mase_ratio"] == pytest.approx(8 / 8)
 
 
+def scores_by_hand(stored: list[ForecastRecord]) -> tuple[int, float, float]:
+    scored = [r for r in stored if r.actual is not None]
+    model = sum(abs(r.forecast - r.actual) for r in scored) / len(scored)
+    naive = sum(abs(r.naive - r.actual) for r in scored) / len(scored)
+    return len(scored), model, naive
+
+
+def test_appended_rows_score_the_stored_forecasts(
+    client: TestClient, trained: dict, pg_settings: Settings
+) -> None:
+    """POST /datasets/{id}/rows: each stored forecast of these days gets its actual (the
+    /predict one and the forecast job's), then a replaced row scores again."""
+    actual = {("a", 1): 3.5, ("a", 2): -1.0, ("b", 1): 0.25, ("b", 2): 2.0}
+    body = {
+        "columns": {"y": list(actual.values()), "x": [0.0] * len(actual)},
+        "timestamps": [day(k) for _, k in actual],
+        "series": [s for s, _ in actual],
+    }
+    appended = client.post(f"/datasets/{trained['dataset_id']}/rows", json=body)
+    assert appended.status_code == 201, appended.text
+    stored = records(pg_settings, trained["id"])
+    for r in stored:
+        k = (r.forecast_at.date() - END).days
+        assert r.actual == actual.get((r.series_id, k)), (r.series_id, k)
+    points, model, naive = scores_by_hand(stored)
+    assert points == 6  # /predict's a on 2 days, the job's a and b on 2 days
+    found = client.get(f"/models/{trained['model']}/versions/1/accuracy").json()
+    assert found["overall"]["points"] == points
+    assert found["overall"]["mae"] == pytest.approx(model)
+    assert found["overall"]["mase_ratio"] == pytest.approx(model / naive)
+    assert [s["step"] for s in found["steps"]] == [1, 2]
+    assert [s["series_id"] for s in found["series"]] == ["a", "b"]
+
+    replaced = client.post(
+        f"/datasets/{trained['dataset_id']}/rows",
+        json={
+            "columns": {"y": [9.0], "x": [0.0]},
+            "timestamps": [day(1)],
+            "series": ["a"],
+            "on_conflict": "replace",
+        },
+    )
+    assert replaced.status_code == 201, replaced.text
+    again = records(pg_settings, trained["id"])
+    assert {r.actual for r in again if r.series_id == "a" and r.step == 1} == {9.0}
+    points, model, naive = scores_by_hand(again)
+    found = client.get(f"/models/{trained['model']}/versions/1/accuracy").json()
+    assert found["overall"]["mase_ratio"] == pytest.approx(model / naive)
+
+
 def test_unknown_version_is_404(client: TestClient, trained: dict) -> None:
     assert client.get(f"/models/{trained['model']}/versions/9/accuracy").status_code == 404
 
