@@ -41,7 +41,7 @@ def short(pg_settings: Settings, auth_headers: dict[str, str]) -> Iterator[TestC
 @pytest.fixture(scope="module")
 def refreshable(short: TestClient, pg_worker: Worker, dataset: dict) -> None:
     """A small model with production on its only version."""
-    train_small(short, MODEL, dataset["id"], epochs=2)
+    train_small(short, MODEL, dataset["id"], good=False)
     assert short.put(f"/models/{MODEL}/aliases/production", json={"version": 1}).status_code == 200
 
 

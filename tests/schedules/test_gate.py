@@ -1,7 +1,7 @@
-"""The promotion gate: a version of clearly better quality (30 epochs) takes the alias from a
-poor one (1 epoch, no seasonal-naive baseline), the poor one does not take it back, and both
-decisions are in the alias history with both scores; a refresh job with a promote policy is
-gated by the worker once it registers."""
+"""The promotion gate: a version of clearly better quality (5 epochs on the seasonal-naive
+baseline) takes the alias from a poor one (1 epoch, no baseline), the poor one does not take it
+back, and both decisions are in the alias history with both scores; a refresh job with a
+promote policy is gated by the worker once it registers."""
 
 from __future__ import annotations
 
@@ -25,8 +25,8 @@ MODEL = "gate-lstm"
 @pytest.fixture(scope="module")
 def two_versions(client: TestClient, pg_worker: Worker, dataset: dict) -> None:
     """v1 poor, v2 good; production on v1."""
-    train_small(client, MODEL, dataset["id"], epochs=1)
-    train_small(client, MODEL, dataset["id"], epochs=30)
+    train_small(client, MODEL, dataset["id"], good=False)
+    train_small(client, MODEL, dataset["id"], good=True)
     put = client.put(f"/models/{MODEL}/aliases/production", json={"version": 1})
     assert put.status_code == 200, put.text
 

@@ -48,11 +48,11 @@ def wait_until(
         time.sleep(0.2)
 
 
-def train_small(
-    client: TestClient, model: str, dataset_id: str, *, epochs: int, baseline: str = "none"
-) -> dict:
-    """A small LSTM version of `model` (hidden 8): 1 epoch without the seasonal-naive baseline
-    forecasts badly, 30 forecast well, so a gate between them has a clear answer."""
+def train_small(client: TestClient, model: str, dataset_id: str, *, good: bool) -> dict:
+    """A small LSTM version of `model` (hidden 8) of known quality: `good` learns a correction
+    to the seasonal-naive forecast for 5 epochs (MASE under 1 on the seasonal test series);
+    the other forecasts alone after 1 epoch (MASE several times naive's). A gate between the
+    two has a clear answer, and both train in seconds."""
     job = train_and_wait(
         client,
         {
@@ -66,9 +66,9 @@ def train_small(
             "hyperparameters": {
                 "hidden_size": 8,
                 "num_layers": 1,
-                "epochs": epochs,
+                "epochs": 5 if good else 1,
                 "seed": 3,
-                "baseline": baseline,
+                "baseline": "seasonal_naive" if good else "none",
                 "refit": False,
                 "normalization": "instance",
             },
