@@ -217,9 +217,9 @@ async def append_rows(
         Query(description="File uploads (also a form field); JSON bodies give it in the body."),
     ] = None,
 ) -> AppendRead:
-    dataset = service.get(session, dataset_id)
-    charged = dataset.owner_key_id if dataset.owner_key_id is not None else caller.key_id
+    dataset = await run_in_threadpool(service.get, session, dataset_id)
     # a key over its byte quota is refused before the rows are read
+    charged = service.charged_key(dataset, caller.key_id)
     await run_in_threadpool(service.check_quota, session, settings, charged, 0, new_dataset=False)
     upload = await _read_upload(
         request, settings, RowsAppend, series_column, fill_missing, min_rows=1

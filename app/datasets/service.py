@@ -182,6 +182,12 @@ def _revision_row(dataset: Dataset, *, appended: int, replaced: int, size: int) 
     )
 
 
+def charged_key(dataset: Dataset, caller: int | None) -> int | None:
+    """The key whose byte quota a new revision counts against: the dataset's owner (its bytes
+    sum on the dataset's row), or the caller for a dataset of no key."""
+    return dataset.owner_key_id if dataset.owner_key_id is not None else caller
+
+
 @dataclass(frozen=True)
 class Appended:
     """A new revision: its number and the rows it appended or replaced (grouped by series, in
@@ -228,7 +234,7 @@ def append(
     )
     check_limits(merged.table, settings, field)
     encoded = storage.encode(merged.table)
-    charged = locked.owner_key_id if locked.owner_key_id is not None else owner
+    charged = charged_key(locked, owner)
     check_quota(session, settings, charged, len(encoded), new_dataset=False)
     sha = merged.table.sha256()
     locked.artifact_uri = store.put(dataset_artifact_key(sha), encoded)
