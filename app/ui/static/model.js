@@ -1,7 +1,8 @@
 /* Model page: versions from GET /models/{name} and /versions/{v}, the alias form
  * (PUT /models/{name}/aliases/{alias}), and the selected version's forecast plot: the dataset's
  * history (GET /datasets/{id}/values), /predict on the last window with its quantile band, and
- * forecasts over the held-out validation tail overlaid on the actual values. */
+ * forecasts over the held-out validation tail overlaid on the actual values; below it the live
+ * MASE ratio by horizon step (GET .../versions/{v}/accuracy) against seasonal naive's 1. */
 "use strict";
 
 (() => {
@@ -69,8 +70,47 @@
       drawn = version;
       await chooseSeries(v);
       chooseTarget(v);
-      await drawForecast(v);
+      await Promise.all([drawForecast(v), drawAccuracy(v)]);
     }
+  }
+
+  /** The live MASE ratio (model MAE ÷ seasonal naive's on the actuals that arrived) by horizon
+   * step, and naive's own ratio, 1, as the line to stay under. */
+  async function drawAccuracy(v) {
+    const note = document.getElementById("accuracy-note");
+    let found;
+    try {
+      found = await api(`${modelPath}/versions/${v.version}/accuracy`);
+    } catch (err) {
+      clearChart("accuracy");
+      note.textContent = `No live accuracy: ${err.message}`;
+      return;
+    }
+    if (selected !== v.version) return;
+    const steps = found.steps.filter((s) => s.mase_ratio !== null);
+    if (!steps.length) {
+      clearChart("accuracy");
+      note.textContent =
+        `No scored forecasts yet (${found.records} stored): forecasts are scored when rows for ` +
+        "their timestamps are appended to the dataset (POST /datasets/{id}/rows).";
+      return;
+    }
+    chart("accuracy", {
+      x: steps.map((s) => s.step),
+      series: [
+        { label: "live MASE ratio", values: steps.map((s) => s.mase_ratio), color: "#2563eb", width: 2, points: true },
+        { label: "seasonal naive", values: steps.map(() => 1), color: "#6b7280", dash: [6, 4] },
+      ],
+      xLabel: "horizon step",
+      yLabel: "MAE ÷ seasonal naive MAE",
+      height: 240,
+      meta: { version: v.version, points: found.overall.points },
+    });
+    const o = found.overall;
+    note.textContent =
+      `${o.points} scored points over ${found.series_total} series; overall ratio ` +
+      `${fmt(o.mase_ratio)}` + (o.mase !== null ? ` (MASE ${fmt(o.mase)} vs naive ${fmt(o.naive_mase)})` : "") +
+      `; last scored ${when(found.last_scored_at)}. Below 1 the model beats seasonal naive.`;
   }
 
   function renderMetrics(metrics) {
