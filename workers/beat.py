@@ -16,7 +16,9 @@ FastAPI nor the worker's Celery app.
 from __future__ import annotations
 
 import logging
+import tempfile
 import time
+from pathlib import Path
 from typing import Any
 
 from celery import Celery
@@ -31,6 +33,10 @@ from app.schedules.timing import celery_schedule
 from workers.db import worker_sessions
 
 log = logging.getLogger("seqcast.beat")
+
+ALIVE_FILE = Path(tempfile.gettempdir()) / "seqcast-beat.alive"
+"""Touched each time beat has read the schedules table: the container health checks (compose,
+Kubernetes) call beat alive while this file is younger than a minute."""
 
 
 class ModelScheduler(Scheduler):
@@ -68,6 +74,7 @@ class ModelScheduler(Scheduler):
         except Exception:
             log.exception("beat: could not read the schedules; keeping %d entries", len(known))
             return known
+        ALIVE_FILE.touch()
         entries = {}
         for row in rows:
             name = f"schedule:{row.id}"

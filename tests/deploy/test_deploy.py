@@ -637,7 +637,7 @@ def test_k8s_pods_have_resources_config_and_the_shared_volume():
             assert (("ConfigMap", refs["configMapRef"]) in objects) and (
                 ("Secret", refs["secretRef"]) in objects
             ), name
-        if kind == "Deployment":
+        if kind == "Deployment" and name != "seqcast-beat":  # beat reads no artifacts
             claims = {
                 v["name"]: v["persistentVolumeClaim"]["claimName"]
                 for v in spec["volumes"]
@@ -669,6 +669,31 @@ def test_k8s_worker_metrics_port():
         i == "EXPOSE" and str(WORKER_METRICS_PORT) in rest
         for i, rest in dockerfile(DEPLOY / "worker.Dockerfile")
     )
+
+
+def test_beat_is_one_process_on_the_api_image():
+    """Exactly one beat (two would fire every schedule twice): compose's service and the k8s
+    Deployment, never rolled with two replicas, on the torch-free image, health-checked by the
+    file beat touches when it reads the schedules."""
+    beat = services()["beat"]
+    assert image_name(beat["image"]) == "seqcast/api"
+    assert as_argv(beat["command"]) == ["seqcast", "beat"]
+    assert "deploy" not in beat and "scale" not in beat and "profiles" not in beat
+    assert {k: v["condition"] for k, v in beat["depends_on"].items()} == {
+        "postgres": "service_healthy",
+        "redis": "service_healthy",
+        "migrate": "service_completed_successfully",
+    }
+    deployment = base()[("Deployment", "seqcast-beat")]
+    assert deployment["spec"]["replicas"] == 1
+    assert deployment["spec"]["strategy"] == {"type": "Recreate"}
+    (container,) = pod_spec(deployment)["containers"]
+    assert container["command"] == ["seqcast", "beat"]
+    assert image_name(container["image"]) == "seqcast/api"
+    from workers.beat import ALIVE_FILE
+
+    probe = " ".join(container["livenessProbe"]["exec"]["command"])
+    assert str(ALIVE_FILE) in probe and str(ALIVE_FILE) in healthcheck_text("beat")
 
 
 def test_gpu_overlay_patches_only_the_worker():
