@@ -24,10 +24,10 @@ from app.datasets.calendar import future_timestamps
 from app.datasets.models import Dataset
 from app.datasets.tables import assemble
 from app.db import make_sessionmaker
-from app.errors import TooManyRequests
+from app.errors import InvalidInput, TooManyRequests
 from app.migrate import downgrade, upgrade
 from tests.support.data import seasonal_series
-from tests.support.stack import train_and_wait, wait_for_job
+from tests.support.stack import wait_for_job
 
 
 def _days(first: str, n: int) -> list[str]:
@@ -241,16 +241,25 @@ def test_csv_and_parquet_rows_and_a_dataset_without_timestamps(isolated_client):
     assert _values(isolated_client, plain["id"])["columns"]["y"] == [1, 2, 3, 4]
 
 
-def test_limits_are_checked_on_the_merged_table(isolated_client, pg_settings):
-    dataset = _two_series(isolated_client)
-    rows = pg_settings.max_dataset_rows - dataset["n_rows"] + 1
-    stamps = _days("2024-01-06", rows)
-    response = isolated_client.post(
-        f"/datasets/{dataset['id']}/rows",
-        json={"columns": {"y": [1.0] * rows}, "timestamps": stamps, "series": ["a"] * rows},
+def test_limits_are_checked_on_the_merged_table(db_session, pg_settings):
+    """Rows within the limit alone but over it once merged are a 422, with nothing stored."""
+    store = make_store(pg_settings)
+    tight = pg_settings.model_copy(update={"max_dataset_rows": 4})
+    base = assemble(
+        ["y"],
+        [[1.0], [2.0], [3.0]],
+        timestamps=_days("2024-01-01", 3),
+        series=None,
+        field="columns",
     )
-    assert response.status_code == 422, response.text
-    assert f"{pg_settings.max_dataset_rows + 1} rows exceed" in _detail(response)
+    dataset = service.create(db_session, store, tight, name="limited", table=base)
+    more = assemble(
+        ["y"], [[4.0], [5.0]], timestamps=_days("2024-01-04", 2), series=None, field="columns"
+    )
+    with pytest.raises(InvalidInput, match="5 rows exceed the limit of 4"):
+        service.append(db_session, store, tight, dataset=dataset, table=more)
+    assert dataset.revision == 1
+    assert service.get_revisions(db_session, dataset, limit=9, offset=0)[0].revision == 1
 
 
 def test_two_appends_wait_for_each_other(pg_url, pg_settings):
@@ -373,7 +382,8 @@ def test_the_byte_quota_counts_every_revision(db_session, pg_settings):
 
 def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg_settings):
     """A job queued before an append trains on the revision it recorded (its manifest's series
-    end where that revision ends), one queued after it on the new one."""
+    end where that revision ends) and its version records that revision, not the newest; a job
+    queued after the append records the new one."""
     days = _days("2024-01-01", 100)
     values = seasonal_series(100)
     created = client.post(
@@ -386,6 +396,7 @@ def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg
         },
     ).json()
     body = {
+        "model_name": "revised-gru",
         "architecture": "gru",
         "dataset_id": created["id"],
         "target_columns": ["y"],
@@ -393,7 +404,7 @@ def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg
         "horizon": 3,
         "hyperparameters": {"hidden_size": 8, "num_layers": 1, "epochs": 2, "seed": 1},
     }
-    before = client.post("/train", json={**body, "model_name": "revised-before"})
+    before = client.post("/train", json=body)
     assert before.status_code == 202, before.text
     response = client.post(
         f"/datasets/{created['id']}/rows",
@@ -404,17 +415,17 @@ def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg
         },
     )
     assert response.status_code == 201, response.text
-    after = train_and_wait(client, {**body, "model_name": "revised-after"})
-    first = wait_for_job(client, before.json()["id"])
-    store = make_store(pg_settings)
-    for job, revision, last in ((first, 1, days[79]), (after, 2, days[99])):
-        assert job["status"] == "succeeded", job
-        assert job["dataset_revision"] == revision
-        produced = job["model_version"]
-        version = client.get(f"/models/{produced['model']}/versions/{produced['version']}")
-        assert version.json()["dataset_revision"] == revision
-        uri = manifest_uri_for(version.json()["artifact_uri"])
-        assert Manifest.from_json(store.get(uri)).series == {"s": last}
+    after = client.post("/train", json=body).json()
+    assert after["dataset_revision"] == 2
+    client.post(f"/jobs/{after['id']}/cancel")  # queued behind the first: never trained
+
+    job = wait_for_job(client, before.json()["id"])
+    assert job["status"] == "succeeded", job
+    assert job["dataset_revision"] == 1
+    version = client.get(f"/models/revised-gru/versions/{job['model_version']['version']}")
+    assert version.json()["dataset_revision"] == 1
+    manifest = make_store(pg_settings).get(manifest_uri_for(version.json()["artifact_uri"]))
+    assert Manifest.from_json(manifest).series == {"s": days[79]}
 
 
 def test_0010_backfills_revision_1(tmp_path):
