@@ -1,0 +1,93 @@
+"""Live accuracy on the embedded default (SQLite, migrated by Alembic; no worker): /predict with
+`record: true` on a tiny real ONNX model (its forecast is the window's mean of y), scored by the
+service, the route's numbers against a hand computation."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterator
+
+import numpy as np
+import pytest
+from fastapi.testclient import TestClient
+
+from app.accuracy import service
+from app.accuracy.models import ForecastRecord
+from app.artifacts import make_store
+from app.config import Settings
+from app.datasets.storage import SeriesTable
+from app.db import make_engine, make_sessionmaker
+from app.main import create_app
+from app.migrate import upgrade
+from tests.support.registry_db import register
+from tests.support.tiny_model import store_model
+
+WINDOW = [[1.0, 0.0], [4.0, 0.0], [2.0, 0.0], [6.0, 0.0]]
+"""Mean of y 3.25: every step forecasts 3.25; season 2 repeats 2, 6, 2."""
+
+
+@pytest.fixture(scope="module")
+def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestClient, Settings]]:
+    settings = Settings(data_dir=tmp_path_factory.mktemp("accuracy-embedded"))
+    upgrade(settings.database_url)
+    stored = store_model(
+        make_store(settings),
+        model="tiny-live",
+        job_id=uuid.uuid4().hex,
+        horizon=3,
+        frequency="D",
+        series={"a": "2025-01-10"},
+    )
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        version = register(session, "tiny-live", stored)
+        version.metrics = {"season_length": 2, "seasonal_naive": {"mae": 3.0, "mase": 1.5}}
+        session.commit()
+    engine.dispose()
+    with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
+        yield client, settings
+
+
+def test_record_and_score_on_sqlite(embedded: tuple[TestClient, Settings]) -> None:
+    client, settings = embedded
+    answer = client.post(
+        "/predict",
+        json={"model": "tiny-live", "inputs": [WINDOW], "series_id": "a", "record": True},
+    )
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["predictions"] == [[[3.25]] * 3]
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    with sessions() as session:
+        stored = session.query(ForecastRecord).order_by(ForecastRecord.step).all()
+        assert [(r.step, r.forecast, r.naive) for r in stored] == [
+            (1, 3.25, 2.0),
+            (2, 3.25, 6.0),
+            (3, 3.25, 2.0),
+        ]
+        dataset_id = stored[0].dataset_id
+        rows = SeriesTable(
+            ["y", "x"],
+            np.array([[5.0, 0.0], [1.0, 0.0]]),
+            ["2025-01-11", "2025-01-12"],
+            [("a", 2)],
+        )
+        assert service.score_rows(session, dataset_id, rows) == 2
+        session.commit()
+    found = client.get("/models/tiny-live/versions/1/accuracy").json()
+    # model |3.25 - 5| = 1.75, |3.25 - 1| = 2.25 -> 2.0; naive |2 - 5| = 3, |6 - 1| = 5 -> 4.0;
+    # scale 3.0 / 1.5 = 2.0.
+    assert found["overall"] == pytest.approx(
+        {
+            "points": 2,
+            "mae": 2.0,
+            "naive_mae": 4.0,
+            "mase": 1.0,
+            "naive_mase": 2.0,
+            "mase_ratio": 0.5,
+        }
+    )
+    assert [(s["step"], s["mase_ratio"]) for s in found["steps"]] == [(1, 1.75 / 3), (2, 2.25 / 5)]
+    assert found["records"] == 3 and found["series_total"] == 1
+    assert (
+        'seqcast_live_mase_ratio{model="tiny-live",version="1"} 0.5' in client.get("/metrics").text
+    )
