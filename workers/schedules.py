@@ -17,7 +17,7 @@ from sqlalchemy.orm import Session
 
 from app.config import Settings
 from app.db import commit
-from app.errors import SeqcastError
+from app.errors import SeqcastError, ServiceUnavailable
 from app.models import ModelSchedule, TrainingJob
 from app.registry import service as registry
 from app.schedules import FIRE_TASK
@@ -45,7 +45,14 @@ def fire(schedule_id: str, settings: Settings, celery: Celery) -> str | None:
             schedule.last_job_id = job_id
         schedule.last_outcome = outcome[:500]
         log.info("schedule %s of %s: %s", schedule.id, schedule.model.name, outcome)
-        commit(session)  # then the refresh's task is published (app.jobs)
+        try:
+            commit(session)  # then the refresh's task is published (app.jobs)
+        except ServiceUnavailable as exc:  # the job row is gone again (app.jobs undoes it)
+            schedule.last_outcome = f"skipped: {exc.message}"[:500]
+            schedule.last_job_id = None
+            session.commit()
+            log.warning("schedule %s: %s", schedule.id, exc.message)
+            return None
         return job_id
 
 

@@ -25,6 +25,7 @@ from app.models import Model, ModelSchedule
 from app.queue import make_celery
 from tests.support.schedules import running_beat, train_small, wait_until
 from tests.support.stack import ROOT, Worker, settings_env, wait_for_job
+from workers.beat import ALIVE_FILE
 from workers.schedules import fire
 
 MODEL = "beat-lstm"
@@ -116,7 +117,7 @@ def test_fire_does_not_pile_up_and_needs_the_alias(
     short: TestClient, refreshable: None, pg_settings: Settings
 ):
     """Two fires in a row: the second starts nothing while the first one's refresh is queued
-    or running. An unset alias: nothing to refresh, said in last_outcome."""
+    or running. A broker that is down, an unset alias: nothing started, said in last_outcome."""
     put = short.put(f"/models/{MODEL}/schedule", json={"interval_seconds": 3600})
     assert put.status_code == 200, put.text
     schedule_id = _schedule_row(pg_settings)
@@ -129,6 +130,14 @@ def test_fire_does_not_pile_up_and_needs_the_alias(
         assert outcome.startswith(f"skipped: its refresh job {started} is still"), outcome
         assert _schedule(short)["last_job_id"] == started
         assert wait_for_job(short, started)["status"] == "succeeded"
+
+        # a broker that is down: no job is left behind, and the outcome says why
+        down = make_celery(pg_settings.model_copy(update={"broker_url": "redis://127.0.0.1:1/0"}))
+        assert fire(schedule_id, pg_settings, down) is None
+        assert "broker is unreachable" in _schedule(short)["last_outcome"]
+        assert _schedule(short)["last_job_id"] is None
+        jobs = short.get("/jobs", params={"model_name": MODEL}).json()
+        assert [j["id"] for j in jobs if j["status"] == "queued"] == []
 
         body = {"interval_seconds": 3600, "alias": "gone"}
         assert short.put(f"/models/{MODEL}/schedule", json=body).status_code == 200
@@ -147,6 +156,7 @@ def test_beat_imports_neither_torch_nor_fastapi(pg_settings: Settings):
         "scheduler.tick()\n"
         "print(sorted(m for m in ('torch', 'fastapi', 'workers.celery_app') if m in sys.modules))\n"
     )
+    started = time.time() - 1  # file times may be coarser than time.time()
     done = subprocess.run(
         [sys.executable, "-c", code],
         env=settings_env(pg_settings),
@@ -157,3 +167,4 @@ def test_beat_imports_neither_torch_nor_fastapi(pg_settings: Settings):
     )
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", done.stdout
+    assert ALIVE_FILE.stat().st_mtime >= started  # what the deployments' health checks read
