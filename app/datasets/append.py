@@ -31,6 +31,19 @@ ON_CONFLICT: tuple[str, ...] = get_args(OnConflict)
 
 
 @dataclass(frozen=True)
+class Fields:
+    """What a 422 names: a JSON body's own fields, or an upload's one `file`."""
+
+    columns: Field
+    timestamps: Field
+    series: Field
+
+
+JSON_FIELDS = Fields("columns", "timestamps", "series")
+FILE_FIELDS = Fields("file", "file", "file")
+
+
+@dataclass(frozen=True)
 class Merged:
     """The new revision's table and what changed: `rows` holds the appended and replaced rows
     (grouped by series, in time order), with their series ids and timestamps."""
@@ -69,20 +82,23 @@ def _reorder_columns(old: SeriesTable, new: SeriesTable, field: Field) -> np.nda
     return new.values[:, [new.columns.index(c) for c in old.columns]]
 
 
-def _check_shape(old: SeriesTable, new: SeriesTable, field: Field) -> None:
-    if (old.timestamps is None) != (new.timestamps is None):
-        has = "has" if old.timestamps is not None else "has no"
+def _check_shape(old: SeriesTable, new: SeriesTable, fields: Fields) -> None:
+    if old.timestamps is not None and new.timestamps is None:
         raise InvalidInput(
-            field,
-            f"the dataset {has} timestamps: appended rows must match (timestamps given "
-            f"{'or not' if old.timestamps is None else 'for every row'})",
+            fields.timestamps, "the dataset has timestamps: give one for every appended row"
+        )
+    if old.timestamps is None and new.timestamps is not None:
+        raise InvalidInput(
+            fields.timestamps, "the dataset has no timestamps: appended rows cannot have them"
         )
     if old.series is None and new.series is not None:
         raise InvalidInput(
-            field, "the dataset has one unnamed series: appended rows cannot name series"
+            fields.series, "the dataset has one unnamed series: appended rows cannot name series"
         )
     if old.series is not None and new.series is None:
-        raise InvalidInput(field, "the dataset has named series: give a series id for every row")
+        raise InvalidInput(
+            fields.series, "the dataset has named series: give a series id for every row"
+        )
 
 
 def _plan(
@@ -221,11 +237,12 @@ def merge(
     on_conflict: OnConflict,
     fill_missing: FillMissing,
     max_rows: int,
-    field: Field,
+    fields: Fields = JSON_FIELDS,
 ) -> Merged:
     """The stored table `old` with the upload `new` appended (see the module docstring)."""
-    _check_shape(old, new, field)
-    values = _reorder_columns(old, new, field)
+    _check_shape(old, new, fields)
+    values = _reorder_columns(old, new, fields.columns)
+    field = fields.timestamps  # what the rules below are about
     new_times, new_keys = None, None
     if new.timestamps is not None:
         assert old.timestamps is not None

@@ -172,7 +172,8 @@ def _parse(
         if series_idx is not None:
             series.append(row[series_idx].strip())
     if n_rows < min_rows:  # 1 for appended rows: they continue a series
-        raise InvalidInput("file", f"a series needs at least {min_rows} rows, got {n_rows}")
+        needed = f"a series needs at least {min_rows} rows" if min_rows > 1 else "no rows"
+        raise InvalidInput("file", f"{needed}, got {n_rows}")
     if block:
         blocks.append(np.asarray(block, dtype=np.float64))
     return assemble(

@@ -170,7 +170,8 @@ def parse_parquet(
         if problem := check(field.type):
             raise InvalidInput("file", f"column {field.name!r}: {problem}")
     if n_rows < min_rows:  # 1 for appended rows: they continue a series
-        raise InvalidInput("file", f"a series needs at least {min_rows} rows, got {n_rows}")
+        needed = f"a series needs at least {min_rows} rows" if min_rows > 1 else "no rows"
+        raise InvalidInput("file", f"{needed}, got {n_rows}")
 
     values = np.empty((n_rows, len(value_idx)), dtype=np.float64)
     stamps = _Timestamps(names[ts_idx], schema.field(ts_idx).type) if ts_idx is not None else None

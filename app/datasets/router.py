@@ -14,7 +14,7 @@ from app.auth.deps import OVER_QUOTA, TrainCaller, require
 from app.auth.service import Scope
 from app.config import Settings
 from app.datasets import service
-from app.datasets.append import ON_CONFLICT, OnConflict
+from app.datasets.append import FILE_FIELDS, JSON_FIELDS, ON_CONFLICT, OnConflict
 from app.datasets.gaps import FILL_METHODS, FillMissing, check_method
 from app.datasets.schemas import (
     SERIES_COLUMNS,
@@ -245,7 +245,7 @@ async def append_rows(
             on_conflict=conflict,
             owner=caller.key_id,
             fill_missing=upload.method,
-            field=upload.field,
+            fields=FILE_FIELDS if upload.field == "file" else JSON_FIELDS,
         )
     )
     return AppendRead(

@@ -210,14 +210,16 @@ def append(
     on_conflict: OnConflict = "error",
     owner: int | None = None,
     fill_missing: FillMissing = "none",
-    field: str = "columns",
+    fields: appending.Fields = appending.JSON_FIELDS,
 ) -> Appended:
     """Append the parsed upload `table` to `dataset` as its next revision (rules in
     app.datasets.append); `fill_missing` is the upload's method, also used for the gap before
-    each series' new rows. The dataset row is locked first, so two appends make revisions N+1
-    and N+2, never two N+1; limits and the byte quota are checked on the merged table before
-    anything is stored. Its bytes count against the dataset's owner (the key that uploaded it);
-    a dataset of no key (from before per-key quotas) is checked against the caller `owner`."""
+    each series' new rows; `fields` are what a 422 names (FILE_FIELDS for a file upload).
+
+    The dataset row is locked first, so two appends make revisions N+1 and N+2, never two N+1;
+    limits and the byte quota are checked on the merged table before anything is stored. Its
+    bytes count against the dataset's owner (the key that uploaded it); a dataset of no key
+    (from before per-key quotas) is checked against the caller `owner`."""
     locked = session.scalars(
         select(Dataset)
         .where(Dataset.id == dataset.id)
@@ -230,9 +232,9 @@ def append(
         on_conflict=on_conflict,
         fill_missing=fill_missing,
         max_rows=settings.max_dataset_rows,
-        field=field,
+        fields=fields,
     )
-    check_limits(merged.table, settings, field)
+    check_limits(merged.table, settings, str(fields.columns))
     encoded = storage.encode(merged.table)
     charged = charged_key(locked, owner)
     check_quota(session, settings, charged, len(encoded), new_dataset=False)

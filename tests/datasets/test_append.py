@@ -173,17 +173,17 @@ def test_new_series_join_and_revisions_stay_readable(isolated_client):
         (
             # before a's last timestamp and not in it (a holds 01-01..01-05 daily: 01-04T12)
             {"columns": {"y": [6.0]}, "timestamps": ["2024-01-04T12:00:00"], "series": ["a"]},
-            "columns",
+            "timestamps",
             "before the series' last timestamp '2024-01-05'",
         ),
         (
             # a gap of a day: the dataset is daily
             {"columns": {"y": [6.0]}, "timestamps": ["2024-01-07"], "series": ["a"]},
-            "columns",
+            "timestamps",
             "frequency 'D'",
         ),
-        ({"columns": {"y": [6.0]}, "series": ["a"]}, "columns", "has timestamps"),
-        ({"columns": {"y": [6.0]}, "timestamps": ["2024-01-06"]}, "columns", "series id"),
+        ({"columns": {"y": [6.0]}, "series": ["a"]}, "timestamps", "has timestamps"),
+        ({"columns": {"y": [6.0]}, "timestamps": ["2024-01-06"]}, "series", "series id"),
     ],
 )
 def test_rows_that_do_not_fit_are_422s_naming_why(isolated_client, rows, field, words):
