@@ -212,6 +212,12 @@ class Settings(BaseSettings):
         description="How often `seqcast beat` re-reads the schedules table: a schedule put, "
         "changed or deleted takes effect within this long, without a restart.",
     )
+    schedule_watch_seconds: float = Field(
+        300.0,
+        ge=1,
+        description="How often beat has a schedule with `refresh_when` checked: the alias "
+        "version's live MASE ratio over the threshold starts a refresh before the cron.",
+    )
     gate_folds: int = Field(
         3,
         ge=1,

@@ -7,7 +7,8 @@ from, as django-celery-beat's DatabaseScheduler does: it re-reads the table ever
 and writes an entry's `last_run_at` and run count when it fires, before the message is sent, so
 a restarted beat neither fires a run again nor forgets one that fell due while it was down (that
 one fires once, at start). Run one beat per deployment: two would fire every schedule twice
-(the fire task then starts one refresh and skips the other, as a pile-up).
+(the fire task then starts one refresh and skips the other, as a pile-up). A schedule with
+`refresh_when` also has a watch entry (WATCH_SUFFIX) that has its live accuracy checked.
 
 Beat only publishes `schedules.fire` by name; the worker runs it. It imports neither torch nor
 FastAPI nor the worker's Celery app.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import logging
 import tempfile
 import time
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -25,7 +27,7 @@ from celery import Celery
 from celery.beat import ScheduleEntry, Scheduler
 from sqlalchemy import select, update
 
-from app.config import get_settings
+from app.config import Settings, get_settings
 from app.models import ModelSchedule
 from app.queue import make_celery
 from app.schedules import FIRE_TASK
@@ -33,6 +35,11 @@ from app.schedules.timing import celery_schedule
 from workers.db import worker_sessions
 
 log = logging.getLogger("seqcast.beat")
+
+WATCH_SUFFIX = ":watch"
+"""A schedule with `refresh_when` has a second entry, `schedule:<id>:watch`, every
+`schedule_watch_seconds`: the fire it sends (`early=True`) refreshes only if the alias version's
+live accuracy is over the threshold (workers.schedules)."""
 
 ALIVE_FILE = Path(tempfile.gettempdir()) / "seqcast-beat.alive"
 """Touched each time beat has read the schedules table: the container health checks (compose,
@@ -43,8 +50,10 @@ class ModelScheduler(Scheduler):
     """Entries `schedule:<id>`, one per row of `model_schedules`, each sending `schedules.fire`
     with the row's id to the task queue."""
 
-    def __init__(self, app: Celery, *args: Any, **kwargs: Any) -> None:
-        self.settings = get_settings()
+    def __init__(
+        self, app: Celery, *args: Any, settings: Settings | None = None, **kwargs: Any
+    ) -> None:
+        self.settings = settings or get_settings()
         self._sessions = worker_sessions(self.settings)
         self._read_at: float | None = None
         super().__init__(app, *args, **kwargs)
@@ -102,6 +111,17 @@ class ModelScheduler(Scheduler):
                 total_run_count=runs,
                 app=self.app,
             )
+            if row.refresh_when:
+                watch = f"{name}{WATCH_SUFFIX}"
+                entries[watch] = known.get(watch) or ScheduleEntry(
+                    name=watch,
+                    task=FIRE_TASK,
+                    schedule=timedelta(seconds=self.settings.schedule_watch_seconds),
+                    args=(row.id,),
+                    kwargs={"early": True},
+                    options={"queue": self.settings.task_queue},
+                    app=self.app,
+                )
         if set(entries) != set(known):
             log.info("beat: %d schedule(s)", len(entries))
         return entries
@@ -111,6 +131,8 @@ class ModelScheduler(Scheduler):
         before the message is sent: a beat stopped in between loses that one fire rather than
         sending it twice (a fire is a refresh; the next run comes)."""
         fired = super().reserve(entry)
+        if fired.name.endswith(WATCH_SUFFIX):  # a check, not a run: counted from beat's start
+            return fired
         try:
             with self._sessions() as session:
                 session.execute(

@@ -15,6 +15,7 @@ import logging
 from celery import Celery
 from sqlalchemy.orm import Session
 
+from app.accuracy.service import live_mase_ratio
 from app.config import Settings
 from app.db import commit
 from app.errors import SeqcastError, ServiceUnavailable
@@ -29,18 +30,32 @@ log = logging.getLogger("seqcast.worker")
 
 
 @celery.task(name=FIRE_TASK)
-def fire_schedule(schedule_id: str) -> None:
-    fire(schedule_id, settings, celery)
+def fire_schedule(schedule_id: str, early: bool = False) -> None:
+    fire(schedule_id, settings, celery, early=early)
 
 
-def fire(schedule_id: str, settings: Settings, celery: Celery) -> str | None:
-    """Start the schedule's refresh; its job id, or None when it started none."""
+def fire(
+    schedule_id: str, settings: Settings, celery: Celery, *, early: bool = False
+) -> str | None:
+    """Start the schedule's refresh; its job id, or None when it started none. `early`: beat's
+    `refresh_when` check, which starts one only when the alias version's live accuracy is over
+    the threshold, once per alias version, and otherwise writes nothing."""
     with worker_sessions(settings)() as session:
         schedule = session.get(ModelSchedule, schedule_id, with_for_update=True)
         if schedule is None:
             log.info("schedule %s is gone; nothing to fire", schedule_id)
             return None
-        job_id, outcome = _start(session, schedule, settings, celery)
+        trigger: dict = {"kind": "schedule", "schedule_id": schedule.id, "alias": schedule.alias}
+        if early:
+            reason = _early_reason(session, schedule)
+            if reason is None:
+                session.rollback()
+                return None
+            trigger["early"] = reason
+        job_id, outcome = _start(session, schedule, settings, celery, trigger)
+        if job_id is not None and early:
+            holder = registry.alias_target(session, schedule.model, schedule.alias)
+            schedule.early_version_id = holder.id if holder else None
         if job_id is not None:
             schedule.last_job_id = job_id
         schedule.last_outcome = outcome[:500]
@@ -56,8 +71,25 @@ def fire(schedule_id: str, settings: Settings, celery: Celery) -> str | None:
         return job_id
 
 
+def _early_reason(session: Session, schedule: ModelSchedule) -> dict | None:
+    """{"mase_ratio", "above"} when the alias version's live MASE ratio is over the schedule's
+    threshold and no early refresh was started for that version yet; else None."""
+    threshold = (schedule.refresh_when or {}).get("mase_ratio_above")
+    holder = registry.alias_target(session, schedule.model, schedule.alias)
+    if threshold is None or holder is None or holder.id == schedule.early_version_id:
+        return None
+    ratio = live_mase_ratio(session, holder.id)
+    if ratio is None or ratio <= threshold:
+        return None
+    return {"mase_ratio": ratio, "above": threshold, "version": holder.version}
+
+
 def _start(
-    session: Session, schedule: ModelSchedule, settings: Settings, celery: Celery
+    session: Session,
+    schedule: ModelSchedule,
+    settings: Settings,
+    celery: Celery,
+    trigger: dict,
 ) -> tuple[str | None, str]:
     if schedule.last_job_id is not None:
         previous = session.get(TrainingJob, schedule.last_job_id)
@@ -65,7 +97,6 @@ def _start(
             return None, f"skipped: its refresh job {previous.id} is still {previous.status.value}"
     if registry.alias_target(session, schedule.model, schedule.alias) is None:
         return None, f"skipped: alias {schedule.alias!r} is not set, so there is nothing to refresh"
-    trigger = {"kind": "schedule", "schedule_id": schedule.id, "alias": schedule.alias}
     try:
         with session.begin_nested():  # a refused refresh leaves the schedule's lock and row
             job = submit_refresh(
@@ -80,4 +111,7 @@ def _start(
             )
     except SeqcastError as exc:  # over the owner's quota, a version it cannot refresh, ...
         return None, f"skipped: {exc.message}"
+    if "early" in trigger:
+        ratio = trigger["early"]["mase_ratio"]
+        return job.id, f"started refresh job {job.id} early (live MASE ratio {ratio:.3f})"
     return job.id, f"started refresh job {job.id}"

@@ -26,6 +26,13 @@ class ModelSchedule(Base):
     promote: Mapped[str] = mapped_column(String(16))
     alias: Mapped[str] = mapped_column(String(64))
     refresh_when: Mapped[dict | None]
+    """{"mase_ratio_above": x}: a refresh starts early when the alias version's live MASE ratio
+    (app.accuracy) is over x; checked every `schedule_watch_seconds`."""
+    early_version_id: Mapped[int | None] = mapped_column(
+        ForeignKey("model_versions.id", ondelete="SET NULL")
+    )
+    """The alias version the last early refresh was started for: one early refresh per version,
+    so a refresh that is not promoted does not start another at every check."""
     last_run_at: Mapped[datetime]
     """When beat last fired it; set to the time of the put when its timing changes, so the
     next run is counted from then."""

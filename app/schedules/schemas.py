@@ -11,6 +11,17 @@ Promote = Literal["if_better", "always", "never"]
 MAX_INTERVAL_SECONDS = 366 * 86400
 
 
+class RefreshWhen(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+    mase_ratio_above: float = Field(
+        gt=0,
+        le=1000,
+        description="Refresh early when the alias version's live MASE ratio (its live MAE ÷ "
+        "seasonal naive's on the same forecasts, see Live accuracy) is above this.",
+    )
+
+
 class ScheduleUpdate(BaseModel):
     """Exactly one of `cron` and `interval_seconds`."""
 
@@ -43,6 +54,12 @@ class ScheduleUpdate(BaseModel):
         pattern=NAME_PATTERN,
         description="The alias whose version is refreshed (and which a promotion moves).",
     )
+    refresh_when: RefreshWhen | None = Field(
+        None,
+        description="Also refresh before the next run when the alias version's live accuracy "
+        "is poor: checked every SEQCAST_SCHEDULE_WATCH_SECONDS (300), at most one early refresh "
+        "per alias version.",
+    )
 
 
 class ScheduleRead(BaseModel):
@@ -51,6 +68,7 @@ class ScheduleRead(BaseModel):
     interval_seconds: int | None
     promote: Promote
     alias: str
+    refresh_when: RefreshWhen | None
     next_run_at: datetime = Field(description="When beat fires it next (UTC).")
     last_fired_at: datetime | None = Field(description="When beat last fired it (null: never).")
     runs: int = Field(description="How many times beat has fired it.")

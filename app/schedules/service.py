@@ -51,6 +51,7 @@ def put(
     schedule.interval_seconds = body.interval_seconds
     schedule.promote = body.promote
     schedule.alias = body.alias
+    schedule.refresh_when = body.refresh_when.model_dump() if body.refresh_when else None
     schedule.owner_key_id = owner
     schedule.updated_at = utcnow()  # also when nothing else changed: the put is news
     session.flush()
@@ -78,6 +79,7 @@ def to_read(schedule: ModelSchedule) -> ScheduleRead:
         interval_seconds=schedule.interval_seconds,
         promote=schedule.promote,  # type: ignore[arg-type]
         alias=schedule.alias,
+        refresh_when=schedule.refresh_when,  # type: ignore[arg-type]
         next_run_at=next_run(timing, schedule.last_run_at),
         last_fired_at=schedule.last_run_at if schedule.total_run_count else None,
         runs=schedule.total_run_count,

@@ -28,6 +28,7 @@ def upgrade() -> None:
         sa.Column("promote", sa.String(length=16), nullable=False),
         sa.Column("alias", sa.String(length=64), nullable=False),
         sa.Column("refresh_when", sa.JSON(), nullable=True),
+        sa.Column("early_version_id", sa.Integer(), nullable=True),
         sa.Column("last_run_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("total_run_count", sa.Integer(), nullable=False),
         sa.Column("last_job_id", sa.String(length=32), nullable=True),
@@ -45,6 +46,12 @@ def upgrade() -> None:
             ["last_job_id"],
             ["training_jobs.id"],
             name=op.f("fk_model_schedules_last_job_id_training_jobs"),
+            ondelete="SET NULL",
+        ),
+        sa.ForeignKeyConstraint(
+            ["early_version_id"],
+            ["model_versions.id"],
+            name=op.f("fk_model_schedules_early_version_id_model_versions"),
             ondelete="SET NULL",
         ),
         sa.ForeignKeyConstraint(

@@ -18,14 +18,15 @@ import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
 
+from app.accuracy.models import ForecastRecord
 from app.config import Settings
 from app.db import make_engine, make_sessionmaker, utcnow
 from app.main import create_app
-from app.models import Model, ModelSchedule
+from app.models import Model, ModelSchedule, ModelVersion
 from app.queue import make_celery
 from tests.support.schedules import running_beat, train_small, wait_until
 from tests.support.stack import ROOT, Worker, settings_env, wait_for_job
-from workers.beat import ALIVE_FILE
+from workers.beat import ALIVE_FILE, ModelScheduler
 from workers.schedules import fire
 
 MODEL = "beat-lstm"
@@ -168,3 +169,78 @@ def test_beat_imports_neither_torch_nor_fastapi(pg_settings: Settings):
     assert done.returncode == 0, done.stderr
     assert done.stdout.strip() == "[]", done.stdout
     assert ALIVE_FILE.stat().st_mtime >= started  # what the deployments' health checks read
+
+
+def _record_live_errors(settings: Settings, version: int, *, model_error: float) -> None:
+    """Scored forecasts of `version` (as appended rows leave them, app.accuracy): the model off
+    by `model_error`, seasonal naive by 1, so its live MASE ratio is `model_error`."""
+    engine = make_engine(settings.database_url)
+    with make_sessionmaker(engine)() as session:
+        target = session.scalars(
+            select(ModelVersion)
+            .join(Model)
+            .where(Model.name == MODEL, ModelVersion.version == version)
+        ).one()
+        origin = utcnow()
+        session.add_all(
+            ForecastRecord(
+                version_id=target.id,
+                dataset_id=target.dataset_id,
+                series_id="",
+                origin=origin,
+                step=step,
+                target="y",
+                forecast_at=origin + timedelta(days=step),
+                forecast=10.0 + model_error,
+                naive=11.0,
+                actual=10.0,
+                scored_at=origin,
+                source="predict",
+            )
+            for step in range(1, 7)
+        )
+        session.commit()
+    engine.dispose()
+
+
+def test_refresh_when_live_accuracy_is_poor(
+    short: TestClient, refreshable: None, pg_settings: Settings
+):
+    """`refresh_when`: beat gets a watch entry for the schedule; its fire starts a refresh only
+    when the alias version's live MASE ratio is over the threshold, once per version."""
+    body = {"interval_seconds": 3600, "promote": "never", "refresh_when": {"mase_ratio_above": 2}}
+    put = short.put(f"/models/{MODEL}/schedule", json=body)
+    assert put.status_code == 200, put.text
+    assert put.json()["refresh_when"] == {"mase_ratio_above": 2.0}
+    schedule_id = _schedule_row(pg_settings)
+    holder = short.get(f"/models/{MODEL}").json()["aliases"]["production"]
+    celery = make_celery(pg_settings)
+    try:
+        entries = ModelScheduler(app=celery, settings=pg_settings).schedule
+        watch = entries[f"schedule:{schedule_id}:watch"]
+        assert watch.kwargs == {"early": True} and watch.args == (schedule_id,)
+        assert watch.schedule.run_every == timedelta(seconds=pg_settings.schedule_watch_seconds)
+
+        assert fire(schedule_id, pg_settings, celery, early=True) is None  # no live accuracy yet
+        _record_live_errors(pg_settings, holder, model_error=1.5)  # ratio 1.5: under 2
+        assert fire(schedule_id, pg_settings, celery, early=True) is None
+        _record_live_errors(pg_settings, holder, model_error=10.0)  # ratio (1.5 + 10) / 2
+        started = fire(schedule_id, pg_settings, celery, early=True)
+        assert started is not None
+        job = wait_for_job(short, started)
+        assert job["status"] == "succeeded", job
+        early = job["trigger"]["early"]
+        assert early["mase_ratio"] == pytest.approx(5.75) and early["version"] == holder
+        assert "early (live MASE ratio 5.750)" in _schedule(short)["last_outcome"]
+        # the alias still points at the same version (promote never): no second early refresh
+        assert fire(schedule_id, pg_settings, celery, early=True) is None
+        assert _schedule(short)["last_job_id"] == started
+
+        bad = short.put(
+            f"/models/{MODEL}/schedule",
+            json={"interval_seconds": 3600, "refresh_when": {"mase_ratio_above": 0}},
+        )
+        assert bad.status_code == 422
+        assert bad.json()["detail"][0]["loc"][-2:] == ["refresh_when", "mase_ratio_above"]
+    finally:
+        short.delete(f"/models/{MODEL}/schedule")
