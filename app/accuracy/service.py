@@ -12,14 +12,14 @@ ratio does not need it (it cancels), so a version without a MASE still has a rat
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from typing import Any
 
 import numpy as np
-from sqlalchemy import ColumnElement, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Select, func, insert, select, text, tuple_, update
 from sqlalchemy.orm import Session
 
 from app.accuracy.models import ForecastRecord
@@ -29,9 +29,9 @@ from app.datasets.storage import SeriesTable
 from app.db import utcnow
 from app.registry.models import Model, ModelVersion
 
-LOOKUP_BATCH = 500
-"""Timestamps per scoring query (an IN list; bounded so a large append makes many small
-queries, not one that the database plans badly)."""
+LOOKUP_BATCH = 5_000
+"""(series, timestamp, target) values per scoring statement: a large append makes several
+bounded statements, not one of unbounded size."""
 INSERT_BATCH = 5_000
 """Records per INSERT round trip."""
 
@@ -82,39 +82,117 @@ class Forecasts:
     targets: Sequence[str]
 
 
+COLUMNS = (
+    "version_id",
+    "dataset_id",
+    "series_id",
+    "origin",
+    "step",
+    "target",
+    "forecast_at",
+    "forecast",
+    "naive",
+    "source",
+    "created_at",
+)
+"""The order of the tuples record_rows yields (and of the COPY into forecast_records)."""
+
+
+def _moments() -> Any:
+    """to_utc with a memo: the windows of one run share their dates."""
+    found: dict[str, datetime] = {}
+
+    def moment(text: str) -> datetime:
+        value = found.get(text)
+        if value is None:
+            value = found[text] = to_utc(text)
+        return value
+
+    return moment
+
+
 def record_rows(
     forecasts: Forecasts, *, version_id: int, dataset_id: str, source: str
-) -> Iterable[dict[str, Any]]:
-    """The forecast_records rows of `forecasts`, one per window, step and target."""
+) -> Iterator[tuple]:
+    """The forecast_records rows of `forecasts` (COLUMNS order), one per window, step and
+    target."""
     now = utcnow()
-    point = np.asarray(forecasts.point, np.float64)
-    naive = None if forecasts.naive is None else np.asarray(forecasts.naive, np.float64)
+    point = np.asarray(forecasts.point, np.float64).tolist()
+    naive = None if forecasts.naive is None else np.asarray(forecasts.naive, np.float64).tolist()
+    moment = _moments()
     for w, series_id in enumerate(forecasts.series_ids):
-        origin = to_utc(forecasts.origins[w])
+        origin = moment(forecasts.origins[w])
         for h, stamp in enumerate(forecasts.timestamps[w]):
-            at = to_utc(stamp)
+            at = moment(stamp)
             for t, target in enumerate(forecasts.targets):
-                yield {
-                    "version_id": version_id,
-                    "dataset_id": dataset_id,
-                    "series_id": series_id,
-                    "origin": origin,
-                    "step": h + 1,
-                    "target": target,
-                    "forecast_at": at,
-                    "forecast": float(point[w, h, t]),
-                    "naive": None if naive is None else float(naive[w, h, t]),
-                    "source": source,
-                    "created_at": now,
-                }
+                yield (
+                    version_id,
+                    dataset_id,
+                    series_id,
+                    origin,
+                    h + 1,
+                    target,
+                    at,
+                    point[w][h][t],
+                    None if naive is None else naive[w][h][t],
+                    source,
+                    now,
+                )
 
 
-def store(session: Session, rows: Iterable[dict[str, Any]]) -> int:
-    """Insert the records in batches (executemany); flushes, does not commit."""
+def _copy_text(value: str) -> str:
+    """A string in COPY's text format (backslash, tab and newline escaped)."""
+    return value.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n")
+
+
+def _copy_lines(
+    forecasts: Forecasts, *, version_id: int, dataset_id: str, source: str
+) -> Iterator[str]:
+    """record_rows in COPY's text format, the repeated parts formatted once (the generic
+    formatting took 19 µs a row)."""
+    head = f"{version_id}\t{_copy_text(dataset_id)}\t"
+    tail = f"\t{_copy_text(source)}\t{utcnow().isoformat()}\n"
+    point = np.asarray(forecasts.point, np.float64).tolist()
+    naive = None if forecasts.naive is None else np.asarray(forecasts.naive, np.float64).tolist()
+    moment = _moments()
+    targets = [_copy_text(t) for t in forecasts.targets]
+    for w, series_id in enumerate(forecasts.series_ids):
+        window = f"{head}{_copy_text(series_id)}\t{moment(forecasts.origins[w]).isoformat()}\t"
+        for h, stamp in enumerate(forecasts.timestamps[w]):
+            at = moment(stamp).isoformat()
+            for t, target in enumerate(targets):
+                base = "\\N" if naive is None else repr(naive[w][h][t])
+                yield f"{window}{h + 1}\t{target}\t{at}\t{point[w][h][t]!r}\t{base}{tail}"
+
+
+def store(
+    session: Session,
+    forecasts: Iterable[Forecasts],
+    *,
+    version_id: int,
+    dataset_id: str,
+    source: str,
+) -> int:
+    """Insert the records of `forecasts` in the session's transaction: PostgreSQL's COPY (a
+    10,000-series × 12-step forecast job's records took 9 s as batched INSERTs), batched
+    INSERTs elsewhere. Does not commit."""
+    ids = {"version_id": version_id, "dataset_id": dataset_id, "source": source}
     stored = 0
-    for part in batched(rows, INSERT_BATCH):
-        session.execute(insert(ForecastRecord), list(part))
-        stored += len(part)
+    if session.get_bind().dialect.name == "postgresql":
+        driver = session.connection().connection.driver_connection
+        statement = f"COPY {ForecastRecord.__tablename__} ({', '.join(COLUMNS)}) FROM STDIN"
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for some in forecasts:
+                for part in batched(_copy_lines(some, **ids), INSERT_BATCH):
+                    copy.write("".join(part))
+                    stored += len(part)
+        return stored
+    for some in forecasts:
+        for part in batched(record_rows(some, **ids), INSERT_BATCH):
+            session.execute(
+                insert(ForecastRecord), [dict(zip(COLUMNS, r, strict=True)) for r in part]
+            )
+            stored += len(part)
     return stored
 
 
@@ -124,33 +202,76 @@ def score_rows(session: Session, dataset_id: str, rows: SeriesTable) -> int:
     row scores again with its new value. Returns the records scored; flushes only."""
     if rows.timestamps is None:
         return 0
-    now = utcnow()
-    column = {name: j for j, name in enumerate(rows.columns)}
-    scored = 0
+    actuals = []  # (series id, timestamp, target, value)
     for series_id, part in rows.series_slices():
-        stamps = rows.timestamps[part]
-        values = rows.values[part]
-        row_of = {to_utc(text): i for i, text in enumerate(stamps)}
-        for times in batched(row_of, LOOKUP_BATCH):
-            found = session.execute(
-                select(ForecastRecord.id, ForecastRecord.forecast_at, ForecastRecord.target).where(
-                    ForecastRecord.dataset_id == dataset_id,
-                    ForecastRecord.series_id == series_id,
-                    ForecastRecord.forecast_at.in_(times),
-                )
-            ).all()
-            changes = []
-            for record_id, at, target in found:
-                j = column.get(target)
-                if j is None:
-                    continue
-                value = float(values[row_of[at.astimezone(UTC)], j])
-                if math.isfinite(value):
-                    changes.append({"id": record_id, "actual": value, "scored_at": now})
-            if changes:
-                session.execute(update(ForecastRecord), changes)
-                scored += len(changes)
+        stamps = [to_utc(t) for t in rows.timestamps[part]]
+        for j, target in enumerate(rows.columns):
+            values = rows.values[part, j].tolist()
+            actuals += [
+                (series_id, at, target, v)
+                for at, v in zip(stamps, values, strict=True)
+                if math.isfinite(v)
+            ]
+    now = utcnow()
+    postgres = session.get_bind().dialect.name == "postgresql"
+    scored = 0
+    for part in batched(actuals, LOOKUP_BATCH):
+        scored += (_score_postgres if postgres else _score_any)(session, dataset_id, part, now)
     return scored
+
+
+_SCORE = text(
+    """
+    UPDATE forecast_records AS r SET actual = v.value, scored_at = :now
+    FROM unnest(CAST(:series AS text[]), CAST(:ats AS timestamptz[]), CAST(:targets AS text[]),
+                CAST(:values AS float8[])) AS v(series_id, at, target, value)
+    WHERE r.dataset_id = :dataset AND r.series_id = v.series_id AND r.forecast_at = v.at
+      AND r.target = v.target
+    """
+)
+
+
+def _score_postgres(session: Session, dataset_id: str, part: Sequence[tuple], now: datetime) -> int:
+    """One UPDATE joined to the batch's values (unnest): no row comes back to Python."""
+    series, ats, targets, values = (list(c) for c in zip(*part, strict=True))
+    result = session.execute(
+        _SCORE,
+        {
+            "now": now,
+            "series": series,
+            "ats": ats,
+            "targets": targets,
+            "values": values,
+            "dataset": dataset_id,
+        },
+    )
+    return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+
+def _score_any(session: Session, dataset_id: str, part: Sequence[tuple], now: datetime) -> int:
+    """Find the batch's records (by series and timestamp), then update them by id."""
+    value_of = {(s, at, t): v for s, at, t, v in part}
+    found = session.execute(
+        select(
+            ForecastRecord.id,
+            ForecastRecord.series_id,
+            ForecastRecord.forecast_at,
+            ForecastRecord.target,
+        ).where(
+            ForecastRecord.dataset_id == dataset_id,
+            tuple_(ForecastRecord.series_id, ForecastRecord.forecast_at).in_(
+                list({(s, at) for s, at, _, _ in part})
+            ),
+        )
+    ).all()
+    changes = []
+    for record_id, series_id, at, target in found:
+        value = value_of.get((series_id, at.astimezone(UTC), target))
+        if value is not None:
+            changes.append({"id": record_id, "actual": value, "scored_at": now})
+    if changes:
+        session.execute(update(ForecastRecord), changes)
+    return len(changes)
 
 
 def _sums(*group: ColumnElement[Any]) -> Select[Any]:

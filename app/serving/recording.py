@@ -74,12 +74,10 @@ class Recorder:
             forecasts = accuracy.Forecasts(ids, origins, timestamps, point, naive, targets)  # type: ignore[arg-type]
             stored = accuracy.store(
                 session,
-                accuracy.record_rows(
-                    forecasts,
-                    version_id=version_id,
-                    dataset_id=version.dataset_id,
-                    source=SOURCE_PREDICT,
-                ),
+                [forecasts],
+                version_id=version_id,
+                dataset_id=version.dataset_id,
+                source=SOURCE_PREDICT,
             )
             session.commit()
         return stored

@@ -185,7 +185,7 @@ def test_scores_against_a_hand_computation(
         n = len(point)
         service.store(
             db_session,
-            service.record_rows(
+            [
                 service.Forecasts(
                     [series_id],
                     [str(END)],
@@ -193,11 +193,11 @@ def test_scores_against_a_hand_computation(
                     np.asarray(point).reshape(1, n, 1),
                     np.asarray(naive).reshape(1, n, 1),
                     ["y"],
-                ),
-                version_id=vid,
-                dataset_id=dataset_id,
-                source="hand",
-            ),
+                )
+            ],
+            version_id=vid,
+            dataset_id=dataset_id,
+            source="hand",
         )
     # Actuals: a 11, 23; b 6, 4 (b's written with a time: the same instant). Errors by hand:
     # model a 1, 3; b 1, 3 -> MAE 2; naive a 1, 5; b 2, 5 -> MAE 3.25; ratio 2 / 3.25.

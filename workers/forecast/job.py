@@ -289,23 +289,28 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
             session.rollback()
             raise
         seconds = time.perf_counter() - started
+        # The forecasts kept for live accuracy, in the transaction that counts the chunk (a
+        # redelivered chunk's are rolled back below) but before the row's lock: on PostgreSQL
+        # other chunks record themselves meanwhile.
+        accuracy.store(
+            session, records.forecasts, version_id=version_id, dataset_id=dataset_id, source=job_id
+        )
         job = _lock(session, job_id)
         if job is None or job.status != JobStatus.running:
-            session.commit()
+            session.rollback()
             store.delete(plan.chunk_key(job_id, index))
             return False
-        if index not in job.chunks_done:
-            # In the transaction that counts the chunk: a redelivered chunk stores them once.
-            accuracy.store(
-                session, records.rows(version_id=version_id, dataset_id=dataset_id, source=job_id)
-            )
-            job.chunks_done = [*job.chunks_done, index]
-            job.series_done += counts.series
-            job.series_short += counts.short
-            job.timings = {
-                **job.timings,
-                "chunks_seconds": job.timings.get("chunks_seconds", 0.0) + seconds,
-            }
+        if index in job.chunks_done:
+            complete = len(job.chunks_done) == job.chunks_total
+            session.rollback()
+            return complete
+        job.chunks_done = [*job.chunks_done, index]
+        job.series_done += counts.series
+        job.series_short += counts.short
+        job.timings = {
+            **job.timings,
+            "chunks_seconds": job.timings.get("chunks_seconds", 0.0) + seconds,
+        }
         complete = len(job.chunks_done) == job.chunks_total
         session.commit()
         log.info("forecast %s chunk %d: %d series in %.2f s", job_id, index, counts.series, seconds)

@@ -10,7 +10,7 @@ import numpy as np
 import pyarrow as pa
 
 from app.accuracy.naive import window_naive
-from app.accuracy.service import Forecasts, record_rows
+from app.accuracy.service import Forecasts
 from app.contract import Manifest
 from app.forecasts.plan import SERIES_COLUMN, TIMESTAMP_COLUMN
 from workers.forecast.windows import SeriesEntry
@@ -83,8 +83,7 @@ class ChunkRecords:
         window = self._features[end - size : end][:, self._targets]
         return window_naive(window, self._manifest.horizon, self._season)
 
-    def rows(self, *, version_id: int, dataset_id: str, source: str) -> Iterator[dict]:
-        for forecasts in self._collected:
-            yield from record_rows(
-                forecasts, version_id=version_id, dataset_id=dataset_id, source=source
-            )
+    @property
+    def forecasts(self) -> list[Forecasts]:
+        """What the chunk's batches held, for app.accuracy.service.store."""
+        return self._collected
