@@ -30,7 +30,10 @@ def parse_cron(text: str) -> crontab:
             crontab(**{name: value})
         except Exception as exc:  # celery raises ValueError or its ParseException
             raise InvalidInput("cron", f"{name.replace('_', '-')} field {value!r}: {exc}") from exc
-    return crontab(**dict(zip(CRON_FIELDS, fields, strict=True)), nowfun=utcnow)
+    try:  # each field may parse and the whole never match (0 0 30 2 *: no February 30th)
+        return crontab(**dict(zip(CRON_FIELDS, fields, strict=True)), nowfun=utcnow)
+    except ValueError as exc:
+        raise InvalidInput("cron", str(exc)) from exc
 
 
 def celery_schedule(cron: str | None, interval_seconds: int | None) -> BaseSchedule:

@@ -55,6 +55,8 @@ def test_unknown_model_is_404(isolated_client: TestClient):
         ({"cron": "61 * * * *"}, "cron", "minute field '61'"),
         ({"cron": "0 3 * * 8"}, "cron", "day-of-week field '8'"),
         ({"cron": "0 3 * *"}, "cron", "has 4 fields"),
+        ({"cron": "0 0 30 2 *"}, "cron", "never occurs"),
+        ({"cron": "*/0 * * * *"}, "cron", "step cannot be zero"),
         ({"cron": "every day"}, "cron", "has 2 fields"),
         ({}, "cron", "give a cron"),
         ({"cron": "0 3 * * *", "interval_seconds": 60}, "interval_seconds", "not both"),
