@@ -95,7 +95,7 @@ class DataPlane:
         else:
             extras, timestamps = (), _dates(call, resolved, served, len(batch))
         if call.record:
-            check_dated(timestamps)
+            check_dated(timestamps, len(batch) * resolved.horizon * len(resolved.target_columns))
         forecast = await self.models.infer(served, batch, extras)
         return Prediction(resolved, info, forecast, timestamps)
 

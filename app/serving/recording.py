@@ -16,6 +16,9 @@ from app.serving.series import per_window
 from app.serving.version_info import VersionInfo
 
 FIELD = "record"
+MAX_RECORDS = 100_000
+"""Forecast points (windows × horizon × targets) one recorded request may store: what a caller
+can make the database hold per request is bounded (1,024 windows of 24 steps fit four times)."""
 
 
 def check_recordable(info: VersionInfo, series_id: str | list[str] | None) -> None:
@@ -31,7 +34,14 @@ def check_recordable(info: VersionInfo, series_id: str | list[str] | None) -> No
         )
 
 
-def check_dated(timestamps: list[list[str]] | None) -> None:
+def check_dated(timestamps: list[list[str]] | None, points: int) -> None:
+    """After the forecast is dated, before it runs: it has dates, and not too many points."""
+    if points > MAX_RECORDS:
+        raise InvalidInput(
+            FIELD,
+            f"would store {points} forecast points (windows × horizon × targets), over the "
+            f"limit of {MAX_RECORDS} per request; record fewer windows at a time",
+        )
     if timestamps is None:
         raise InvalidInput(
             FIELD, "the forecast cannot be dated: give last_timestamp for every window"

@@ -38,10 +38,19 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestCli
         frequency="D",
         series={"a": "2025-01-10"},
     )
+    long = store_model(
+        make_store(settings),
+        model="tiny-long",
+        job_id=uuid.uuid4().hex,
+        horizon=100,
+        frequency="D",
+        series={"a": "2025-01-10"},
+    )
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine)() as session:
         version = register(session, "tiny-live", stored)
         version.metrics = {"season_length": 2, "seasonal_naive": {"mae": 3.0, "mase": 1.5}}
+        register(session, "tiny-long", long)
         session.commit()
     engine.dispose()
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
@@ -91,3 +100,22 @@ def test_record_and_score_on_sqlite(embedded: tuple[TestClient, Settings]) -> No
     assert (
         'seqcast_live_mase_ratio{model="tiny-live",version="1"} 0.5' in client.get("/metrics").text
     )
+
+
+def test_a_recorded_request_is_bounded(embedded: tuple[TestClient, Settings]) -> None:
+    """1,001 windows × 100 steps would store 100,100 points: refused before the model runs."""
+    client, settings = embedded
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    with sessions() as session:
+        before = session.query(ForecastRecord).count()
+    answer = client.post(
+        "/predict",
+        json={"model": "tiny-long", "inputs": [WINDOW] * 1001, "series_id": "a", "record": True},
+    )
+    assert answer.status_code == 422, answer.text
+    detail = answer.json()["detail"][0]
+    assert detail["loc"][-1] == "record" and "100100 forecast points" in detail["msg"], detail
+    with sessions() as session:
+        assert session.query(ForecastRecord).count() == before
+    plain = client.post("/predict", json={"model": "tiny-long", "inputs": [WINDOW] * 1001})
+    assert plain.status_code == 200  # without record, the usual limits only
