@@ -89,7 +89,8 @@ def decide(
     """Move `alias` to `challenger` or keep it, by `policy`; the history row says which and why.
     Flushes only."""
     model = challenger.model
-    champion = registry.alias_target(session, model, alias)
+    # locked until the decision commits: two refreshes gated at once decide one after the other
+    champion = registry.alias_target(session, model, alias, lock=True)
     event = {"policy": policy, "challenger_version": challenger.version, "job_id": job_id}
     if policy == "always" or champion is None or champion.id == challenger.id:
         why = "policy always" if policy == "always" else f"{alias!r} had no version"

@@ -119,9 +119,12 @@ def move_alias(
     )
 
 
-def alias_target(session: Session, model: Model, alias: str) -> ModelVersion | None:
-    """The version `alias` points at, if it is set."""
-    row = session.get(ModelAlias, (model.id, alias))
+def alias_target(
+    session: Session, model: Model, alias: str, *, lock: bool = False
+) -> ModelVersion | None:
+    """The version `alias` points at, if it is set; `lock`: the alias row stays locked until the
+    transaction ends, so a decision about moving it is not raced (PostgreSQL)."""
+    row = session.get(ModelAlias, (model.id, alias), with_for_update=lock or None)
     return None if row is None else session.get(ModelVersion, row.version_id)
 
 
