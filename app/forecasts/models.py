@@ -32,6 +32,8 @@ class ForecastJob(QueuedJob, Base):
     )
     """Deleting a version deletes its forecast jobs (their files stay in the store)."""
     dataset_id: Mapped[str] = mapped_column(ForeignKey("datasets.id"), index=True)
+    dataset_revision: Mapped[int] = mapped_column(default=1, server_default="1")
+    """The dataset's revision when the forecast was submitted: every chunk reads it."""
     future_dataset_id: Mapped[str | None] = mapped_column(ForeignKey("datasets.id"))
     """Where a version with known-future columns gets them over the horizon."""
     series: Mapped[list | None]

@@ -172,6 +172,7 @@ def create(
     job = ForecastJob(
         version_id=version.id,
         dataset_id=dataset.id,
+        dataset_revision=dataset.revision,
         future_dataset_id=future.id if future is not None and manifest.future_columns else None,
         series=ids if request.series is not None else None,
         format=request.format,

@@ -3,7 +3,7 @@
 (issue 16 item 1)
 
 Every existing dataset becomes revision 1 of itself (its row's file, counts and series), and
-every existing job and version trained on revision 1.
+every existing job, version and forecast read revision 1.
 
 Revision ID: 0010
 Revises: 0009
@@ -20,8 +20,8 @@ down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
-RECORDING = ("datasets", "training_jobs", "model_versions")
-"""Tables that get a revision column (datasets: its newest; the others: the one trained on)."""
+RECORDING = ("datasets", "training_jobs", "model_versions", "forecast_jobs")
+"""Tables that get a revision column (datasets: its newest; the others: the one they read)."""
 
 
 def upgrade() -> None:

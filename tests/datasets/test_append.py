@@ -6,6 +6,7 @@ job records (and trains on) the revision current when it was submitted."""
 from __future__ import annotations
 
 import io
+import json
 import threading
 import time
 
@@ -54,6 +55,18 @@ def _values(client, dataset_id: str, **params) -> dict:
     response = client.get(f"/datasets/{dataset_id}/values", params=params)
     assert response.status_code == 200, response.text
     return response.json()
+
+
+def _wait_for_forecast(client, forecast_id: str, timeout: float = 90) -> dict:
+    deadline = time.monotonic() + timeout
+    while (found := client.get(f"/forecasts/{forecast_id}").json())["status"] not in (
+        "succeeded",
+        "failed",
+        "cancelled",
+    ):
+        assert time.monotonic() < deadline, found
+        time.sleep(0.1)
+    return found
 
 
 def _detail(response) -> str:
@@ -380,10 +393,14 @@ def test_the_byte_quota_counts_every_revision(db_session, pg_settings):
         )
 
 
-def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg_settings):
-    """A job queued before an append trains on the revision it recorded (its manifest's series
-    end where that revision ends) and its version records that revision, not the newest; a job
-    queued after the append records the new one."""
+def test_jobs_and_forecasts_read_the_revision_current_when_submitted(
+    client, pg_worker, pg_settings, trained_lstm
+):
+    """A training job and a whole-dataset forecast queued before an append read the revision
+    they recorded, though they run after it (the one worker trains first, then forecasts):
+    the job's manifest's series end where that revision ends, its version records it, and the
+    forecast is /predict's on that revision's window. A job queued after the append records
+    the new revision."""
     days = _days("2024-01-01", 100)
     values = seasonal_series(100)
     created = client.post(
@@ -406,6 +423,11 @@ def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg
     }
     before = client.post("/train", json=body)
     assert before.status_code == 202, before.text
+    lstm = {k: trained_lstm["model_version"][k] for k in ("model", "version")}
+    forecast = client.post(
+        "/forecasts", json={**lstm, "dataset_id": created["id"], "format": "json"}
+    )
+    assert forecast.status_code == 202, forecast.text
     response = client.post(
         f"/datasets/{created['id']}/rows",
         json={
@@ -417,7 +439,7 @@ def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg
     assert response.status_code == 201, response.text
     after = client.post("/train", json=body).json()
     assert after["dataset_revision"] == 2
-    client.post(f"/jobs/{after['id']}/cancel")  # queued behind the first: never trained
+    client.post(f"/jobs/{after['id']}/cancel")  # queued behind the others: never trained
 
     job = wait_for_job(client, before.json()["id"])
     assert job["status"] == "succeeded", job
@@ -426,6 +448,14 @@ def test_jobs_train_on_the_revision_current_when_submitted(client, pg_worker, pg
     assert version.json()["dataset_revision"] == 1
     manifest = make_store(pg_settings).get(manifest_uri_for(version.json()["artifact_uri"]))
     assert Manifest.from_json(manifest).series == {"s": days[79]}
+
+    done = _wait_for_forecast(client, forecast.json()["id"])
+    assert done["status"] == "succeeded", done
+    found = [json.loads(line)["y"] for line in client.get(done["result_url"]).text.splitlines()]
+    window = [[values["y"][i], values["x"][i]] for i in range(56, 80)]
+    answer = client.post("/predict", json={**lstm, "inputs": [window]}).json()
+    wanted = [step[0] for step in answer["predictions"][0]]
+    assert found == pytest.approx(wanted, rel=1e-5, abs=1e-5)
 
 
 def test_0010_backfills_revision_1(tmp_path):

@@ -36,6 +36,7 @@ from app.accuracy import service as accuracy
 from app.artifacts import ArtifactStore, make_store
 from app.config import Settings
 from app.contract import Manifest, manifest_uri_for, sha256_bytes
+from app.datasets import service as datasets
 from app.db import utcnow
 from app.forecasts import plan
 from app.logs import job_context
@@ -237,13 +238,14 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
             return len(job.chunks_done) == job.chunks_total
         try:
             model, manifest = _load_model(store, job)
-            dataset = job.dataset
+            # the revision submitted, so every chunk reads the same rows whatever is appended
+            dataset = datasets.get_revision(session, job.dataset, job.dataset_revision)
             entries = entries_of(dataset.series_summary(), job.series)
             begin, end = plan.chunk_bounds(len(entries), job.chunk_size)[index]
             features, entries = _latest_rows(
                 store,
                 dataset.artifact_uri,
-                list(dataset.columns),
+                list(job.dataset.columns),
                 manifest.feature_columns,
                 entries[begin:end],
                 manifest.input_length,
