@@ -339,13 +339,19 @@ def get_revisions(
     return list(session.scalars(query))
 
 
+def as_of(session: Session, dataset: Dataset, revision: int | None) -> Dataset | DatasetRevision:
+    """What describes one revision (None: the newest): its artifact_uri, frequency and
+    series_summary(). The dataset row itself for the newest, so the usual case costs no query."""
+    if revision is None or revision == dataset.revision:
+        return dataset
+    return get_revision(session, dataset, revision)
+
+
 def load_revision(
     session: Session, store: ArtifactStore, dataset: Dataset, revision: int | None
 ) -> SeriesTable:
     """The values of one revision (None: the newest), e.g. the one a job was submitted with."""
-    if revision is None or revision == dataset.revision:
-        return load_table(store, dataset)
-    return load_table(store, get_revision(session, dataset, revision))
+    return load_table(store, as_of(session, dataset, revision))
 
 
 def values(

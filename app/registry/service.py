@@ -7,9 +7,10 @@ from dataclasses import asdict
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session, object_session, selectinload
 
 from app.contract import Manifest
+from app.datasets import service as datasets
 from app.errors import Conflict, InvalidInput, NotFound
 from app.registry import history
 from app.registry.models import Model, ModelAlias, ModelVersion
@@ -199,13 +200,19 @@ def check_alias_name(alias: str) -> None:
 
 
 def version_read(version: ModelVersion, aliases: list[str]) -> VersionRead:
-    dataset = version.dataset
+    # the revision it was trained on, not rows appended since (a detached row: the newest)
+    session = object_session(version)
+    dataset = (
+        datasets.as_of(session, version.dataset, version.dataset_revision)
+        if session is not None
+        else version.dataset
+    )
     return VersionRead.model_validate(
         {
             **{k: getattr(version, k) for k in VersionRead.model_fields if hasattr(version, k)},
             "model": version.model.name,
             "aliases": aliases,
-            # The manifest's frequency and series come from this same row (workers/runner.py).
+            # The manifest's frequency and series come from this same revision (workers/runner.py).
             "frequency": dataset.frequency,
             "series": {s["id"]: s["last"] for s in dataset.series_summary()},
             "parent": (

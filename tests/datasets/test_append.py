@@ -431,21 +431,24 @@ def test_jobs_and_forecasts_read_the_revision_current_when_submitted(
     response = client.post(
         f"/datasets/{created['id']}/rows",
         json={
-            "columns": {k: v[80:] for k, v in values.items()},
-            "timestamps": days[80:],
-            "series": ["s"] * 20,
+            "columns": {k: v[80:] + v[:40] for k, v in values.items()},
+            "timestamps": days[80:] + days[:40],
+            "series": ["s"] * 20 + ["t"] * 40,
         },
     )
     assert response.status_code == 201, response.text
-    after = client.post("/train", json=body).json()
-    assert after["dataset_revision"] == 2
-    client.post(f"/jobs/{after['id']}/cancel")  # queued behind the others: never trained
+    after = client.post("/train", json=body)
+    assert after.status_code == 202, after.text
+    assert after.json()["dataset_revision"] == 2
+    client.post(f"/jobs/{after.json()['id']}/cancel")  # queued behind the others: never trained
 
     job = wait_for_job(client, before.json()["id"])
     assert job["status"] == "succeeded", job
     assert job["dataset_revision"] == 1
     version = client.get(f"/models/revised-gru/versions/{job['model_version']['version']}")
     assert version.json()["dataset_revision"] == 1
+    # what it knows is that revision's: one series (not "t", appended since)
+    assert (version.json()["series"], version.json()["series_count"]) == (["s"], 1)
     manifest = make_store(pg_settings).get(manifest_uri_for(version.json()["artifact_uri"]))
     assert Manifest.from_json(manifest).series == {"s": days[79]}
 

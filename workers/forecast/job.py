@@ -239,7 +239,7 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
         try:
             model, manifest = _load_model(store, job)
             # the revision submitted, so every chunk reads the same rows whatever is appended
-            dataset = datasets.get_revision(session, job.dataset, job.dataset_revision)
+            dataset = datasets.as_of(session, job.dataset, job.dataset_revision)
             entries = entries_of(dataset.series_summary(), job.series)
             begin, end = plan.chunk_bounds(len(entries), job.chunk_size)[index]
             features, entries = _latest_rows(
