@@ -53,7 +53,11 @@ def fire(
                 return None
             trigger["early"] = reason
         job_id, outcome = _start(session, schedule, settings, celery, trigger)
-        if job_id is not None and early:
+        if early:
+            if job_id is None:  # the cron run's outcome stays what it says
+                log.info("schedule %s early check: %s", schedule.id, outcome)
+                session.rollback()
+                return None
             holder = registry.alias_target(session, schedule.model, schedule.alias)
             schedule.early_version_id = holder.id if holder else None
         if job_id is not None:
@@ -65,6 +69,8 @@ def fire(
         except ServiceUnavailable as exc:  # the job row is gone again (app.jobs undoes it)
             schedule.last_outcome = f"skipped: {exc.message}"[:500]
             schedule.last_job_id = None
+            if early:  # not started: the next check tries again
+                schedule.early_version_id = None
             session.commit()
             log.warning("schedule %s: %s", schedule.id, exc.message)
             return None
