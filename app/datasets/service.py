@@ -220,9 +220,10 @@ def append(
     limits and the byte quota are checked on the merged table before anything is stored. Its
     bytes count against the dataset's owner (the key that uploaded it); a dataset of no key
     (from before per-key quotas) is checked against the caller `owner`."""
+    dataset_id = dataset.id  # readable after a failed flush, for its message
     locked = session.scalars(
         select(Dataset)
-        .where(Dataset.id == dataset.id)
+        .where(Dataset.id == dataset_id)
         .with_for_update()
         .execution_options(populate_existing=True)
     ).one()
@@ -259,7 +260,7 @@ def append(
         session.flush()
     except IntegrityError:  # SQLite takes no row lock: another append made this revision
         raise Conflict(
-            f"dataset {dataset.id!r} was appended to at the same time; send the rows again"
+            f"dataset {dataset_id!r} was appended to at the same time; send the rows again"
         ) from None
     score_rows(session, locked.id, merged.rows)  # live accuracy: the forecasts these rows meet
     return Appended(

@@ -19,13 +19,14 @@ from typer.testing import CliRunner
 
 from app.artifacts import make_store
 from app.cli.main import app
+from app.config import Settings
 from app.contract import Manifest, manifest_uri_for
 from app.datasets import service
 from app.datasets.calendar import future_timestamps
 from app.datasets.models import Dataset
 from app.datasets.tables import assemble
-from app.db import make_sessionmaker
-from app.errors import InvalidInput, TooManyRequests
+from app.db import make_engine, make_sessionmaker
+from app.errors import Conflict, InvalidInput, TooManyRequests
 from app.migrate import downgrade, upgrade
 from tests.support.data import seasonal_series
 from tests.support.stack import wait_for_job
@@ -331,6 +332,50 @@ def test_two_appends_wait_for_each_other(pg_url, pg_settings):
             2,
             1,
         ]
+    engine.dispose()
+
+
+def test_on_sqlite_the_loser_of_a_race_is_a_409(tmp_path):
+    """The embedded default has no row lock: two appends that both read revision 1 cannot
+    both store revision 2; the second is a Conflict asking to send its rows again."""
+    url = f"sqlite:///{tmp_path / 'race.db'}"
+    upgrade(url)
+    settings = Settings(database_url=url, data_dir=tmp_path)
+    store = make_store(settings)
+    engine = make_engine(url)
+    sessions = make_sessionmaker(engine)
+    base = assemble(
+        ["y"], [[1.0], [2.0]], timestamps=_days("2024-01-01", 2), series=None, field="columns"
+    )
+    with sessions() as session:
+        dataset_id = service.create(session, store, settings, name="race", table=base).id
+        session.commit()
+    more = assemble(["y"], [[3.0]], timestamps=["2024-01-03"], series=None, field="columns")
+    first, second = sessions(), sessions()
+    # the first has written revision 2 (SQLite's write lock held) but not committed it
+    made = service.append(
+        first, store, settings, dataset=first.get(Dataset, dataset_id), table=more
+    )
+    outcome: dict = {}
+
+    def append_second() -> None:  # reads revision 1, then waits for the write lock
+        try:
+            service.append(
+                second, store, settings, dataset=second.get(Dataset, dataset_id), table=more
+            )
+        except Conflict as exc:
+            outcome["conflict"] = exc.message
+
+    thread = threading.Thread(target=append_second)
+    thread.start()
+    time.sleep(0.5)
+    first.commit()
+    thread.join(30)
+    assert "appended to at the same time" in outcome["conflict"]
+    second.rollback()
+    assert made.revision == 2 and second.get(Dataset, dataset_id).revision == 2
+    first.close()
+    second.close()
     engine.dispose()
 
 
