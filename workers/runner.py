@@ -289,6 +289,7 @@ def _train_and_register(
         on_checkpoint=on_checkpoint,
         checkpoint_interval=settings.checkpoint_interval_seconds,
         resume=resume,
+        keep_initial=parent is not None,
         **training_options(hp),
     )
     train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
@@ -300,7 +301,7 @@ def _train_and_register(
         windows_per_second=result.windows_per_second,
         refit_epochs=0,
     )
-    if hp.refit:
+    if hp.refit and result.best_epoch > 0:  # 0: a warm start no epoch improved keeps its weights
         # The metrics above are the held-out truth; the served model then learns the held-out
         # stretch too, for the epoch count early stopping chose (benchmarks/RESULTS.md,
         # "Accuracy with defaults": the largest single gain on short series).

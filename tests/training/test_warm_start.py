@@ -9,13 +9,75 @@ import uuid
 
 import numpy as np
 import pytest
+import torch
 
 from app.artifacts import make_store
+from app.contract import split_plan
+from app.training.schemas import Hyperparameters
 from tests.support.registry_db import register
 from tests.support.stack import train_and_wait, wait_for_job
 from tests.support.tiny_model import store_model
+from workers.training.data import TrainingData, prepare
+from workers.training.export import save_checkpoint
+from workers.training.loop import fit, seed_everything, validation_loss
+from workers.training.nets import build_net, net_config
+from workers.training.warm import WarmStartMismatch, load_weights, warm_config, warm_net
 
 PARENT_HP = {"hidden_size": 8, "num_layers": 1, "epochs": 12, "seed": 3}
+
+
+def _data(n_rows: int, input_length: int = 24) -> TrainingData:
+    t = np.arange(n_rows)
+    y = 50 + 10 * np.sin(2 * np.pi * t / 12) + 0.1 * np.random.default_rng(0).normal(size=n_rows)
+    plan = split_plan(n_rows, input_length, 6, 0.2)
+    return prepare(y[:, None], ["y"], ["y"], ["y"], plan, torch.device("cpu"))
+
+
+def _stored_parent(tmp_path, data: TrainingData) -> tuple[dict, object]:
+    """A trained network written and read back as the worker stores a version's weights."""
+    hp = Hyperparameters(hidden_size=8, num_layers=1, epochs=3, seed=1)
+    cfg = net_config("gru", hp, data, horizon=6, season=12)
+    seed_everything(1)
+    net = build_net(cfg)
+    fit(net, data, epochs=3, batch_size=16, learning_rate=3e-3, early_stopping_patience=0, seed=1)
+    save_checkpoint(net, cfg, tmp_path / "weights.pt")
+    return load_weights((tmp_path / "weights.pt").read_bytes()), net
+
+
+def test_warm_net_is_the_parent_with_its_statistics(tmp_path):
+    """On longer data (other statistics) the warm network still forecasts as the parent: the
+    parent's normalization statistics are kept; the new data's are taken only when asked."""
+    checkpoint, parent = _stored_parent(tmp_path, _data(200))
+    longer = _data(220)
+    hp = Hyperparameters(hidden_size=8, num_layers=1, dropout=0.0)
+    fresh = net_config("gru", hp, longer, horizon=6, season=12)
+    net = warm_net(checkpoint, warm_config(checkpoint, fresh)).eval()
+    window = longer.x_val[:4]
+    with torch.no_grad():
+        torch.testing.assert_close(net(window), parent.eval()(window))
+    np.testing.assert_allclose(net.feature_mean, checkpoint["config"]["feature_mean"], 1e-6)
+    re_estimated = warm_config(checkpoint, fresh, keep_statistics=False)
+    assert re_estimated.feature_mean == fresh.feature_mean != checkpoint["config"]["feature_mean"]
+    wider = net_config("gru", hp.model_copy(update={"hidden_size": 16}), longer, horizon=6)
+    with pytest.raises(WarmStartMismatch, match="hidden_size was 8, the data gives 16"):
+        warm_config(checkpoint, wider)
+
+
+def test_fit_keeps_the_loaded_weights_when_no_epoch_beats_them(tmp_path):
+    """A warm start whose training only makes validation worse (here a learning rate that
+    wrecks the network) returns the loaded weights, best_epoch 0."""
+    data = _data(220)
+    checkpoint, _ = _stored_parent(tmp_path, _data(200))
+    fresh = net_config("gru", Hyperparameters(hidden_size=8, num_layers=1), data, horizon=6)
+    net = warm_net(checkpoint, warm_config(checkpoint, fresh))
+    loaded = validation_loss(net, data, 16)
+    before = {k: v.clone() for k, v in net.state_dict().items()}
+    options = dict(epochs=3, batch_size=16, early_stopping_patience=0, seed=0)
+    result = fit(net, data, learning_rate=5.0, keep_initial=True, **options)
+    assert result.best_epoch == 0 and result.best_val_loss == loaded
+    assert all(h.val_loss > loaded for h in result.history)
+    for name, value in net.state_dict().items():
+        torch.testing.assert_close(value, before[name])
 
 
 @pytest.fixture(scope="module")

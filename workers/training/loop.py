@@ -182,6 +182,13 @@ def _evaluate(
     return (total / x.shape[0]).item()
 
 
+def validation_loss(net: Forecaster, data: TrainingData, batch_size: int) -> float:
+    """The validation loss an epoch of fit reports, of `net` as it stands (a warm start's
+    loaded network before its first step: benchmarks/warm_start.py)."""
+    with torch.no_grad():
+        return _evaluate(net, data.x_val, data.y_val, batch_size, data.val_covariates)
+
+
 def adam(net: Forecaster, learning_rate: float, device: torch.device) -> torch.optim.Adam:
     """Adam; on the CPU its fused kernel, one pass over every parameter instead of a loop over
     the tensors: ~4 % of a small LSTM's epoch (benchmarks/RESULTS.md, issue 14). CUDA keeps
@@ -218,6 +225,7 @@ def fit(
     gradient_clip: float | None = None,
     mixed_precision: bool = False,
     clock: Callable[[], float] = time.monotonic,
+    keep_initial: bool = False,
 ) -> FitResult:
     """Train `net` in place and leave it in eval mode holding the best-validation weights.
 
@@ -229,6 +237,11 @@ def fit(
     to a random length (see VariedLengths); validation always uses the trained input_length.
     `gradient_clip` caps the gradients' global norm; `mixed_precision` trains under float16
     autocast with a gradient scaler on CUDA and is ignored on the CPU.
+
+    `keep_initial` (a warm start): the weights `net` comes with compete as epoch 0, so when no
+    epoch beats them on validation, fit returns them unchanged with best_epoch 0 rather than the
+    least bad epoch after them (benchmarks/warm_start.py: on sunspots the loaded parent is better
+    than every epoch trained from it).
 
     `on_checkpoint` receives everything needed to continue exactly where the run stands (weights,
     optimizer, RNG states, best weights, history): after an epoch that ends at least
@@ -267,6 +280,11 @@ def fit(
         train_seconds, first_epoch = resume["train_seconds"], resume["epoch"] + 1
         windows_seen = resume.get("windows_seen", data.x_train.shape[0] * len(history))
         stopped_early = resume.get("stopped_early", False)
+    elif keep_initial:
+        val_loss = _evaluate(net, data.x_val, data.y_val, batch_size, data.val_covariates)
+        if math.isfinite(val_loss):
+            best_epoch, best_val = 0, val_loss
+            best_state = {k: v.detach().clone() for k, v in net.state_dict().items()}
     # The last checkpoint of a run resumes to its result without training further.
     last_epoch = first_epoch - 1 if resume is not None and resume.get("finished") else epochs
     last_checkpoint = clock()
