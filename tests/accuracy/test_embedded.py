@@ -119,3 +119,40 @@ def test_a_recorded_request_is_bounded(embedded: tuple[TestClient, Settings]) ->
         assert session.query(ForecastRecord).count() == before
     plain = client.post("/predict", json={"model": "tiny-long", "inputs": [WINDOW] * 1001})
     assert plain.status_code == 200  # without record, the usual limits only
+
+
+def test_forecast_job_records_on_sqlite(embedded: tuple[TestClient, Settings]) -> None:
+    """The worker's record path on SQLite (batched INSERTs, not COPY): the job's tasks run
+    in this process, as a worker would run them."""
+    from workers.forecast.job import run_forecast_job
+
+    client, settings = embedded
+    y = [1.0, 4.0, 2.0, 6.0, 3.0, 5.0]
+    uploaded = client.post(
+        "/datasets",
+        json={
+            "name": "live-embedded",
+            "columns": {"y": y, "x": [0.0] * len(y)},
+            "timestamps": [f"2025-01-{d:02d}" for d in range(5, 11)],
+            "series": ["a"] * len(y),
+        },
+    )
+    assert uploaded.status_code == 201, uploaded.text
+    started = client.post(
+        "/forecasts",
+        json={"model": "tiny-live", "version": 1, "dataset_id": uploaded.json()["id"]},
+    )
+    assert started.status_code == 202, started.text
+    job_id = started.json()["id"]
+    run_forecast_job(job_id, settings, lambda _: None, lambda: None)
+    assert client.get(f"/forecasts/{job_id}").json()["status"] == "succeeded"
+    with make_sessionmaker(make_engine(settings.database_url))() as session:
+        stored = session.query(ForecastRecord).filter_by(source=job_id).order_by("step").all()
+    # The window is the last 4 rows (2, 6, 3, 5): the forecast their mean, naive season 2.
+    assert [(r.step, r.forecast, r.naive) for r in stored] == [
+        (1, 4.0, 3.0),
+        (2, 4.0, 5.0),
+        (3, 4.0, 3.0),
+    ]
+    assert [r.forecast_at.day for r in stored] == [11, 12, 13]
+    assert {(r.series_id, r.target, r.origin.day) for r in stored} == {("a", "y", 10)}

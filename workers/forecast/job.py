@@ -294,9 +294,7 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
         # The forecasts kept for live accuracy, in the transaction that counts the chunk (a
         # redelivered chunk's are rolled back below) but before the row's lock: on PostgreSQL
         # other chunks record themselves meanwhile.
-        accuracy.store(
-            session, records.forecasts, version_id=version_id, dataset_id=dataset_id, source=job_id
-        )
+        records.store(session, version_id=version_id, dataset_id=dataset_id, source=job_id)
         job = _lock(session, job_id)
         if job is None or job.status != JobStatus.running:
             session.rollback()
