@@ -27,8 +27,13 @@ install: $(BIN)/.installed
 run: install
 	$(BIN)/seqcast serve
 
+# Two pytest workers (pytest-xdist), one test module each at a time (--dist loadfile): each worker
+# is a session of its own (database, Celery queue and worker, artifact root), so the waits of one
+# (training jobs, subprocesses, servers) overlap the other's work. TEST_WORKERS=0 runs serially.
+TEST_WORKERS ?= 2
+
 test: install
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

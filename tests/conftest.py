@@ -15,6 +15,7 @@ dozens of tests). A test that changes registry or dataset rows without a worker 
 
 from __future__ import annotations
 
+import os
 import uuid
 from collections.abc import Iterator
 
@@ -43,6 +44,11 @@ def pytest_configure(config: pytest.Config) -> None:
     worker processes inherit."""
     if config.option.help or config.option.version:
         return
+    # One intra-op thread for torch in this process and every process the suite starts (Celery
+    # workers, `seqcast serve`, export processes): the suite's nets are tiny, and on a 2-core
+    # machine running two test sessions (`make test`: -n 2) torch's spinning thread pools
+    # oversubscribe the cores and slow each training many times over. Set before torch loads.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
     try:
         started = session_servers(servers.PG_SERVER, servers.REDIS_URL)
     except CannotStartServer as exc:
