@@ -2,7 +2,8 @@
 
 Forecasts are stored by whole-dataset forecast jobs (workers.forecast.job) and by /predict with
 `record: true` (app.serving.recording); `score_rows` sets their actuals when rows of their
-dataset arrive (the append route calls it after the append); the rest reads the scores.
+dataset arrive (app.datasets.service.append calls it in its transaction); the rest reads the
+scores.
 
 Scores are sums in SQL: the model's and seasonal naive's absolute errors over the scored points
 of a version, by step and by series. MASE divides both by the version's training scale; their
@@ -15,6 +16,7 @@ import math
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from functools import cache
 from itertools import islice
 from typing import Any
 
@@ -43,9 +45,9 @@ def batched(items: Iterable[Any], size: int) -> Iterable[tuple[Any, ...]]:
         yield part
 
 
-def to_utc(text: str) -> datetime:
+def to_utc(stamp: str) -> datetime:
     """A dataset timestamp as an aware UTC datetime (a naive one is read as UTC)."""
-    moment = parse_timestamp(text)
+    moment = parse_timestamp(stamp)
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -98,19 +100,6 @@ COLUMNS = (
 """The order of the tuples record_rows yields (and of the COPY into forecast_records)."""
 
 
-def _moments() -> Any:
-    """to_utc with a memo: the windows of one run share their dates."""
-    found: dict[str, datetime] = {}
-
-    def moment(text: str) -> datetime:
-        value = found.get(text)
-        if value is None:
-            value = found[text] = to_utc(text)
-        return value
-
-    return moment
-
-
 def record_rows(
     forecasts: Forecasts, *, version_id: int, dataset_id: str, source: str
 ) -> Iterator[tuple]:
@@ -119,7 +108,7 @@ def record_rows(
     now = utcnow()
     point = np.asarray(forecasts.point, np.float64).tolist()
     naive = None if forecasts.naive is None else np.asarray(forecasts.naive, np.float64).tolist()
-    moment = _moments()
+    moment = cache(to_utc)  # the windows of one run share their dates
     for w, series_id in enumerate(forecasts.series_ids):
         origin = moment(forecasts.origins[w])
         for h, stamp in enumerate(forecasts.timestamps[w]):
@@ -154,7 +143,7 @@ def _copy_lines(
     tail = f"\t{_copy_text(source)}\t{utcnow().isoformat()}\n"
     point = np.asarray(forecasts.point, np.float64).tolist()
     naive = None if forecasts.naive is None else np.asarray(forecasts.naive, np.float64).tolist()
-    moment = _moments()
+    moment = cache(to_utc)  # the windows of one run share their dates
     targets = [_copy_text(t) for t in forecasts.targets]
     for w, series_id in enumerate(forecasts.series_ids):
         window = f"{head}{_copy_text(series_id)}\t{moment(forecasts.origins[w]).isoformat()}\t"

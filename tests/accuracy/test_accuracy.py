@@ -8,6 +8,7 @@ import io
 import re
 import time
 from datetime import UTC, datetime, timedelta
+from pathlib import Path
 
 import numpy as np
 import pyarrow.parquet as pq
@@ -130,8 +131,16 @@ def test_forecast_job_stores_every_series(
     assert started.status_code == 202, started.text
     job = wait_for_forecast(client, started.json()["id"])
     assert job["status"] == "succeeded", job
-    stored = records(pg_settings, trained["id"], job["id"])
+    deadline = time.monotonic() + 30  # stored by the merge task once the job has succeeded
+    while len(stored := records(pg_settings, trained["id"], job["id"])) < len(SERIES) * HORIZON:
+        assert time.monotonic() < deadline, f"{len(stored)} records after 30 s"
+        time.sleep(0.1)
     assert len(stored) == len(SERIES) * HORIZON
+    folder = Path(pg_settings.artifact_root) / "forecasts" / job["id"]
+    assert (folder / "forecast.parquet").is_file()  # the result beside where they were
+    while list(folder.glob("records-*")):  # each chunk's records file, deleted once stored
+        assert time.monotonic() < deadline, "records files left behind"
+        time.sleep(0.1)
     result = client.get(f"/forecasts/{job['id']}/result")
     rows = pq.read_table(io.BytesIO(result.content)).to_pylist()
     assert [(r.series_id, r.step, r.forecast_at.date().isoformat()) for r in stored] == [

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -156,3 +157,6 @@ def test_forecast_job_records_on_sqlite(embedded: tuple[TestClient, Settings]) -
     ]
     assert [r.forecast_at.day for r in stored] == [11, 12, 13]
     assert {(r.series_id, r.target, r.origin.day) for r in stored} == {("a", "y", 10)}
+    folder = Path(settings.artifact_root) / "forecasts" / job_id
+    assert (folder / "forecast.parquet").is_file()
+    assert not list(folder.glob("records-*"))  # deleted once stored

@@ -43,7 +43,7 @@ from app.logs import job_context
 from app.models import Dataset, ForecastJob  # every table: the foreign keys must resolve
 from app.training.models import JobStatus
 from workers.db import worker_sessions
-from workers.forecast.records import ChunkRecords
+from workers.forecast.records import ChunkRecords, discard, records_key, store_records
 from workers.forecast.windows import (
     Counts,
     SeriesEntry,
@@ -108,10 +108,12 @@ def _fail(settings: Settings, job_id: str, error: str) -> None:
         job.error = error
         job.finished_at = utcnow()
         stored = list(job.chunks_done or [])
+        chunks = job.chunks_total
         session.commit()
     store = make_store(settings)
     for index in stored:
         store.delete(plan.chunk_key(job_id, index))
+    discard(store, job_id, range(chunks))
 
 
 def _lock(session: Session, job_id: str) -> ForecastJob | None:
@@ -261,7 +263,6 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
             records = ChunkRecords(
                 features, entries, manifest, accuracy.season_of(job.version.metrics)
             )
-            version_id, dataset_id = job.version_id, job.dataset_id
             # The rows read, end the transaction: the work holds none open, and the record
             # below starts with a write (on SQLite, a read transaction cannot become a write
             # once another chunk has committed).
@@ -287,30 +288,25 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
                         )
                     )
                 store.put_file(plan.chunk_key(job_id, index), path)
+            records.write(store, records_key(job_id, index))
         except Exception:  # run_chunk records it on the row: the client reads why it failed
             session.rollback()
             raise
         seconds = time.perf_counter() - started
-        # The forecasts kept for live accuracy, in the transaction that counts the chunk (a
-        # redelivered chunk's are rolled back below) but before the row's lock: on PostgreSQL
-        # other chunks record themselves meanwhile.
-        records.store(session, version_id=version_id, dataset_id=dataset_id, source=job_id)
         job = _lock(session, job_id)
         if job is None or job.status != JobStatus.running:
-            session.rollback()
+            session.commit()
             store.delete(plan.chunk_key(job_id, index))
+            discard(store, job_id, [index])
             return False
-        if index in job.chunks_done:
-            complete = len(job.chunks_done) == job.chunks_total
-            session.rollback()
-            return complete
-        job.chunks_done = [*job.chunks_done, index]
-        job.series_done += counts.series
-        job.series_short += counts.short
-        job.timings = {
-            **job.timings,
-            "chunks_seconds": job.timings.get("chunks_seconds", 0.0) + seconds,
-        }
+        if index not in job.chunks_done:
+            job.chunks_done = [*job.chunks_done, index]
+            job.series_done += counts.series
+            job.series_short += counts.short
+            job.timings = {
+                **job.timings,
+                "chunks_seconds": job.timings.get("chunks_seconds", 0.0) + seconds,
+            }
         complete = len(job.chunks_done) == job.chunks_total
         session.commit()
         log.info("forecast %s chunk %d: %d series in %.2f s", job_id, index, counts.series, seconds)
@@ -318,12 +314,15 @@ def _run_chunk(job_id: str, index: int, settings: Settings) -> bool:
 
 
 def merge(job_id: str, settings: Settings) -> None:
-    """Stream the chunk files, in order, into the result file; store it; mark the job done."""
+    """Stream the chunk files, in order, into the result file; store it; mark the job done.
+    Then the chunks' records for live accuracy: the client does not wait for them."""
     try:
         _merge(job_id, settings)
     except Exception as exc:
         log.exception("forecast %s merge failed", job_id)
         _fail(settings, job_id, f"merge: {type(exc).__name__}: {exc}")
+        return
+    store_records(job_id, settings)
 
 
 def _merge(job_id: str, settings: Settings) -> None:
