@@ -63,8 +63,6 @@ def decode_predict(body: bytes, _: Mapping[str, str], __: Mapping[str, str]) -> 
     request = decode(body, PredictRequest)
     if request.version is not None and request.alias is not None:
         raise InvalidInput("alias", "give version or alias, not both")
-    if request.record and request.series_id is None:
-        raise InvalidInput("record", "needs series_id: a stored forecast is scored by its series")
     series_id, last_timestamp = request.series_id, request.last_timestamp
     if series_id is not None:
         check_per_window(series_id, "series_id")
