@@ -1,7 +1,9 @@
 """Warm start (issue 16 item 2) with a real worker: a version keeps its weights, a `from_version`
 job starts from them (its predictions before any learning are the parent's), a contract change
 is a 422 naming the field and both values, a version without weights is a 409, and a refresh
-warm-starts the version an alias points at, recording its policy, trigger and lineage."""
+warm-starts the version an alias points at, recording its policy, trigger and lineage, on the
+dataset's newest revision. Unit tests of the worker's side (warm_config, warm_net, fit's
+keep_initial) need no worker."""
 
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ import torch
 from app.artifacts import make_store
 from app.contract import split_plan
 from app.training.schemas import Hyperparameters
+from tests.support.data import seasonal_series
 from tests.support.registry_db import register
 from tests.support.stack import train_and_wait, wait_for_job
 from tests.support.tiny_model import store_model
@@ -242,3 +245,38 @@ def test_refresh_refuses_a_structural_override(client, parent):
     unknown = client.post(f"/models/{name}/refresh", json={"hyperparameters": {"bogus": 1}})
     assert unknown.status_code == 422, unknown.text
     assert unknown.json()["detail"][0]["loc"] == ["body", "hyperparameters", "bogus"]
+
+
+def test_a_refresh_trains_on_the_newest_revision(client, pg_worker):
+    """Rows appended after the parent was trained: the refresh's version records the new
+    revision (the default dataset is the parent's, at its newest)."""
+    columns = seasonal_series(220, seed=4)
+    uploaded = client.post("/datasets", json={"name": "warm-append", "columns": columns})
+    assert uploaded.status_code == 201, uploaded.text
+    dataset_id = uploaded.json()["id"]
+    name = f"warm-append-{uuid.uuid4().hex[:8]}"
+    first = train_and_wait(
+        client,
+        {
+            "model_name": name,
+            "architecture": "gru",
+            "dataset_id": dataset_id,
+            "target_columns": ["y"],
+            "input_length": 24,
+            "horizon": 6,
+            "hyperparameters": {**PARENT_HP, "epochs": 3, "refit": False},
+        },
+    )
+    assert first["status"] == "succeeded", first
+    more = {k: v[-22:] for k, v in seasonal_series(242, seed=4).items()}
+    appended = client.post(f"/datasets/{dataset_id}/rows", json={"columns": more})
+    assert appended.status_code == 201 and appended.json()["revision"] == 2, appended.text
+    client.put(f"/models/{name}/aliases/production", json={"version": 1})
+    queued = client.post(f"/models/{name}/refresh", json={"epochs": 2})
+    assert queued.status_code == 202, queued.text
+    job = wait_for_job(client, queued.json()["id"])
+    assert job["status"] == "succeeded", job
+    assert job["dataset_id"] == dataset_id
+    read = client.get(f"/models/{name}/versions/2").json()
+    assert read["dataset_revision"] == 2 and read["parent"] == {"model": name, "version": 1}
+    assert client.get(f"/models/{name}/versions/1").json()["dataset_revision"] == 1
