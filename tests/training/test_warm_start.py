@@ -14,7 +14,7 @@ import pytest
 import torch
 
 from app.artifacts import make_store
-from app.contract import split_plan
+from app.contract import model_artifact_key, split_plan
 from app.training.schemas import Hyperparameters
 from tests.support.data import seasonal_series
 from tests.support.registry_db import register
@@ -280,3 +280,45 @@ def test_a_refresh_trains_on_the_newest_revision(client, pg_worker):
     read = client.get(f"/models/{name}/versions/2").json()
     assert read["dataset_revision"] == 2 and read["parent"] == {"model": name, "version": 1}
     assert client.get(f"/models/{name}/versions/1").json()["dataset_revision"] == 1
+
+
+def test_an_auto_version_keeps_weights_and_warm_starts(client, pg_worker, pg_settings, dataset):
+    """The auto job's registered candidate keeps its weights (the others' are deleted), and a
+    warm start from it trains the chosen candidate's architecture and hyperparameters."""
+    name = f"warm-auto-{uuid.uuid4().hex[:8]}"
+    job = train_and_wait(
+        client,
+        {
+            "model_name": name,
+            "architecture": "auto",
+            "auto": {"candidates": ["rnn", "gru"]},
+            "dataset_id": dataset["id"],
+            "target_columns": ["y"],
+            "input_length": 24,
+            "horizon": 6,
+            "hyperparameters": {**PARENT_HP, "epochs": 2, "refit": False},
+        },
+    )
+    assert job["status"] == "succeeded", job
+    read = client.get(f"/models/{name}/versions/1").json()
+    store = make_store(pg_settings)
+    assert store.exists(read["weights_uri"])
+    chosen = [c["id"] for c in job["candidates"] if c["selected"]]
+    assert read["weights_uri"].endswith(f"{model_artifact_key(name, chosen[0])}/weights.pt")
+    losers = [c["id"] for c in job["candidates"] if not c["selected"]]
+    assert losers and not any(
+        store.exists(f"{model_artifact_key(name, loser)}/weights.pt") for loser in losers
+    )
+    warm = train_and_wait(
+        client,
+        {
+            "model_name": name,
+            "from_version": {"model": name, "version": 1},
+            "hyperparameters": {"epochs": 1},
+        },
+    )
+    assert warm["status"] == "succeeded", warm
+    assert warm["architecture"] == read["architecture"] in ("rnn", "gru")
+    child = client.get(f"/models/{name}/versions/2").json()
+    assert child["parent"] == {"model": name, "version": 1}
+    assert child["hyperparameters"]["hidden_size"] == read["hyperparameters"]["hidden_size"]
