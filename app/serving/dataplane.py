@@ -103,7 +103,7 @@ class DataPlane:
         """Store a recorded forecast (in a thread: a database write); the records stored."""
         if self.recorder is None:
             raise InvalidInput("record", "this server does not store forecasts")
-        assert call.series_id is not None and prediction.timestamps is not None
+        assert prediction.timestamps is not None
         resolved = prediction.resolved
         return await asyncio.to_thread(
             self.recorder,

@@ -21,10 +21,15 @@ MAX_RECORDS = 100_000
 can make the database hold per request is bounded (1,024 windows of 24 steps fit four times)."""
 
 
+UNNAMED = ""
+"""The series id of a dataset without a series column (app.datasets.storage)."""
+
+
 def check_recordable(info: VersionInfo, series_id: str | list[str] | None) -> None:
-    """A 422 naming `record` unless the forecast can be stored: it needs a series and a version
-    that dates its forecasts, or no appended row could ever score it."""
-    if series_id is None:
+    """A 422 naming `record` unless the forecast can be stored: it needs a series (implied when
+    the version was trained on one unnamed series) and a version that dates its forecasts, or no
+    appended row could ever score it."""
+    if series_id is None and info.named_series:
         raise InvalidInput(FIELD, "needs series_id: a stored forecast is scored by its series")
     if info.frequency is None:
         raise InvalidInput(
@@ -58,7 +63,7 @@ class Recorder:
         self,
         version_id: int,
         inputs: np.ndarray,
-        series_id: str | list[str],
+        series_id: str | list[str] | None,
         last_timestamp: str | list[str] | None,
         info: VersionInfo,
         feature_columns: tuple[str, ...],
@@ -66,7 +71,7 @@ class Recorder:
         timestamps: list[list[str]],
     ) -> int:
         windows, horizon = point.shape[:2]
-        ids = per_window(series_id, "series_id", windows) or []
+        ids = per_window(UNNAMED if series_id is None else series_id, "series_id", windows) or []
         origins = per_window(last_timestamp, "last_timestamp", windows) or [
             info.series[s] for s in ids
         ]

@@ -47,11 +47,15 @@ def embedded(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[TestCli
         frequency="D",
         series={"a": "2025-01-10"},
     )
+    single = store_model(
+        make_store(settings), model="tiny-single", job_id=uuid.uuid4().hex, horizon=2, frequency="D"
+    )
     engine = make_engine(settings.database_url)
     with make_sessionmaker(engine)() as session:
         version = register(session, "tiny-live", stored)
         version.metrics = {"season_length": 2, "seasonal_naive": {"mae": 3.0, "mase": 1.5}}
         register(session, "tiny-long", long)
+        register(session, "tiny-single", single).metrics = {"season_length": 2}
         session.commit()
     engine.dispose()
     with TestClient(create_app(settings), base_url="http://127.0.0.1") as client:
@@ -160,3 +164,31 @@ def test_forecast_job_records_on_sqlite(embedded: tuple[TestClient, Settings]) -
     folder = Path(settings.artifact_root) / "forecasts" / job_id
     assert (folder / "forecast.parquet").is_file()
     assert not list(folder.glob("records-*"))  # deleted once stored
+
+
+def test_one_unnamed_series_records_without_series_id(
+    embedded: tuple[TestClient, Settings],
+) -> None:
+    """A version trained on one series without a series column (a plain CSV of dates and
+    values, the README's walk-through) records with last_timestamp alone, and its rows score."""
+    client, settings = embedded
+    body = {"model": "tiny-single", "inputs": [WINDOW], "record": True}
+    undated = client.post("/predict", json=body)
+    assert undated.status_code == 422, undated.text
+    assert undated.json()["detail"][0]["loc"][-1] == "record"
+    answer = client.post("/predict", json={**body, "last_timestamp": "2025-01-10"})
+    assert answer.status_code == 200, answer.text
+    assert answer.json()["timestamps"] == [["2025-01-11", "2025-01-12"]]
+    sessions = make_sessionmaker(make_engine(settings.database_url))
+    with sessions() as session:
+        stored = session.query(ForecastRecord).filter_by(series_id="").all()
+        assert sorted(r.step for r in stored) == [1, 2]
+        rows = SeriesTable(
+            ["y", "x"], np.array([[5.0, 0.0], [1.0, 0.0]]), ["2025-01-11", "2025-01-12"]
+        )
+        assert service.score_rows(session, stored[0].dataset_id, rows) == 2
+        session.commit()
+    found = client.get("/models/tiny-single/versions/1/accuracy").json()
+    # |3.25 - 5| and |3.25 - 1| -> 2.0; naive (season 2: 2, 6) |2 - 5|, |6 - 1| -> 4.0
+    assert found["overall"]["mae"] == pytest.approx(2.0)
+    assert found["overall"]["mase_ratio"] == pytest.approx(0.5)
