@@ -4,6 +4,7 @@ process. The walk-through runs over real HTTP."""
 
 from __future__ import annotations
 
+import re
 import signal
 import subprocess
 import sys
@@ -95,6 +96,9 @@ def test_readme_walkthrough_works_when_pasted(served: httpx.Client, tmp_path):
         assert f"{architecture} succeeded" in result.stdout, result.stdout
     assert result.stdout.count('"predictions"') == 4
     assert (tmp_path / "demo-lstm.onnx").stat().st_size > 0
+    # the recorded forecast scored on all 6 appended days; the refresh gated on both scores
+    assert "'points': 6" in result.stdout, result.stdout
+    assert re.search(r"^(promoted|kept) \d\S* \d\S* ", result.stdout, re.M), result.stdout
 
     serving = (ROOT / "docs" / "serving.md").read_text()
     snippet = serving.split("```python\n", 1)[1].split("```", 1)[0]
