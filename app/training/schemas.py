@@ -1,9 +1,16 @@
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    WithJsonSchema,
+    field_validator,
+    model_validator,
+)
 
 from app.contract import ARCHITECTURES, Architecture
 from app.datasets.schemas import SeriesData
@@ -88,6 +95,13 @@ def normalize_quantiles(levels: list[float]) -> list[float]:
 TrainArchitecture = Literal[Architecture, "auto"]
 """What /train takes: one of the architectures, or `auto` (candidates trained in parallel, the best
 registered: app.training.auto). Jobs that train a network, and the worker, have an Architecture."""
+
+OptionalTrainArchitecture = Annotated[
+    TrainArchitecture | None,
+    WithJsonSchema({"type": "string", "enum": [*ARCHITECTURES, "auto"], "title": "Architecture"}),
+]
+"""Left out with `from_version` (taken from that version). Documented as the plain enum, not
+enum-or-null: the generated SDK keeps its `TrainRequestArchitecture` (null is never needed)."""
 
 MAX_GRID_VALUES = 8
 MAX_AUTO_CANDIDATES = 32
@@ -195,7 +209,7 @@ class TrainRequest(BaseModel):
     )
 
     model_name: ResourceName
-    architecture: TrainArchitecture | None = Field(
+    architecture: OptionalTrainArchitecture = Field(
         None,
         description="The network to train, or `auto`: candidates (see `auto`) trained in "
         "parallel as jobs of their own, the best by validation MASE registered. Required "

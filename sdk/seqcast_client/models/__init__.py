@@ -1,7 +1,28 @@
 """Contains all the data models used in inputs/outputs"""
 
+from .accuracy_read import AccuracyRead
+from .alias_event_read import AliasEventRead
 from .alias_read import AliasRead
 from .alias_update import AliasUpdate
+from .append_dataset_rows_files_rows_upload import AppendDatasetRowsFilesRowsUpload
+from .append_dataset_rows_files_rows_upload_fill_missing import (
+    AppendDatasetRowsFilesRowsUploadFillMissing,
+)
+from .append_dataset_rows_files_rows_upload_on_conflict import (
+    AppendDatasetRowsFilesRowsUploadOnConflict,
+)
+from .append_dataset_rows_fill_missing_type_0 import AppendDatasetRowsFillMissingType0
+from .append_dataset_rows_json_rows_append import AppendDatasetRowsJsonRowsAppend
+from .append_dataset_rows_json_rows_append_columns import AppendDatasetRowsJsonRowsAppendColumns
+from .append_dataset_rows_json_rows_append_fill_missing import (
+    AppendDatasetRowsJsonRowsAppendFillMissing,
+)
+from .append_dataset_rows_json_rows_append_on_conflict import (
+    AppendDatasetRowsJsonRowsAppendOnConflict,
+)
+from .append_dataset_rows_on_conflict_type_0 import AppendDatasetRowsOnConflictType0
+from .append_read import AppendRead
+from .append_read_filled import AppendReadFilled
 from .auto_search import AutoSearch
 from .auto_search_candidates_item import AutoSearchCandidatesItem
 from .auto_spec import AutoSpec
@@ -23,6 +44,7 @@ from .dataset_create_columns import DatasetCreateColumns
 from .dataset_create_fill_missing import DatasetCreateFillMissing
 from .dataset_read import DatasetRead
 from .dataset_read_filled import DatasetReadFilled
+from .dataset_revision_read import DatasetRevisionRead
 from .dataset_upload import DatasetUpload
 from .dataset_upload_fill_missing import DatasetUploadFillMissing
 from .dataset_values import DatasetValues
@@ -38,6 +60,7 @@ from .forecast_read_format import ForecastReadFormat
 from .forecast_read_timings import ForecastReadTimings
 from .forecast_request import ForecastRequest
 from .forecast_request_format import ForecastRequestFormat
+from .from_version import FromVersion
 from .healthz_response_healthz import HealthzResponseHealthz
 from .http_validation_error import HTTPValidationError
 from .hyperparameter_grid import HyperparameterGrid
@@ -52,6 +75,7 @@ from .inline_data_columns import InlineDataColumns
 from .inline_data_fill_missing import InlineDataFillMissing
 from .job_read import JobRead
 from .job_read_timings import JobReadTimings
+from .job_read_trigger_type_0 import JobReadTriggerType0
 from .job_spec import JobSpec
 from .job_status import JobStatus
 from .leaderboard_entry import LeaderboardEntry
@@ -62,12 +86,24 @@ from .metric_set import MetricSet
 from .model_read import ModelRead
 from .model_read_aliases import ModelReadAliases
 from .oip_error import OipError
+from .parent_ref import ParentRef
 from .predict_request import PredictRequest
 from .predict_response import PredictResponse
 from .progress import Progress
 from .quantile_forecast import QuantileForecast
+from .refresh_request import RefreshRequest
+from .refresh_request_hyperparameters_type_0 import RefreshRequestHyperparametersType0
+from .refresh_request_promote import RefreshRequestPromote
+from .refresh_when import RefreshWhen
+from .schedule_read import ScheduleRead
+from .schedule_read_promote import ScheduleReadPromote
+from .schedule_update import ScheduleUpdate
+from .schedule_update_promote import ScheduleUpdatePromote
+from .scores import Scores
+from .series_scores import SeriesScores
 from .series_summary import SeriesSummary
 from .serving_config import ServingConfig
+from .step_scores import StepScores
 from .stream_create import StreamCreate
 from .stream_forecast import StreamForecast
 from .stream_forecast_mode import StreamForecastMode
@@ -88,10 +124,24 @@ from .version_read_metrics import VersionReadMetrics
 from .version_ref import VersionRef
 from .version_summary import VersionSummary
 from .version_summary_metrics import VersionSummaryMetrics
+from .warm_start import WarmStart
 
 __all__ = (
+    "AccuracyRead",
+    "AliasEventRead",
     "AliasRead",
     "AliasUpdate",
+    "AppendDatasetRowsFilesRowsUpload",
+    "AppendDatasetRowsFilesRowsUploadFillMissing",
+    "AppendDatasetRowsFilesRowsUploadOnConflict",
+    "AppendDatasetRowsFillMissingType0",
+    "AppendDatasetRowsJsonRowsAppend",
+    "AppendDatasetRowsJsonRowsAppendColumns",
+    "AppendDatasetRowsJsonRowsAppendFillMissing",
+    "AppendDatasetRowsJsonRowsAppendOnConflict",
+    "AppendDatasetRowsOnConflictType0",
+    "AppendRead",
+    "AppendReadFilled",
     "AutoSearch",
     "AutoSearchCandidatesItem",
     "AutoSpec",
@@ -113,6 +163,7 @@ __all__ = (
     "DatasetCreateFillMissing",
     "DatasetRead",
     "DatasetReadFilled",
+    "DatasetRevisionRead",
     "DatasetUpload",
     "DatasetUploadFillMissing",
     "DatasetValues",
@@ -128,6 +179,7 @@ __all__ = (
     "ForecastReadTimings",
     "ForecastRequest",
     "ForecastRequestFormat",
+    "FromVersion",
     "HTTPValidationError",
     "HealthzResponseHealthz",
     "HyperparameterGrid",
@@ -142,6 +194,7 @@ __all__ = (
     "InlineDataFillMissing",
     "JobRead",
     "JobReadTimings",
+    "JobReadTriggerType0",
     "JobSpec",
     "JobStatus",
     "LeaderboardEntry",
@@ -152,12 +205,24 @@ __all__ = (
     "ModelRead",
     "ModelReadAliases",
     "OipError",
+    "ParentRef",
     "PredictRequest",
     "PredictResponse",
     "Progress",
     "QuantileForecast",
+    "RefreshRequest",
+    "RefreshRequestHyperparametersType0",
+    "RefreshRequestPromote",
+    "RefreshWhen",
+    "ScheduleRead",
+    "ScheduleReadPromote",
+    "ScheduleUpdate",
+    "ScheduleUpdatePromote",
+    "Scores",
+    "SeriesScores",
     "SeriesSummary",
     "ServingConfig",
+    "StepScores",
     "StreamCreate",
     "StreamForecast",
     "StreamForecastMode",
@@ -178,4 +243,5 @@ __all__ = (
     "VersionRef",
     "VersionSummary",
     "VersionSummaryMetrics",
+    "WarmStart",
 )

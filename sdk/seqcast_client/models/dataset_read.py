@@ -34,6 +34,8 @@ class DatasetRead:
             of them.
         sha256 (str): Content hash of the column names, timestamps, series and values.
         created_at (datetime.datetime):
+        revision (int | Unset): The newest revision (1 on upload, one more per POST /datasets/{id}/rows); the other
+            fields describe it. Default: 1.
         filled (DatasetReadFilled | Unset): Column → values filled on upload by `fill_missing` (missing values and the
             rows inserted into gaps); empty when no fill was asked for.
     """
@@ -48,6 +50,7 @@ class DatasetRead:
     series: list[SeriesSummary]
     sha256: str
     created_at: datetime.datetime
+    revision: int | Unset = 1
     filled: DatasetReadFilled | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
@@ -76,6 +79,8 @@ class DatasetRead:
 
         created_at = self.created_at.isoformat()
 
+        revision = self.revision
+
         filled: dict[str, Any] | Unset = UNSET
         if not isinstance(self.filled, Unset):
             filled = self.filled.to_dict()
@@ -96,6 +101,8 @@ class DatasetRead:
                 "created_at": created_at,
             }
         )
+        if revision is not UNSET:
+            field_dict["revision"] = revision
         if filled is not UNSET:
             field_dict["filled"] = filled
 
@@ -137,6 +144,8 @@ class DatasetRead:
 
         created_at = datetime.datetime.fromisoformat(d.pop("created_at"))
 
+        revision = d.pop("revision", UNSET)
+
         _filled = d.pop("filled", UNSET)
         filled: DatasetReadFilled | Unset
         if isinstance(_filled, Unset):
@@ -155,6 +164,7 @@ class DatasetRead:
             series=series,
             sha256=sha256,
             created_at=created_at,
+            revision=revision,
             filled=filled,
         )
 

@@ -14,6 +14,7 @@ if TYPE_CHECKING:
     from ..models.candidate_read import CandidateRead
     from ..models.epoch_record import EpochRecord
     from ..models.job_read_timings import JobReadTimings
+    from ..models.job_read_trigger_type_0 import JobReadTriggerType0
     from ..models.job_spec import JobSpec
     from ..models.progress import Progress
     from ..models.version_ref import VersionRef
@@ -43,7 +44,13 @@ class JobRead:
         finished_at (datetime.datetime | None):
         timings (JobReadTimings): Seconds: queued, training, export, total.
         model_version (None | VersionRef):
+        dataset_revision (int | Unset): The dataset's revision when the job was submitted: the one it trains on.
+            Default: 1.
         parent_id (None | str | Unset): A candidate's auto job.
+        promote (None | str | Unset): A refresh's promotion policy for the version it registers: never, always or
+            if_better; null for plain jobs.
+        trigger (JobReadTriggerType0 | None | Unset): What started it besides a plain /train: {"kind": "refresh",
+            "alias": ...} or {"kind": "schedule", "schedule_id": ...}; null otherwise.
         candidates (list[CandidateRead] | Unset): An auto job's candidates, in the order they were made.
     """
 
@@ -64,11 +71,15 @@ class JobRead:
     finished_at: datetime.datetime | None
     timings: JobReadTimings
     model_version: None | VersionRef
+    dataset_revision: int | Unset = 1
     parent_id: None | str | Unset = UNSET
+    promote: None | str | Unset = UNSET
+    trigger: JobReadTriggerType0 | None | Unset = UNSET
     candidates: list[CandidateRead] | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.job_read_trigger_type_0 import JobReadTriggerType0
         from ..models.version_ref import VersionRef
 
         id = self.id
@@ -122,11 +133,27 @@ class JobRead:
         else:
             model_version = self.model_version
 
+        dataset_revision = self.dataset_revision
+
         parent_id: None | str | Unset
         if isinstance(self.parent_id, Unset):
             parent_id = UNSET
         else:
             parent_id = self.parent_id
+
+        promote: None | str | Unset
+        if isinstance(self.promote, Unset):
+            promote = UNSET
+        else:
+            promote = self.promote
+
+        trigger: dict[str, Any] | None | Unset
+        if isinstance(self.trigger, Unset):
+            trigger = UNSET
+        elif isinstance(self.trigger, JobReadTriggerType0):
+            trigger = self.trigger.to_dict()
+        else:
+            trigger = self.trigger
 
         candidates: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.candidates, Unset):
@@ -158,8 +185,14 @@ class JobRead:
                 "model_version": model_version,
             }
         )
+        if dataset_revision is not UNSET:
+            field_dict["dataset_revision"] = dataset_revision
         if parent_id is not UNSET:
             field_dict["parent_id"] = parent_id
+        if promote is not UNSET:
+            field_dict["promote"] = promote
+        if trigger is not UNSET:
+            field_dict["trigger"] = trigger
         if candidates is not UNSET:
             field_dict["candidates"] = candidates
 
@@ -170,6 +203,7 @@ class JobRead:
         from ..models.candidate_read import CandidateRead
         from ..models.epoch_record import EpochRecord
         from ..models.job_read_timings import JobReadTimings
+        from ..models.job_read_trigger_type_0 import JobReadTriggerType0
         from ..models.job_spec import JobSpec
         from ..models.progress import Progress
         from ..models.version_ref import VersionRef
@@ -263,6 +297,8 @@ class JobRead:
 
         model_version = _parse_model_version(d.pop("model_version"))
 
+        dataset_revision = d.pop("dataset_revision", UNSET)
+
         def _parse_parent_id(data: object) -> None | str | Unset:
             if data is None:
                 return data
@@ -271,6 +307,32 @@ class JobRead:
             return cast(None | str | Unset, data)
 
         parent_id = _parse_parent_id(d.pop("parent_id", UNSET))
+
+        def _parse_promote(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        promote = _parse_promote(d.pop("promote", UNSET))
+
+        def _parse_trigger(data: object) -> JobReadTriggerType0 | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                trigger_type_0 = JobReadTriggerType0.from_dict(data)
+
+                return trigger_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(JobReadTriggerType0 | None | Unset, data)
+
+        trigger = _parse_trigger(d.pop("trigger", UNSET))
 
         _candidates = d.pop("candidates", UNSET)
         candidates: list[CandidateRead] | Unset = UNSET
@@ -299,7 +361,10 @@ class JobRead:
             finished_at=finished_at,
             timings=timings,
             model_version=model_version,
+            dataset_revision=dataset_revision,
             parent_id=parent_id,
+            promote=promote,
+            trigger=trigger,
             candidates=candidates,
         )
 

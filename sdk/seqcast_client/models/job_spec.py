@@ -11,6 +11,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.auto_spec import AutoSpec
     from ..models.hyperparameters import Hyperparameters
+    from ..models.warm_start import WarmStart
 
 
 T = TypeVar("T", bound="JobSpec")
@@ -37,6 +38,7 @@ class JobSpec:
         static_columns (list[str] | Unset):
         categorical_columns (list[str] | Unset):
         auto (AutoSpec | None | Unset): An auto job's candidates; its candidates' own specs have none.
+        warm_start (None | Unset | WarmStart): The version whose weights training starts from; null: from scratch.
     """
 
     target_columns: list[str]
@@ -52,10 +54,12 @@ class JobSpec:
     static_columns: list[str] | Unset = UNSET
     categorical_columns: list[str] | Unset = UNSET
     auto: AutoSpec | None | Unset = UNSET
+    warm_start: None | Unset | WarmStart = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.auto_spec import AutoSpec
+        from ..models.warm_start import WarmStart
 
         target_columns = self.target_columns
 
@@ -100,6 +104,14 @@ class JobSpec:
         else:
             auto = self.auto
 
+        warm_start: dict[str, Any] | None | Unset
+        if isinstance(self.warm_start, Unset):
+            warm_start = UNSET
+        elif isinstance(self.warm_start, WarmStart):
+            warm_start = self.warm_start.to_dict()
+        else:
+            warm_start = self.warm_start
+
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
         field_dict.update(
@@ -125,6 +137,8 @@ class JobSpec:
             field_dict["categorical_columns"] = categorical_columns
         if auto is not UNSET:
             field_dict["auto"] = auto
+        if warm_start is not UNSET:
+            field_dict["warm_start"] = warm_start
 
         return field_dict
 
@@ -132,6 +146,7 @@ class JobSpec:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.auto_spec import AutoSpec
         from ..models.hyperparameters import Hyperparameters
+        from ..models.warm_start import WarmStart
 
         d = dict(src_dict)
         target_columns = cast(list[str], d.pop("target_columns"))
@@ -180,6 +195,23 @@ class JobSpec:
 
         auto = _parse_auto(d.pop("auto", UNSET))
 
+        def _parse_warm_start(data: object) -> None | Unset | WarmStart:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                warm_start_type_0 = WarmStart.from_dict(data)
+
+                return warm_start_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | Unset | WarmStart, data)
+
+        warm_start = _parse_warm_start(d.pop("warm_start", UNSET))
+
         job_spec = cls(
             target_columns=target_columns,
             feature_columns=feature_columns,
@@ -194,6 +226,7 @@ class JobSpec:
             static_columns=static_columns,
             categorical_columns=categorical_columns,
             auto=auto,
+            warm_start=warm_start,
         )
 
         job_spec.additional_properties = d

@@ -29,6 +29,10 @@ class PredictRequest:
         future (list[list[float | list[float]]] | None | Unset): Known-future covariates over the forecast's horizon:
             [batch][horizon][n_future] raw values in the version's `future_columns` order, one block per window
             ([batch][horizon] for a single column). Required when the version has future columns; refused otherwise.
+        record (bool | Unset): Store the forecast for live accuracy: when rows of the version's training dataset arrive
+            for these timestamps (POST /datasets/{id}/rows), each step is scored against them and against the seasonal-naive
+            forecast from the same window (GET /models/{name}/versions/{v}/accuracy). Needs series_id and a version trained
+            on timestamped data (a 422 naming `record` otherwise). Default: False.
     """
 
     model: str
@@ -38,6 +42,7 @@ class PredictRequest:
     series_id: list[str] | None | str | Unset = UNSET
     last_timestamp: list[str] | None | str | Unset = UNSET
     future: list[list[float | list[float]]] | None | Unset = UNSET
+    record: bool | Unset = False
 
     def to_dict(self) -> dict[str, Any]:
         model = self.model
@@ -107,6 +112,8 @@ class PredictRequest:
         else:
             future = self.future
 
+        record = self.record
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update(
@@ -125,6 +132,8 @@ class PredictRequest:
             field_dict["last_timestamp"] = last_timestamp
         if future is not UNSET:
             field_dict["future"] = future
+        if record is not UNSET:
+            field_dict["record"] = record
 
         return field_dict
 
@@ -250,6 +259,8 @@ class PredictRequest:
 
         future = _parse_future(d.pop("future", UNSET))
 
+        record = d.pop("record", UNSET)
+
         predict_request = cls(
             model=model,
             inputs=inputs,
@@ -258,6 +269,7 @@ class PredictRequest:
             series_id=series_id,
             last_timestamp=last_timestamp,
             future=future,
+            record=record,
         )
 
         return predict_request

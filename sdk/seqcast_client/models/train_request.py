@@ -10,6 +10,7 @@ from ..types import UNSET, Unset
 
 if TYPE_CHECKING:
     from ..models.auto_search import AutoSearch
+    from ..models.from_version import FromVersion
     from ..models.hyperparameters import Hyperparameters
     from ..models.inline_data import InlineData
 
@@ -22,9 +23,15 @@ class TrainRequest:
     """
     Attributes:
         model_name (str):
-        architecture (TrainRequestArchitecture): The network to train, or `auto`: candidates (see `auto`) trained in
-            parallel as jobs of their own, the best by validation MASE registered.
-        horizon (int): Steps forecast at once.
+        architecture (TrainRequestArchitecture | Unset): The network to train, or `auto`: candidates (see `auto`)
+            trained in parallel as jobs of their own, the best by validation MASE registered. Required unless `from_version`
+            gives it.
+        from_version (FromVersion | None | Unset): Warm start: begin from this registered version's weights instead of a
+            random initialization. Same architecture and contract (columns, calendar, input_length, horizon, quantiles,
+            season_length, the network's shape and normalization: a field left out is taken from the version, one that
+            differs is a 422); training hyperparameters (epochs, learning_rate, batch_size, seed, ...) may change. The
+            dataset defaults to the version's own (its newest data); the version's normalization statistics are kept. The
+            new version records it as its `parent`.
         auto (AutoSearch | None | Unset): With `architecture: auto`: candidates, grid and budget (optional).
         dataset_id (None | str | Unset): An uploaded dataset; or give `data`.
         data (InlineData | None | Unset): Inline series, stored as a new dataset.
@@ -42,6 +49,7 @@ class TrainRequest:
         categorical_columns (list[str] | None | Unset): Those of static_columns that are category codes (one-hot
             encoded) rather than quantities.
         input_length (int | None | Unset): Window length; default: max(3 × horizon, 16).
+        horizon (int | None | Unset): Steps forecast at once. Required unless `from_version` gives it.
         validation_fraction (float | Unset): Share of the series (its end) held out. Default: 0.2.
         season_length (int | None | Unset): Period of the seasonal-naive baseline; default: detected.
         quantiles (list[float] | None | Unset): Quantile levels to forecast too (e.g. [0.1, 0.9]), each in (0, 1): a
@@ -54,8 +62,8 @@ class TrainRequest:
     """
 
     model_name: str
-    architecture: TrainRequestArchitecture
-    horizon: int
+    architecture: TrainRequestArchitecture | Unset = UNSET
+    from_version: FromVersion | None | Unset = UNSET
     auto: AutoSearch | None | Unset = UNSET
     dataset_id: None | str | Unset = UNSET
     data: InlineData | None | Unset = UNSET
@@ -66,6 +74,7 @@ class TrainRequest:
     static_columns: list[str] | None | Unset = UNSET
     categorical_columns: list[str] | None | Unset = UNSET
     input_length: int | None | Unset = UNSET
+    horizon: int | None | Unset = UNSET
     validation_fraction: float | Unset = 0.2
     season_length: int | None | Unset = UNSET
     quantiles: list[float] | None | Unset = UNSET
@@ -73,13 +82,22 @@ class TrainRequest:
 
     def to_dict(self) -> dict[str, Any]:
         from ..models.auto_search import AutoSearch
+        from ..models.from_version import FromVersion
         from ..models.inline_data import InlineData
 
         model_name = self.model_name
 
-        architecture = self.architecture.value
+        architecture: str | Unset = UNSET
+        if not isinstance(self.architecture, Unset):
+            architecture = self.architecture.value
 
-        horizon = self.horizon
+        from_version: dict[str, Any] | None | Unset
+        if isinstance(self.from_version, Unset):
+            from_version = UNSET
+        elif isinstance(self.from_version, FromVersion):
+            from_version = self.from_version.to_dict()
+        else:
+            from_version = self.from_version
 
         auto: dict[str, Any] | None | Unset
         if isinstance(self.auto, Unset):
@@ -163,6 +181,12 @@ class TrainRequest:
         else:
             input_length = self.input_length
 
+        horizon: int | None | Unset
+        if isinstance(self.horizon, Unset):
+            horizon = UNSET
+        else:
+            horizon = self.horizon
+
         validation_fraction = self.validation_fraction
 
         season_length: int | None | Unset
@@ -189,10 +213,12 @@ class TrainRequest:
         field_dict.update(
             {
                 "model_name": model_name,
-                "architecture": architecture,
-                "horizon": horizon,
             }
         )
+        if architecture is not UNSET:
+            field_dict["architecture"] = architecture
+        if from_version is not UNSET:
+            field_dict["from_version"] = from_version
         if auto is not UNSET:
             field_dict["auto"] = auto
         if dataset_id is not UNSET:
@@ -213,6 +239,8 @@ class TrainRequest:
             field_dict["categorical_columns"] = categorical_columns
         if input_length is not UNSET:
             field_dict["input_length"] = input_length
+        if horizon is not UNSET:
+            field_dict["horizon"] = horizon
         if validation_fraction is not UNSET:
             field_dict["validation_fraction"] = validation_fraction
         if season_length is not UNSET:
@@ -227,15 +255,36 @@ class TrainRequest:
     @classmethod
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.auto_search import AutoSearch
+        from ..models.from_version import FromVersion
         from ..models.hyperparameters import Hyperparameters
         from ..models.inline_data import InlineData
 
         d = dict(src_dict)
         model_name = d.pop("model_name")
 
-        architecture = TrainRequestArchitecture(d.pop("architecture"))
+        _architecture = d.pop("architecture", UNSET)
+        architecture: TrainRequestArchitecture | Unset
+        if isinstance(_architecture, Unset):
+            architecture = UNSET
+        else:
+            architecture = TrainRequestArchitecture(_architecture)
 
-        horizon = d.pop("horizon")
+        def _parse_from_version(data: object) -> FromVersion | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                from_version_type_0 = FromVersion.from_dict(data)
+
+                return from_version_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(FromVersion | None | Unset, data)
+
+        from_version = _parse_from_version(d.pop("from_version", UNSET))
 
         def _parse_auto(data: object) -> AutoSearch | None | Unset:
             if data is None:
@@ -391,6 +440,15 @@ class TrainRequest:
 
         input_length = _parse_input_length(d.pop("input_length", UNSET))
 
+        def _parse_horizon(data: object) -> int | None | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(int | None | Unset, data)
+
+        horizon = _parse_horizon(d.pop("horizon", UNSET))
+
         validation_fraction = d.pop("validation_fraction", UNSET)
 
         def _parse_season_length(data: object) -> int | None | Unset:
@@ -429,7 +487,7 @@ class TrainRequest:
         train_request = cls(
             model_name=model_name,
             architecture=architecture,
-            horizon=horizon,
+            from_version=from_version,
             auto=auto,
             dataset_id=dataset_id,
             data=data,
@@ -440,6 +498,7 @@ class TrainRequest:
             static_columns=static_columns,
             categorical_columns=categorical_columns,
             input_length=input_length,
+            horizon=horizon,
             validation_fraction=validation_fraction,
             season_length=season_length,
             quantiles=quantiles,

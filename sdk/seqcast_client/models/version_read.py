@@ -12,6 +12,7 @@ from ..types import UNSET, Unset
 if TYPE_CHECKING:
     from ..models.backtest_brief import BacktestBrief
     from ..models.leaderboard_entry import LeaderboardEntry
+    from ..models.parent_ref import ParentRef
     from ..models.version_read_hyperparameters import VersionReadHyperparameters
     from ..models.version_read_metrics import VersionReadMetrics
 
@@ -53,9 +54,13 @@ class VersionRead:
             timestamps, so /predict cannot date its forecasts.
         series_count (int | Unset): Series in the training data (0: one unnamed). Default: 0.
         series (list[str] | Unset): Series ids /predict accepts as `series_id` (the first 100).
+        dataset_revision (int | Unset): The revision of the dataset it was trained on. Default: 1.
         backtests (list[BacktestBrief] | Unset): Its backtests, oldest first (see POST /backtest).
         leaderboard (list[LeaderboardEntry] | None | Unset): A version an `auto` job registered: every candidate it
             trained, ranked by validation MASE (best first; those that did not succeed last); null otherwise.
+        weights_uri (None | str | Unset): Its PyTorch checkpoint, which a warm start (`from_version`, refresh) loads;
+            null for versions registered before weights were kept.
+        parent (None | ParentRef | Unset): The version it was warm-started from; null: trained from scratch.
     """
 
     model: str
@@ -82,11 +87,16 @@ class VersionRead:
     frequency: None | str | Unset = UNSET
     series_count: int | Unset = 0
     series: list[str] | Unset = UNSET
+    dataset_revision: int | Unset = 1
     backtests: list[BacktestBrief] | Unset = UNSET
     leaderboard: list[LeaderboardEntry] | None | Unset = UNSET
+    weights_uri: None | str | Unset = UNSET
+    parent: None | ParentRef | Unset = UNSET
     additional_properties: dict[str, Any] = _attrs_field(init=False, factory=dict)
 
     def to_dict(self) -> dict[str, Any]:
+        from ..models.parent_ref import ParentRef
+
         model = self.model
 
         version = self.version
@@ -143,6 +153,8 @@ class VersionRead:
         if not isinstance(self.series, Unset):
             series = self.series
 
+        dataset_revision = self.dataset_revision
+
         backtests: list[dict[str, Any]] | Unset = UNSET
         if not isinstance(self.backtests, Unset):
             backtests = []
@@ -161,6 +173,20 @@ class VersionRead:
 
         else:
             leaderboard = self.leaderboard
+
+        weights_uri: None | str | Unset
+        if isinstance(self.weights_uri, Unset):
+            weights_uri = UNSET
+        else:
+            weights_uri = self.weights_uri
+
+        parent: dict[str, Any] | None | Unset
+        if isinstance(self.parent, Unset):
+            parent = UNSET
+        elif isinstance(self.parent, ParentRef):
+            parent = self.parent.to_dict()
+        else:
+            parent = self.parent
 
         field_dict: dict[str, Any] = {}
         field_dict.update(self.additional_properties)
@@ -197,10 +223,16 @@ class VersionRead:
             field_dict["series_count"] = series_count
         if series is not UNSET:
             field_dict["series"] = series
+        if dataset_revision is not UNSET:
+            field_dict["dataset_revision"] = dataset_revision
         if backtests is not UNSET:
             field_dict["backtests"] = backtests
         if leaderboard is not UNSET:
             field_dict["leaderboard"] = leaderboard
+        if weights_uri is not UNSET:
+            field_dict["weights_uri"] = weights_uri
+        if parent is not UNSET:
+            field_dict["parent"] = parent
 
         return field_dict
 
@@ -208,6 +240,7 @@ class VersionRead:
     def from_dict(cls, src_dict: Mapping[str, Any]) -> Self:
         from ..models.backtest_brief import BacktestBrief
         from ..models.leaderboard_entry import LeaderboardEntry
+        from ..models.parent_ref import ParentRef
         from ..models.version_read_hyperparameters import VersionReadHyperparameters
         from ..models.version_read_metrics import VersionReadMetrics
 
@@ -267,6 +300,8 @@ class VersionRead:
 
         series = cast(list[str], d.pop("series", UNSET))
 
+        dataset_revision = d.pop("dataset_revision", UNSET)
+
         _backtests = d.pop("backtests", UNSET)
         backtests: list[BacktestBrief] | Unset = UNSET
         if _backtests is not UNSET:
@@ -300,6 +335,32 @@ class VersionRead:
 
         leaderboard = _parse_leaderboard(d.pop("leaderboard", UNSET))
 
+        def _parse_weights_uri(data: object) -> None | str | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            return cast(None | str | Unset, data)
+
+        weights_uri = _parse_weights_uri(d.pop("weights_uri", UNSET))
+
+        def _parse_parent(data: object) -> None | ParentRef | Unset:
+            if data is None:
+                return data
+            if isinstance(data, Unset):
+                return data
+            try:
+                if not isinstance(data, dict):
+                    raise TypeError()
+                parent_type_0 = ParentRef.from_dict(data)
+
+                return parent_type_0
+            except (TypeError, ValueError, AttributeError, KeyError):
+                pass
+            return cast(None | ParentRef | Unset, data)
+
+        parent = _parse_parent(d.pop("parent", UNSET))
+
         version_read = cls(
             model=model,
             version=version,
@@ -325,8 +386,11 @@ class VersionRead:
             frequency=frequency,
             series_count=series_count,
             series=series,
+            dataset_revision=dataset_revision,
             backtests=backtests,
             leaderboard=leaderboard,
+            weights_uri=weights_uri,
+            parent=parent,
         )
 
         version_read.additional_properties = d

@@ -16,6 +16,7 @@ def _get_kwargs(
     dataset_id: str,
     *,
     series: None | str | Unset = UNSET,
+    revision: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -26,6 +27,13 @@ def _get_kwargs(
     else:
         json_series = series
     params["series"] = json_series
+
+    json_revision: int | None | Unset
+    if isinstance(revision, Unset):
+        json_revision = UNSET
+    else:
+        json_revision = revision
+    params["revision"] = json_revision
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -90,12 +98,15 @@ def sync_detailed(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
+    revision: int | None | Unset = UNSET,
 ) -> Response[DatasetValues | Error | HTTPValidationError]:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
         dataset_id (str): A dataset or job id.
         series (None | str | Unset): Only this series' rows.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -108,6 +119,7 @@ def sync_detailed(
     kwargs = _get_kwargs(
         dataset_id=dataset_id,
         series=series,
+        revision=revision,
     )
 
     response = client.get_httpx_client().request(
@@ -122,12 +134,15 @@ def sync(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
+    revision: int | None | Unset = UNSET,
 ) -> DatasetValues | Error | HTTPValidationError | None:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
         dataset_id (str): A dataset or job id.
         series (None | str | Unset): Only this series' rows.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -141,6 +156,7 @@ def sync(
         dataset_id=dataset_id,
         client=client,
         series=series,
+        revision=revision,
     ).parsed
 
 
@@ -149,12 +165,15 @@ async def asyncio_detailed(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
+    revision: int | None | Unset = UNSET,
 ) -> Response[DatasetValues | Error | HTTPValidationError]:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
         dataset_id (str): A dataset or job id.
         series (None | str | Unset): Only this series' rows.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -167,6 +186,7 @@ async def asyncio_detailed(
     kwargs = _get_kwargs(
         dataset_id=dataset_id,
         series=series,
+        revision=revision,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -179,12 +199,15 @@ async def asyncio(
     *,
     client: AuthenticatedClient,
     series: None | str | Unset = UNSET,
+    revision: int | None | Unset = UNSET,
 ) -> DatasetValues | Error | HTTPValidationError | None:
     """A dataset's stored values and timestamps (all series, or one), e.g. to plot it
 
     Args:
         dataset_id (str): A dataset or job id.
         series (None | str | Unset): Only this series' rows.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -199,5 +222,6 @@ async def asyncio(
             dataset_id=dataset_id,
             client=client,
             series=series,
+            revision=revision,
         )
     ).parsed

@@ -17,6 +17,7 @@ def _get_kwargs(
     *,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
+    revision: int | None | Unset = UNSET,
 ) -> dict[str, Any]:
 
     params: dict[str, Any] = {}
@@ -24,6 +25,13 @@ def _get_kwargs(
     params["limit"] = limit
 
     params["offset"] = offset
+
+    json_revision: int | None | Unset
+    if isinstance(revision, Unset):
+        json_revision = UNSET
+    else:
+        json_revision = revision
+    params["revision"] = json_revision
 
     params = {k: v for k, v in params.items() if v is not UNSET and v is not None}
 
@@ -94,6 +102,7 @@ def sync_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
+    revision: int | None | Unset = UNSET,
 ) -> Response[Error | HTTPValidationError | list[SeriesSummary]]:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
@@ -101,6 +110,8 @@ def sync_detailed(
         dataset_id (str): A dataset or job id.
         limit (int | Unset):  Default: 1000.
         offset (int | Unset):  Default: 0.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -114,6 +125,7 @@ def sync_detailed(
         dataset_id=dataset_id,
         limit=limit,
         offset=offset,
+        revision=revision,
     )
 
     response = client.get_httpx_client().request(
@@ -129,6 +141,7 @@ def sync(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
+    revision: int | None | Unset = UNSET,
 ) -> Error | HTTPValidationError | list[SeriesSummary] | None:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
@@ -136,6 +149,8 @@ def sync(
         dataset_id (str): A dataset or job id.
         limit (int | Unset):  Default: 1000.
         offset (int | Unset):  Default: 0.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -150,6 +165,7 @@ def sync(
         client=client,
         limit=limit,
         offset=offset,
+        revision=revision,
     ).parsed
 
 
@@ -159,6 +175,7 @@ async def asyncio_detailed(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
+    revision: int | None | Unset = UNSET,
 ) -> Response[Error | HTTPValidationError | list[SeriesSummary]]:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
@@ -166,6 +183,8 @@ async def asyncio_detailed(
         dataset_id (str): A dataset or job id.
         limit (int | Unset):  Default: 1000.
         offset (int | Unset):  Default: 0.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -179,6 +198,7 @@ async def asyncio_detailed(
         dataset_id=dataset_id,
         limit=limit,
         offset=offset,
+        revision=revision,
     )
 
     response = await client.get_async_httpx_client().request(**kwargs)
@@ -192,6 +212,7 @@ async def asyncio(
     client: AuthenticatedClient,
     limit: int | Unset = 1000,
     offset: int | Unset = 0,
+    revision: int | None | Unset = UNSET,
 ) -> Error | HTTPValidationError | list[SeriesSummary] | None:
     """A dataset's series: id, rows, first and last timestamp, in table order
 
@@ -199,6 +220,8 @@ async def asyncio(
         dataset_id (str): A dataset or job id.
         limit (int | Unset):  Default: 1000.
         offset (int | Unset):  Default: 0.
+        revision (int | None | Unset): An earlier revision (GET /datasets/{id}/revisions); the
+            newest by default.
 
     Raises:
         errors.UnexpectedStatus: If the server returns an undocumented status code and Client.raise_on_unexpected_status is True.
@@ -214,5 +237,6 @@ async def asyncio(
             client=client,
             limit=limit,
             offset=offset,
+            revision=revision,
         )
     ).parsed

@@ -1,0 +1,10 @@
+from enum import StrEnum
+
+
+class ScheduleUpdatePromote(StrEnum):
+    ALWAYS = "always"
+    IF_BETTER = "if_better"
+    NEVER = "never"
+
+    def __str__(self) -> str:
+        return str(self.value)
