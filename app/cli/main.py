@@ -27,6 +27,10 @@ LAZY: dict[str, tuple[str, str]] = {
     "predict": ("app.cli.client.predict:predict", CLIENT),
     "backtest": ("app.cli.client.backtests:backtest", CLIENT),
     "datasets": ("app.cli.client.datasets:datasets", CLIENT),
+    "refresh": ("app.cli.client.lifecycle:refresh", CLIENT),
+    "schedule": ("app.cli.client.lifecycle:schedule", CLIENT),
+    "history": ("app.cli.client.lifecycle:history", CLIENT),
+    "accuracy": ("app.cli.client.lifecycle:accuracy", CLIENT),
     "keys": ("app.cli.keys:keys_app", ADMIN),
 }
 """Command name -> ("module:attribute", help panel); a function is a command, a Typer a group."""

@@ -9,6 +9,7 @@ import io
 import re
 import subprocess
 import sys
+import time
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -414,3 +415,63 @@ def test_train_auto_sends_the_search_and_reports_the_candidates(cli, http, train
 
     plain = cli("train", "cli-x", "gru", dataset_id, "--horizon", "2", "--candidate", "rnn")
     assert plain.exit_code == 2 and "apply to architecture auto" in plain.stderr
+
+
+def test_refresh_history_schedule_and_accuracy(cli, trained, http):
+    """The lifecycle commands against the live server: a gated refresh of production (the
+    history shows the gate's decision with both scores), a schedule put, shown and deleted,
+    and a version's live accuracy. Last in the module: the refresh adds cli-gru v2."""
+    assert http.put("/models/cli-gru/aliases/production", json={"version": 1}).status_code == 200
+    refreshed = cli("refresh", "cli-gru", "--promote", "if_better", "--epochs", "2", "--wait")
+    assert refreshed.exit_code == 0, refreshed.output
+    assert re.search(
+        r"job \w+ queued: refresh of cli-gru production \(promote if_better\)", refreshed.stdout
+    )
+    assert re.search(r"job \w+ succeeded$", refreshed.stdout, re.M), refreshed.stdout
+    assert http.get("/models/cli-gru/versions/2").json()["parent"] == {
+        "model": "cli-gru",
+        "version": 1,
+    }
+
+    deadline = time.monotonic() + 30  # the gate decides just after the job succeeds
+    while (events := http.get("/models/cli-gru/aliases/production/history").json())[0][
+        "reason"
+    ] != "refresh":
+        assert time.monotonic() < deadline, events
+        time.sleep(0.3)
+    shown = cli("history", "cli-gru")
+    assert shown.exit_code == 0, shown.output
+    header, newest, *_ = shown.stdout.splitlines()
+    assert header.split() == [
+        "WHEN",
+        "DECISION",
+        "NOW",
+        "BEFORE",
+        "REASON",
+        "CHALLENGER",
+        "CHAMPION",
+    ]
+    gate = events[0]
+    assert newest.split()[2:] == [
+        gate["decision"],
+        f"v{gate['version']}",
+        "v1",
+        "refresh",
+        f"{gate['challenger_score']:.4g}",
+        f"{gate['champion_score']:.4g}",
+    ], shown.stdout
+
+    put = cli("schedule", "cli-gru", "--cron", "0 3 * * *", "--promote", "always")
+    assert put.exit_code == 0, put.output
+    assert "schedule of cli-gru: cron 0 3 * * *, refresh production, promote always" in put.stdout
+    assert re.search(r"next run: \d{4}-\d\d-\d\d 03:00:00 UTC; runs so far: 0", put.stdout)
+    assert cli("schedule", "cli-gru").stdout == put.stdout
+    bad = cli("schedule", "cli-gru", "--cron", "61 * * * *")
+    assert bad.exit_code == 1 and "cron" in bad.output, bad.output
+    assert cli("schedule", "cli-gru", "--delete").exit_code == 0
+    gone = cli("schedule", "cli-gru")
+    assert gone.exit_code == 1 and "HTTP 404" in gone.output, gone.output
+
+    scored = cli("accuracy", "cli-gru", "1")
+    assert scored.exit_code == 0, scored.output
+    assert scored.stdout.startswith("cli-gru v1: 0 of 0 recorded points scored"), scored.stdout
