@@ -29,11 +29,12 @@ run: install
 
 # Two pytest workers (pytest-xdist), one test module each at a time (--dist loadfile): each worker
 # is a session of its own (database, Celery queue and worker, artifact root), so the waits of one
-# (training jobs, subprocesses, servers) overlap the other's work. TEST_WORKERS=0 runs serially.
+# (training jobs, subprocesses, servers) overlap the other's work. Modules are handed out in
+# collection order, which tests/conftest.py starts with the longest. TEST_WORKERS=0: serially.
 TEST_WORKERS ?= 2
 
 test: install
-	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile
+	$(BIN)/python -m pytest -n $(TEST_WORKERS) --dist loadfile --no-loadscope-reorder
 
 lint: install
 	$(BIN)/ruff check . && $(BIN)/ruff format --check .

@@ -18,6 +18,7 @@ from __future__ import annotations
 import os
 import uuid
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
@@ -60,6 +61,34 @@ def pytest_configure(config: pytest.Config) -> None:
 
 def pytest_report_header(config: pytest.Config) -> list[str]:
     return config.stash.get(_SERVERS, [])
+
+
+LONGEST_FIRST = (
+    "e2e/test_faults.py",
+    "e2e/test_embedded.py",
+    "api/test_streams.py",
+    "workers/test_export_process.py",
+    "cli/test_serve_signals.py",
+    "e2e/test_auto_parallel.py",
+    "ui/test_ui.py",
+    "e2e/test_end_to_end.py",
+    "workers/test_training_export.py",
+    "test_artifacts_s3.py",
+)
+"""The modules that take longest (12-50 s each with two workers on 2 cores; `--durations`),
+relative to tests/. `make test` (-n 2 --dist loadfile --no-loadscope-reorder) hands modules out
+in collection order: these go first, so the workers finish on short modules and together, not
+one waiting ~30 s for the other's last long module."""
+
+
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """In a pytest-xdist worker, LONGEST_FIRST's modules first (a stable sort: each module's
+    tests keep their order); a plain serial run keeps the file order."""
+    if not hasattr(config, "workerinput"):
+        return
+    tests = Path(__file__).parent
+    first = {tests / name: rank for rank, name in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: first.get(item.path, len(first)))
 
 
 @pytest.fixture(scope="session")
