@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -82,8 +83,18 @@ one waiting ~30 s for the other's last long module."""
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """In a pytest-xdist worker, LONGEST_FIRST's modules first (a stable sort: each module's
-    tests keep their order); a plain serial run keeps the file order."""
+    """Every item a node id of its own, then, in a pytest-xdist worker, LONGEST_FIRST's modules
+    first (a stable sort: each module's tests keep their order); a plain serial run keeps the
+    file order.
+
+    schemathesis (4.32 on pytest 9) names its items `test_x[GET /path]` but gives all of a
+    test's items one node id, `test_x`; xdist hands tests out by node id, so it ran one
+    operation of each fuzz test instead of all of them. Their ids take their names."""
+    counts = Counter(item.nodeid for item in items)
+    for item in items:
+        if counts[item.nodeid] > 1 and "[" in item.name and hasattr(item, "_id"):
+            params = item.name.partition("[")[2].removesuffix("]")
+            item._id = item._id.with_params(params)  # pytest 9's NodeId, what .nodeid prints
     if not hasattr(config, "workerinput"):
         return
     tests = Path(__file__).parent
