@@ -14,7 +14,7 @@ from pydantic import (
 
 from app.contract import ARCHITECTURES, Architecture
 from app.datasets.schemas import SeriesData
-from app.names import NAME_PATTERN, RECORD_ID_PATTERN, ResourceName
+from app.names import MAX_VERSION, NAME_PATTERN, RECORD_ID_PATTERN, ResourceName
 from app.training.models import JobStatus
 
 
@@ -183,7 +183,7 @@ class FromVersion(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     model: ResourceName
-    version: int = Field(ge=1)
+    version: int = Field(ge=1, le=MAX_VERSION)
 
 
 class InlineData(SeriesData):

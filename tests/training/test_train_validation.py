@@ -73,6 +73,12 @@ CASES = [
     ),
     ({"hyperparameters": {"baseline": "drift"}}, ("hyperparameters", "baseline"), ""),
     ({"data": {"columns": {"y": [1, 2, 3]}}}, (), "exactly one of dataset_id or data"),
+    # beyond the database's integer (the fuzzer's 500): refused as the version paths are
+    (
+        {"from_version": {"model": "m", "version": 2**64}},
+        ("from_version", "version"),
+        "less than or equal to 2147483647",
+    ),
 ]
 
 
