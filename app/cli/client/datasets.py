@@ -5,13 +5,23 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, BinaryIO
 
-import httpx
 import typer
-from seqcast_client.api.datasets import create_dataset
-from seqcast_client.models import DatasetRead, DatasetUpload
+from seqcast_client.api.datasets import append_dataset_rows, create_dataset
+from seqcast_client.models import (
+    AppendDatasetRowsFilesRowsUpload,
+    AppendRead,
+    DatasetRead,
+    DatasetUpload,
+)
+from seqcast_client.models import (
+    AppendDatasetRowsFilesRowsUploadFillMissing as FillMissing,
+)
+from seqcast_client.models import (
+    AppendDatasetRowsFilesRowsUploadOnConflict as OnConflict,
+)
 from seqcast_client.types import UNSET, File
 
-from app.cli.client.common import DEFAULT_URL, Api, ApiKey, Url, fail, server_message
+from app.cli.client.common import DEFAULT_URL, Api, ApiKey, Url
 
 PARQUET_MAGIC = b"PAR1"
 
@@ -57,7 +67,7 @@ def append(
         bool, typer.Option("--replace", help="Replace rows whose timestamps are already there.")
     ] = False,
     fill_missing: Annotated[
-        str | None, typer.Option(help="none, ffill, interpolate or zero (as on upload).")
+        FillMissing | None, typer.Option(help="As on upload.", case_sensitive=False)
     ] = None,
     series_column: Annotated[
         str | None, typer.Option(help="The column holding series ids.")
@@ -66,26 +76,16 @@ def append(
     api_key: ApiKey = None,
 ) -> None:
     """Append the rows of FILE to a dataset: it becomes the dataset's next revision."""
-    client = Api(url, api_key).client
-    fields = {
-        "on_conflict": "replace" if replace else "error",
-        **({"fill_missing": fill_missing} if fill_missing else {}),
-        **({"series_column": series_column} if series_column else {}),
-    }
     with file.open("rb") as handle:
-        files = {"file": (file.name, handle, _media_type(handle))}
-        try:
-            # raw: the generated SDK gains this operation when it is next regenerated
-            response = client.get_httpx_client().post(
-                f"/datasets/{dataset_id}/rows", files=files, data=fields
-            )
-        except httpx.TransportError as exc:
-            fail(f"cannot reach seqcast at {url}: {exc or type(exc).__name__}", 2)
-    if response.status_code != 201:
-        fail(server_message(response.status_code, response.content))
-    body = response.json()
+        body = AppendDatasetRowsFilesRowsUpload(
+            file=File(handle, file.name, _media_type(handle)),
+            on_conflict=OnConflict.REPLACE if replace else OnConflict.ERROR,
+            fill_missing=UNSET if fill_missing is None else fill_missing,
+            series_column=UNSET if series_column is None else series_column,
+        )
+        found: AppendRead = Api(url, api_key)(append_dataset_rows, dataset_id, body=body)
     typer.echo(
-        f"dataset {body['id']} revision {body['revision']}: {body['appended_rows']} rows "
-        f"appended, {body['replaced_rows']} replaced ({body['n_rows']} rows in "
-        f"{body['n_series']} series)"
+        f"dataset {found.id} revision {found.revision}: {found.appended_rows} rows "
+        f"appended, {found.replaced_rows} replaced ({found.n_rows} rows in "
+        f"{found.n_series} series)"
     )
