@@ -11,7 +11,6 @@ Arrow's CSV writer: no Python code runs per record."""
 
 from __future__ import annotations
 
-import io
 import logging
 import tempfile
 from collections.abc import Iterable, Iterator, Sequence
@@ -20,18 +19,15 @@ from pathlib import Path
 
 import numpy as np
 import pyarrow as pa
-import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
-from sqlalchemy import delete, insert
-from sqlalchemy.orm import Session
+from sqlalchemy import delete
 
 from app.accuracy.models import ForecastRecord
 from app.accuracy.naive import window_naive
-from app.accuracy.service import COLUMNS, to_utc
+from app.accuracy.service import UTC_MICROS, insert_table, to_utc
 from app.artifacts import ArtifactStore, make_store
 from app.config import Settings
 from app.contract import Manifest
-from app.db import utcnow
 from app.forecasts import plan
 from app.forecasts.models import ForecastJob
 from app.forecasts.plan import SERIES_COLUMN, STEP_COLUMN, TIMESTAMP_COLUMN
@@ -41,8 +37,6 @@ from workers.db import worker_sessions
 from workers.forecast.windows import SeriesEntry
 
 log = logging.getLogger("seqcast.worker")
-
-UTC_MICROS = pa.timestamp("us", tz="UTC")
 
 
 def records_key(job_id: str, index: int) -> str:
@@ -172,7 +166,7 @@ def _store_records(job_id: str, settings: Settings) -> int:
         for key in present:
             with store.open(key) as file:
                 table = pq.read_table(file)
-            stored += insert_records(
+            stored += insert_table(
                 session, table, version_id=version_id, dataset_id=dataset_id, source=job_id
             )
         session.commit()
@@ -180,27 +174,3 @@ def _store_records(job_id: str, settings: Settings) -> int:
         store.delete(key)
     log.info("forecast %s: %d records stored for live accuracy", job_id, stored)
     return stored
-
-
-def insert_records(
-    session: Session, table: pa.Table, *, version_id: int, dataset_id: str, source: str
-) -> int:
-    """Insert a records table (ChunkRecords' columns) in the session's transaction."""
-    n = table.num_rows
-    table = table.append_column("version_id", pa.array(np.full(n, version_id), pa.int64()))
-    for name, value in (("dataset_id", dataset_id), ("source", source)):
-        table = table.append_column(name, pa.array(np.full(n, value, object), pa.string()))
-    now = pa.array(np.full(n, utcnow(), object), UTC_MICROS)
-    table = table.append_column("created_at", now).select(list(COLUMNS))
-    if session.get_bind().dialect.name == "postgresql":
-        sink = io.BytesIO()
-        pacsv.write_csv(table, sink, pacsv.WriteOptions(include_header=False))
-        driver = session.connection().connection.driver_connection
-        statement = (
-            f"COPY {ForecastRecord.__tablename__} ({', '.join(COLUMNS)}) FROM STDIN (FORMAT csv)"
-        )
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            copy.write(sink.getbuffer())
-    else:
-        session.execute(insert(ForecastRecord), table.to_pylist())
-    return n
