@@ -1,8 +1,9 @@
-"""Covariates end to end (issue 15) with a really trained model: a dataset of two stores whose
-sales respond to a known-in-advance promotion flag and price (tests/support/promotions.py), a
-store size as static covariate and the day of the week as calendar feature; the real worker
-trains and exports it; then /predict with `future`, the Open Inference Protocol (tritonclient,
-the calendar and static tensors made by the client), and a stream, which all agree.
+"""Covariates end to end (issue 15) with a really trained model of each architecture: a dataset of
+two stores whose sales respond to a known-in-advance promotion flag and price
+(tests/support/promotions.py), a store size as static covariate and the day of the week as
+calendar feature; the real worker trains and exports it; then /predict with `future`, the Open
+Inference Protocol (tritonclient, the calendar and static tensors made by the client) and a
+stream, which all agree, and a backtest fed the dataset's actual covariates.
 """
 
 from __future__ import annotations
@@ -13,12 +14,15 @@ import tritonclient.http as triton
 
 from app.covariates import calendar_values
 from app.datasets.calendar import future_timestamps
+from tests.backtests.test_backtests import run_backtest
 from tests.support.promotions import promotion_series
 from tests.support.stack import train_and_wait
 
 INPUT_LENGTH, HORIZON = 14, 7
 SIZES = {"store-a": 120.0, "store-b": 450.0}
 N = 200
+ARCHITECTURES = ("rnn", "lstm", "gru", "transformer")
+SMALL = {"hidden_size": 16, "num_layers": 1, "d_model": 16, "nhead": 2, "dim_feedforward": 32}
 
 
 @pytest.fixture(scope="module")
@@ -27,7 +31,7 @@ def stores() -> dict[str, tuple[np.ndarray, list[str]]]:
 
 
 @pytest.fixture(scope="module")
-def trained(client, pg_worker, stores) -> str:
+def dataset_id(client, stores) -> str:
     columns: dict[str, list[float]] = {"sales": [], "promotion": [], "price": [], "size": []}
     timestamps: list[str] = []
     series: list[str] = []
@@ -42,12 +46,18 @@ def trained(client, pg_worker, stores) -> str:
         json={"name": "promotions", "columns": columns, "timestamps": timestamps, "series": series},
     )
     assert dataset.status_code == 201, dataset.text
+    return dataset.json()["id"]
+
+
+@pytest.fixture(scope="module", params=ARCHITECTURES)
+def trained(request, client, pg_worker, dataset_id) -> str:
+    name = f"promotions-{request.param}"
     job = train_and_wait(
         client,
         {
-            "model_name": "promotions",
-            "architecture": "gru",
-            "dataset_id": dataset.json()["id"],
+            "model_name": name,
+            "architecture": request.param,
+            "dataset_id": dataset_id,
             "target_columns": ["sales"],
             "feature_columns": ["sales", "promotion", "price"],
             "future_columns": ["promotion", "price"],
@@ -55,12 +65,12 @@ def trained(client, pg_worker, stores) -> str:
             "static_columns": ["size"],
             "input_length": INPUT_LENGTH,
             "horizon": HORIZON,
-            "hyperparameters": {"hidden_size": 16, "num_layers": 1, "epochs": 3, "seed": 1},
+            "hyperparameters": {**SMALL, "epochs": 3, "seed": 1},
         },
         timeout=600,
     )
     assert job["status"] == "succeeded", job["error"]
-    return "promotions"
+    return name
 
 
 def _window(stores, name: str) -> tuple[np.ndarray, np.ndarray]:
@@ -166,3 +176,13 @@ def test_predict_oip_and_a_stream_agree(client, live_url, auth_headers, trained,
     np.testing.assert_allclose(
         observed.json()["forecast"], again.json()["predictions"][0], rtol=1e-5, atol=1e-5
     )
+
+
+def test_a_backtest_feeds_the_actual_covariates(client, trained):
+    """The recomputation of each origin's forecast is tests/backtests/test_covariate_backtests.py's
+    (GRU); here every architecture's graph takes the backtester's covariate inputs."""
+    done = run_backtest(client, {"model": trained, "folds": 2})
+    assert done["status"] == "succeeded", done
+    assert len(done["fold_metrics"]) == 2
+    assert done["metrics"]["series"] == 2
+    assert np.isfinite(done["metrics"]["model"]["mae"])
