@@ -12,6 +12,7 @@ selected before the refit. In-process and single-threaded (the CPU is shared).
     .venv/bin/python benchmarks/accuracy.py --input-length 2h --set hidden_size=32
     .venv/bin/python benchmarks/accuracy.py --seeds 3 --architectures rnn lstm gru transformer \
         --statsforecast      # issue 15's table: every series, `auto`, statsforecast
+    .venv/bin/python benchmarks/accuracy.py --origin 1 ...   # the holdout before the usual one
 
 `auto` is what `"architecture": "auto"` registers: per seed, the architecture with the lowest
 validation MASE (measured before the refit, as the worker measures it) among those run.
@@ -61,21 +62,21 @@ def input_length_for(rule: str, horizon: int, season: int) -> int:
 
 
 def run_one(
-    dataset: str, architecture: str, overrides: dict, rule: str, seed: int
+    dataset: str, architecture: str, overrides: dict, rule: str, seed: int, origin: int = 0
 ) -> dict[str, Any]:
     """Train one model on the series minus its holdout; score its holdout forecast. A run that
     cannot train (e.g. a window too long for the series) is recorded with its error."""
     try:
-        return _run_one(dataset, architecture, overrides, rule, seed)
+        return _run_one(dataset, architecture, overrides, rule, seed, origin)
     except ValueError as exc:
         return {"dataset": dataset, "architecture": architecture, "seed": seed, "error": str(exc)}
 
 
 def _run_one(
-    dataset: str, architecture: str, overrides: dict, rule: str, seed: int
+    dataset: str, architecture: str, overrides: dict, rule: str, seed: int, origin: int
 ) -> dict[str, Any]:
     torch.set_num_threads(1)
-    series = load(dataset)  # type: ignore[arg-type]
+    series = load(dataset, origin)  # type: ignore[arg-type]
     hp = Hyperparameters(**{**overrides, "seed": seed})
     train, horizon = series.train, series.holdout
     input_length = input_length_for(rule, horizon, series.season)
@@ -154,12 +155,12 @@ def auto_runs(runs: list[dict]) -> list[dict]:
     return [{**run, "architecture": "auto", "chose": run["architecture"]} for run in best.values()]
 
 
-def statsforecast_scores(datasets: list[str]) -> dict[str, dict[str, dict]]:
+def statsforecast_scores(datasets: list[str], origin: int = 0) -> dict[str, dict[str, dict]]:
     """dataset -> model -> devdata.score of its holdout forecast (+ seconds), from .venv-sf."""
     sf_python = Path(__file__).resolve().parent.parent / ".venv-sf" / "bin" / "python"
     if not sf_python.exists():
         raise SystemExit("no .venv-sf: run `bash benchmarks/statsforecast_env.sh` first")
-    series = [load(d) for d in datasets]  # type: ignore[arg-type]
+    series = [load(d, origin) for d in datasets]  # type: ignore[arg-type]
     request = {
         "series": [
             {"name": s.name, "train": s.train.tolist(), "season": s.season, "horizon": s.holdout}
@@ -220,11 +221,14 @@ def main() -> None:
     parser.add_argument("--input-length", default="default", help="default, N, <k>h or <k>s")
     parser.add_argument("--jobs", type=int, default=1, help="processes (the CPU is shared)")
     parser.add_argument("--out", default="", help="suffix of the results file name")
+    parser.add_argument(
+        "--origin", type=int, default=0, help="k > 0: the holdout k holdouts before the usual one"
+    )
     args = parser.parse_args()
     overrides = parse_overrides(args.set)
 
     tasks = [
-        (dataset, architecture, overrides, args.input_length, seed)
+        (dataset, architecture, overrides, args.input_length, seed, args.origin)
         for dataset in args.datasets
         for architecture in args.architectures
         for seed in range(args.seeds)
@@ -238,7 +242,7 @@ def main() -> None:
 
     baselines = {}
     for dataset in args.datasets:
-        series = load(dataset)
+        series = load(dataset, args.origin)  # type: ignore[arg-type]
         naive = seasonal_naive_forecast(series.train, series.season, series.holdout)
         baselines[dataset] = score(naive, series.actual, series.train, series.season)
     architectures = list(args.architectures)
@@ -251,10 +255,10 @@ def main() -> None:
         for a in architectures
         if any(r["dataset"] == d and r["architecture"] == a for r in runs)
     ]
-    stats = statsforecast_scores(args.datasets) if args.statsforecast else {}
+    stats = statsforecast_scores(args.datasets, args.origin) if args.statsforecast else {}
 
     print(f"hyperparameters: {Hyperparameters(**overrides).model_dump()}")
-    print(f"input_length: {args.input_length}; seeds 0..{args.seeds - 1}")
+    print(f"input_length: {args.input_length}; seeds 0..{args.seeds - 1}; origin {args.origin}")
     print(
         f"{'dataset':<14} {'arch':<12} {'MASE median':>11} {'range':>15} {'naive':>7} "
         f"{'sMAPE':>7} {'before refit':>12} {'epochs':>6} {'s/run':>6} {'best stats':>16}"
@@ -277,6 +281,7 @@ def main() -> None:
                 "hyperparameters": Hyperparameters(**overrides).model_dump(),
                 "input_length": args.input_length,
                 "seeds": args.seeds,
+                "origin": args.origin,
                 "seasonal_naive": baselines,
                 "statsforecast": stats,
                 "targets": TARGETS,

@@ -21,7 +21,7 @@ and 1.57 on airpassengers (the issue's numbers).
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Literal, get_args
 
@@ -146,11 +146,19 @@ _LOADERS: dict[str, Callable[[], DevSeries]] = {
 }
 
 
-def load(name: DevName) -> DevSeries:
-    """One development series by name."""
+def load(name: DevName, origin: int = 0) -> DevSeries:
+    """One development series by name; with `origin` k > 0, the series cut k holdouts before its
+    end, so its holdout is the stretch that precedes the usual one (a second forecast origin:
+    one holdout per series is a noisy judge of small differences between models)."""
     if name not in _LOADERS:
         raise ValueError(f"unknown dataset {name!r}; expected one of {ACCURACY_NAMES}")
-    return _LOADERS[name]()
+    series = _LOADERS[name]()
+    if origin < 0:
+        raise ValueError(f"origin must be >= 0, not {origin}")
+    if origin == 0:
+        return series
+    end = len(series.values) - origin * series.holdout
+    return replace(series, values=series.values[:end], timestamps=series.timestamps[:end])
 
 
 def seasonal_naive_forecast(train: np.ndarray, season: int, horizon: int) -> np.ndarray:
