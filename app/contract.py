@@ -43,6 +43,11 @@ NORMALIZATIONS = ("global", "instance")
 - instance: every input window by its own mean and std (robust to trends that leave the training
   range; the forecast is scaled back with the window's target statistics)."""
 
+Baseline = Literal["none", "seasonal_naive", "seasonal_drift"]
+"""The classical forecast a network starts from and corrects (workers.training.nets)."""
+BASELINES: tuple[Baseline, ...] = get_args(Baseline)
+
+
 STEP_FILENAME = "step.onnx"
 """Recurrent versions with global normalization also ship a one-step graph for streams."""
 STEP_INPUT_NAME = "observation"

@@ -12,7 +12,7 @@ from pydantic import (
     model_validator,
 )
 
-from app.contract import ARCHITECTURES, Architecture
+from app.contract import ARCHITECTURES, Architecture, Baseline
 from app.datasets.schemas import SeriesData
 from app.names import MAX_VERSION, NAME_PATTERN, RECORD_ID_PATTERN, ResourceName
 from app.training.models import JobStatus
@@ -57,13 +57,14 @@ class Hyperparameters(BaseModel):
         description="Train on windows of input_length (fixed), or of random lengths up to "
         "MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories).",
     )
-    baseline: Literal["none", "seasonal_naive"] = Field(
-        "seasonal_naive",
-        description="seasonal_naive: the network learns a correction to a linear forecast from "
-        "the window's last season, which starts as the seasonal-naive forecast (the ES-RNN "
-        "idea; needs the targets among feature_columns). none: the network forecasts alone. "
-        "Left out, seasonal_naive with instance normalization, else none (a globally "
-        "normalized recurrent version then keeps its step graph for streams).",
+    baseline: Baseline = Field(
+        "seasonal_drift",
+        description="seasonal_drift: the network learns a correction to a linear forecast from "
+        "the window, which starts as the seasonal-naive forecast plus the window's drift (the "
+        "ES-RNN idea; needs the targets among feature_columns). seasonal_naive: the same from "
+        "the window's last season, starting as the seasonal-naive forecast. none: the network "
+        "forecasts alone. Left out, seasonal_drift with instance normalization, else none (a "
+        "globally normalized recurrent version then keeps its step graph for streams).",
     )
     refit: bool = Field(
         True,
@@ -125,9 +126,7 @@ class HyperparameterGrid(BaseModel):
     normalization: list[Literal["global", "instance"]] | None = Field(
         None, min_length=1, max_length=2
     )
-    baseline: list[Literal["none", "seasonal_naive"]] | None = Field(
-        None, min_length=1, max_length=2
-    )
+    baseline: list[Baseline] | None = Field(None, min_length=1, max_length=3)
 
 
 class AutoSearch(BaseModel):

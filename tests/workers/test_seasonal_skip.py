@@ -1,6 +1,7 @@
-"""`baseline: seasonal_naive` (issue 15, item 6): the network's forecast starts as the
-seasonal-naive forecast of its own window and learns a correction; the skip exports with a
-dynamic window length and pads a window shorter than the season with its first value."""
+"""`baseline: seasonal_naive` and `seasonal_drift` (issue 15, item 6): the network's forecast
+starts as the seasonal-naive forecast of its own window (plus the window's drift) and learns a
+correction; the skip exports with a dynamic window length and pads a window shorter than its
+width with its first value."""
 
 from __future__ import annotations
 
@@ -17,7 +18,9 @@ from workers.training.nets import NetConfig, build_net
 SEASON, HORIZON, LENGTH = 4, 6, 8
 
 
-def config(architecture: str, normalization: str) -> NetConfig:
+def config(
+    architecture: str, normalization: str, baseline: str = "seasonal_naive", season: int = SEASON
+) -> NetConfig:
     return NetConfig(
         architecture=architecture,
         n_features=1,
@@ -35,8 +38,8 @@ def config(architecture: str, normalization: str) -> NetConfig:
         target_std=[5.0],
         normalization=normalization,
         target_feature_index=[0],
-        baseline="seasonal_naive",
-        season=SEASON,
+        baseline=baseline,
+        season=season,
     )
 
 
@@ -67,15 +70,41 @@ def test_a_window_shorter_than_the_season_is_padded_with_its_first_value():
     torch.testing.assert_close(forecast, torch.tensor([7.0, 7, 7, 9, 7, 7]), rtol=0, atol=1e-4)
 
 
+@pytest.mark.parametrize("normalization", ["global", "instance"])
+def test_seasonal_drift_continues_a_seasonal_series_on_a_trend_exactly(normalization):
+    net = untrained_head(config("gru", normalization, "seasonal_drift"))
+    t = torch.arange(LENGTH + HORIZON, dtype=torch.float32)
+    series = 40 + 1.5 * t + torch.tensor([3.0, -1.0, 4.0, -6.0]).repeat(4)[: len(t)]
+    with torch.no_grad():
+        forecast = net(series[None, :LENGTH, None])[0, :, 0]
+    torch.testing.assert_close(forecast, series[LENGTH:], rtol=0, atol=1e-3)
+
+
+def test_seasonal_drift_without_a_season_is_the_random_walk_with_drift():
+    net = untrained_head(config("lstm", "instance", "seasonal_drift", season=1))
+    window = torch.tensor([10.0, 12, 11, 15, 13, 14, 18, 17])  # drift (17 - 10) / 7 = 1 a step
+    with torch.no_grad():
+        forecast = net(window[None, :, None])[0, :, 0]
+    torch.testing.assert_close(forecast, 17 + torch.arange(1.0, HORIZON + 1), rtol=0, atol=1e-3)
+
+
+def test_a_baseline_the_network_does_not_know_is_refused():
+    with pytest.raises(ValueError, match="baseline must be one of"):
+        build_net(config("rnn", "instance", "seasonal_mean"))
+
+
 def test_the_skip_is_trained_not_frozen():
     net = build_net(config("rnn", "instance"))
     assert net.skip is not None and net.skip.weight.requires_grad
     assert any(p is net.skip.weight for p in net.parameters())
 
 
+@pytest.mark.parametrize("baseline", ["seasonal_naive", "seasonal_drift"])
 @pytest.mark.parametrize("architecture", ARCHITECTURES)
-def test_the_graph_exports_with_a_dynamic_length_and_no_step_graph(architecture, tmp_path):
-    cfg = config(architecture, "global")
+def test_the_graph_exports_with_a_dynamic_length_and_no_step_graph(
+    architecture, baseline, tmp_path
+):
+    cfg = config(architecture, "global", baseline)
     torch.manual_seed(0)
     net = build_net(cfg)
     checkpoint, onnx_path = tmp_path / "checkpoint.pt", tmp_path / "model.onnx"

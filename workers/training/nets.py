@@ -27,6 +27,7 @@ import torch
 from torch import nn
 
 from app.contract import (
+    BASELINES,
     CALENDAR_INPUT_NAME,
     FUTURE_INPUT_NAME,
     NORMALIZATIONS,
@@ -68,8 +69,10 @@ class NetConfig:
     target by its own window statistics, or by the global ones when the model does not read it;
     empty means no target is read."""
     baseline: str = "none"
-    """"seasonal_naive": a linear skip from the last `season` normalized target values of the
-    window to every horizon step, initialized to repeat the last season; see Forecaster."""
+    """One of BASELINES. "seasonal_naive": a linear skip from the last `season` normalized target
+    values of the window to every horizon step, initialized to repeat the last season;
+    "seasonal_drift": a linear skip from the whole window, initialized to repeat the last season
+    plus the window's drift; see _baseline_skip."""
     season: int = 1
     """Season length of the data (the job's season_length or the detected one)."""
     n_future: int = 0
@@ -275,8 +278,8 @@ class Forecaster(nn.Module):
                 nn.Linear(width, cfg.n_targets * self.n_levels),
             )
         self.skip: nn.Linear | None = None
-        if cfg.baseline == "seasonal_naive":
-            self.skip = _seasonal_naive_skip(cfg, index)
+        if cfg.baseline != "none":
+            self.skip = _baseline_skip(cfg, index)
 
     @property
     def has_quantiles(self) -> bool:
@@ -406,24 +409,34 @@ class Forecaster(nn.Module):
         return median, quantiles, (y - loc) / scale
 
 
-BASELINES = ("none", "seasonal_naive")
+def _baseline_skip(cfg: NetConfig, target_index: list[int]) -> nn.Linear:
+    """The skip of a baseline: a Linear from the window's last k values to every horizon step,
+    shared by the targets, that starts as a classical forecast of the window. The network then
+    learns a correction to a strong baseline instead of the whole forecast (the idea of ES-RNN,
+    which won M4), and the skip itself may learn a trend or a damped season.
 
-
-def _seasonal_naive_skip(cfg: NetConfig, target_index: list[int]) -> nn.Linear:
-    """Linear(season -> horizon), shared by the targets, that starts as the seasonal-naive
-    forecast of the window: step h copies the value one season before it (h mod season from the
-    end of the last season). The network then learns a correction to a strong baseline instead
-    of the whole forecast (the idea of ES-RNN, which won M4), and the skip itself may learn a
-    trend or a damped season."""
+    - seasonal_naive (k = season): step h copies the value one season before it.
+    - seasonal_drift (k = input_length, at least a season): the same, plus the window's drift,
+      the mean of its last season minus that of its first over the steps between them, once per
+      season ahead: a series on a straight line (or a seasonal one on a trend) is continued
+      exactly (benchmarks/RESULTS.md, "Seasonal drift").
+    """
+    if cfg.baseline not in BASELINES or cfg.baseline == "none":
+        raise ValueError(f"baseline must be one of {BASELINES[1:]}, not {cfg.baseline!r}")
     if -1 in target_index:
-        raise ValueError("baseline seasonal_naive needs every target among the features")
+        raise ValueError(f"baseline {cfg.baseline} needs every target among the features")
     season = max(1, cfg.season)
-    skip = nn.Linear(season, cfg.horizon)
+    width = season if cfg.baseline == "seasonal_naive" else max(season, cfg.input_length)
+    skip = nn.Linear(width, cfg.horizon)
     with torch.no_grad():
         skip.weight.zero_()
         skip.bias.zero_()
         for h in range(cfg.horizon):
-            skip.weight[h, h % season] = 1.0
+            skip.weight[h, width - season + h % season] = 1.0
+            if width > season:  # seasonal_drift: (h // season + 1) seasons of the window's drift
+                per_season = (h // season + 1) / (width - season)
+                skip.weight[h, width - season :] += per_season
+                skip.weight[h, :season] -= per_season
     return skip
 
 
