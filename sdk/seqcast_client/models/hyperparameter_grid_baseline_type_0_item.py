@@ -3,6 +3,7 @@ from enum import StrEnum
 
 class HyperparameterGridBaselineType0Item(StrEnum):
     NONE = "none"
+    SEASONAL_DRIFT = "seasonal_drift"
     SEASONAL_NAIVE = "seasonal_naive"
 
     def __str__(self) -> str:

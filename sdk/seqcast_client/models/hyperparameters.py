@@ -39,11 +39,12 @@ class Hyperparameters:
             window_lengths (HyperparametersWindowLengths | Unset): Train on windows of input_length (fixed), or of random
                 lengths up to MAX_LENGTH_FACTOR × input_length (varied: steadier forecasts from long histories). Default:
                 HyperparametersWindowLengths.FIXED.
-            baseline (HyperparametersBaseline | Unset): seasonal_naive: the network learns a correction to a linear forecast
-                from the window's last season, which starts as the seasonal-naive forecast (the ES-RNN idea; needs the targets
-                among feature_columns). none: the network forecasts alone. Left out, seasonal_naive with instance normalization,
-                else none (a globally normalized recurrent version then keeps its step graph for streams). Default:
-                HyperparametersBaseline.SEASONAL_NAIVE.
+            baseline (HyperparametersBaseline | Unset): seasonal_drift: the network learns a correction to a linear forecast
+                from the window, which starts as the seasonal-naive forecast plus the window's drift (the ES-RNN idea; needs the
+                targets among feature_columns). seasonal_naive: the same from the window's last season, starting as the
+                seasonal-naive forecast. none: the network forecasts alone. Left out, seasonal_drift with instance
+                normalization, else none (a globally normalized recurrent version then keeps its step graph for streams).
+                Default: HyperparametersBaseline.SEASONAL_DRIFT.
             refit (bool | Unset): After early stopping has chosen the epochs and the metrics are measured, train the served
                 model again on all windows, validation ones included, for that many epochs: it learns the most recent data.
                 Costs about one more training. Default: True.
@@ -64,7 +65,7 @@ class Hyperparameters:
     gradient_clip: float | None | Unset = 1.0
     mixed_precision: bool | Unset = False
     window_lengths: HyperparametersWindowLengths | Unset = HyperparametersWindowLengths.FIXED
-    baseline: HyperparametersBaseline | Unset = HyperparametersBaseline.SEASONAL_NAIVE
+    baseline: HyperparametersBaseline | Unset = HyperparametersBaseline.SEASONAL_DRIFT
     refit: bool | Unset = True
 
     def to_dict(self) -> dict[str, Any]:
