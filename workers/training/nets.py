@@ -339,10 +339,10 @@ class Forecaster(nn.Module):
     def seasonal_skip(self, z: torch.Tensor) -> torch.Tensor | None:
         """Normalized window [B, L, F] -> the skip's forecast [B, H, T], or None without one.
 
-        The last `season` steps of each target, taken after K copies of the window's first step
-        are put in front of it: a window shorter than the season (/predict takes any length) is
-        padded with its first value, and every op has a static size, so the graph exports with
-        a dynamic length."""
+        The last k steps of each target (k: the skip's width, a season or the trained window),
+        taken after k copies of the window's first step are put in front of it: a shorter
+        window (/predict takes any length) is padded with its first value, and every op has a
+        static size, so the graph exports with a dynamic length."""
         if self.skip is None:
             return None
         k = self.skip.in_features
