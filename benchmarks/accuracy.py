@@ -42,7 +42,13 @@ from app.contract import MAX_LENGTH_FACTOR, split_plan
 from app.training.schemas import Hyperparameters, TrainRequest
 from app.training.service import default_input_length
 from workers.training.data import prepare
-from workers.training.loop import fit, refit, seed_everything, training_options
+from workers.training.loop import (
+    average_with_refit,
+    fit,
+    refit,
+    seed_everything,
+    training_options,
+)
 from workers.training.metrics import dataset_season, evaluate
 from workers.training.nets import build_net, net_config
 
@@ -100,10 +106,15 @@ def _run_one(
     validation_mase = evaluate(net, data, series.season)["model"]["mase"]
     window = torch.tensor(train[-input_length:], dtype=torch.float32)[None, :, None]
     selected = score(holdout_forecast(net, window), series.actual, train, series.season)
-    if hp.refit:
+    averaged = None
+    if hp.refit:  # as workers.runner does
+        selected = net
         seed_everything(hp.seed)
         net = build_net(cfg)
         refit(net, data, epochs=result.best_epoch, **common)
+        if hp.average_refit:
+            soup = average_with_refit(selected, net, data, hp.batch_size)
+            averaged, net = soup is not None, soup or net
     seconds = time.perf_counter() - start
     return {
         "dataset": dataset,
@@ -115,6 +126,7 @@ def _run_one(
         "validation_mase": validation_mase,
         "epochs_run": len(result.history),
         "best_epoch": result.best_epoch,
+        "refit_averaged": averaged,
         "seconds": seconds,
         "windows_per_second": result.windows_per_second,
     }

@@ -57,7 +57,14 @@ from workers.metrics import (
 from workers.registration import keep_candidate, register
 from workers.training.data import prepare
 from workers.training.export import export_onnx, save_checkpoint
-from workers.training.loop import EpochStats, fit, refit, seed_everything, training_options
+from workers.training.loop import (
+    EpochStats,
+    average_with_refit,
+    fit,
+    refit,
+    seed_everything,
+    training_options,
+)
 from workers.training.metrics import dataset_season, evaluate
 from workers.training.nets import Forecaster, build_net, net_config
 from workers.training.warm import load_weights, warm_config, warm_net
@@ -305,6 +312,7 @@ def _train_and_register(
         # The metrics above are the held-out truth; the served model then learns the held-out
         # stretch too, for the epoch count early stopping chose (benchmarks/RESULTS.md,
         # "Accuracy with defaults": the largest single gain on short series).
+        selected = net
         seed_everything(hp.seed)
         net = initial_net()
         refit(
@@ -315,6 +323,10 @@ def _train_and_register(
             **training_options(hp),
         )
         metrics["refit_epochs"] = result.best_epoch
+        if hp.average_refit:
+            averaged = average_with_refit(selected, net, data, hp.batch_size)
+            metrics["refit_averaged"] = averaged is not None
+            net = averaged or net
         train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
 
     t1 = time.perf_counter()

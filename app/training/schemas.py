@@ -72,6 +72,12 @@ class Hyperparameters(BaseModel):
         "train the served model again on all windows, validation ones included, for that many "
         "epochs: it learns the most recent data. Costs about one more training.",
     )
+    average_refit: bool = Field(
+        True,
+        description="With refit: serve the average of the early-stopped network's weights and "
+        "the refit's (both start from one initialization), unless the average's loss on all "
+        "windows is above both networks' own. One network served, so no inference cost.",
+    )
 
     @model_validator(mode="after")
     def _heads_divide_width(self) -> Hyperparameters:

@@ -9,6 +9,7 @@ passed to the network by name.
 
 from __future__ import annotations
 
+import copy
 import math
 import random
 import time
@@ -180,6 +181,32 @@ def _evaluate(
         loss = batch_loss(net, x[rows], y[rows], _rows(covariates or {}, rows))
         total += loss * x[rows].shape[0]
     return (total / x.shape[0]).item()
+
+
+@torch.no_grad()
+def average_with_refit(
+    selected: Forecaster, refitted: Forecaster, data: TrainingData, batch_size: int
+) -> Forecaster | None:
+    """The network whose weights are the mean of the early-stopped one's and its refit's, or
+    None when that average is worse than both on the data.
+
+    The two start from one initialization (the job's seed, or a warm start's parent) and train
+    for the same epochs, so their average usually lies in the same basin and forecasts better
+    than either, as the weight averages of model soups and SWA do (benchmarks/RESULTS.md,
+    "Averaged refit"). Two networks that trained into different basins average into a worse
+    one; the loss over every window (those the refit trained on) tells, and the average is
+    kept only when it is not above both networks' own.
+    """
+    mine, theirs = selected.state_dict(), refitted.state_dict()
+    soup = copy.deepcopy(refitted)
+    soup.load_state_dict(
+        {k: (mine[k] + v) / 2 if v.is_floating_point() else v for k, v in theirs.items()}
+    )
+    losses = [
+        _evaluate(net, data.x_all, data.y_all, batch_size, data.covariates)
+        for net in (selected, refitted, soup)
+    ]
+    return soup if losses[2] <= max(losses[:2]) else None
 
 
 def validation_loss(net: Forecaster, data: TrainingData, batch_size: int) -> float:
