@@ -108,12 +108,12 @@ def _run_one(
     selected = score(holdout_forecast(net, window), series.actual, train, series.season)
     averaged = None
     if hp.refit:  # as workers.runner does
-        selected = net
+        early_stopped = net
         seed_everything(hp.seed)
         net = build_net(cfg)
         refit(net, data, epochs=result.best_epoch, **common)
         if hp.average_refit:
-            soup = average_with_refit(selected, net, data, hp.batch_size)
+            soup = average_with_refit(early_stopped, net, data, hp.batch_size)
             averaged, net = soup is not None, soup or net
     seconds = time.perf_counter() - start
     return {
