@@ -1,5 +1,5 @@
 """The training loop: reproducibility, early stopping, callbacks, quantile and varied-length
-training, gradient clipping, the refit."""
+training, gradient clipping, the refit and its weight average."""
 
 import numpy as np
 import pytest
@@ -8,7 +8,7 @@ from torch import nn
 
 from app.contract import split_plan
 from workers.training.data import TrainingData, prepare
-from workers.training.loop import _evaluate, fit, refit, seed_everything
+from workers.training.loop import _evaluate, average_with_refit, fit, refit, seed_everything
 from workers.training.metrics import evaluate
 from workers.training.nets import NetConfig, build_net
 
@@ -210,3 +210,47 @@ def test_refit_trains_a_fresh_net_on_every_window():
     assert evaluate(fresh, data, season_length=12)["model"]["mase"] < 0.5 * before
     with pytest.raises(ValueError, match="epochs"):
         refit(fresh, data, epochs=0, batch_size=32, learning_rate=1e-2, seed=0)
+
+
+def _all_windows_loss(net, data) -> float:
+    return _evaluate(net, data.x_all, data.y_all, 32, data.covariates)
+
+
+def test_the_refit_average_is_the_mean_of_both_networks_weights():
+    data = make_data()
+    selected, result = run(data, epochs=6)
+    refitted = make_net(data)
+    refit(refitted, data, epochs=result.best_epoch, batch_size=32, learning_rate=1e-2, seed=0)
+    soup = average_with_refit(selected, refitted, data, 32)
+
+    assert soup is not None and soup is not refitted and soup is not selected
+    ours, a, b = soup.state_dict(), selected.state_dict(), refitted.state_dict()
+    for name, value in ours.items():
+        torch.testing.assert_close(value, (a[name] + b[name]) / 2)
+    losses = [_all_windows_loss(n, data) for n in (selected, refitted, soup)]
+    assert losses[2] <= max(losses[:2])
+    assert not any(torch.equal(a[k], b[k]) for k in a if "weight" in k)  # two different nets
+
+
+def _permuted(net, perm: torch.Tensor):
+    """The same function with the recurrent units in another order (a 1-layer RNN's)."""
+    twin = make_net(make_data(), "rnn")
+    state = {k: v.clone() for k, v in net.state_dict().items()}
+    for name in ("weight_ih_l0", "bias_ih_l0", "bias_hh_l0"):
+        state[f"encoder.rnn.{name}"] = state[f"encoder.rnn.{name}"][perm]
+    state["encoder.rnn.weight_hh_l0"] = state["encoder.rnn.weight_hh_l0"][perm][:, perm]
+    state["head.weight"] = state["head.weight"][:, perm]
+    twin.load_state_dict(state)
+    return twin.eval()
+
+
+def test_an_average_of_networks_in_different_basins_is_refused():
+    """The two networks compute the same function, their units in another order: the mean of
+    their weights mixes unrelated units, its loss is above both, and the refit is kept."""
+    data = make_data()
+    trained, _ = run(data, architecture="rnn", epochs=6)
+    twin = _permuted(trained, torch.arange(16).flip(0))
+    with torch.no_grad():
+        torch.testing.assert_close(twin(data.x_all[:8]), trained.eval()(data.x_all[:8]))
+
+    assert average_with_refit(twin, trained, data, 32) is None
