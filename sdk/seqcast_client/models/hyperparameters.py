@@ -48,6 +48,9 @@ class Hyperparameters:
             refit (bool | Unset): After early stopping has chosen the epochs and the metrics are measured, train the served
                 model again on all windows, validation ones included, for that many epochs: it learns the most recent data.
                 Costs about one more training. Default: True.
+            average_refit (bool | Unset): With refit: serve the average of the early-stopped network's weights and the
+                refit's (both start from one initialization), unless the average's loss on all windows is above both networks'
+                own. One network served, so no inference cost. Default: True.
     """
 
     hidden_size: int | Unset = 64
@@ -67,6 +70,7 @@ class Hyperparameters:
     window_lengths: HyperparametersWindowLengths | Unset = HyperparametersWindowLengths.FIXED
     baseline: HyperparametersBaseline | Unset = HyperparametersBaseline.SEASONAL_DRIFT
     refit: bool | Unset = True
+    average_refit: bool | Unset = True
 
     def to_dict(self) -> dict[str, Any]:
         hidden_size = self.hidden_size
@@ -113,6 +117,8 @@ class Hyperparameters:
 
         refit = self.refit
 
+        average_refit = self.average_refit
+
         field_dict: dict[str, Any] = {}
 
         field_dict.update({})
@@ -150,6 +156,8 @@ class Hyperparameters:
             field_dict["baseline"] = baseline
         if refit is not UNSET:
             field_dict["refit"] = refit
+        if average_refit is not UNSET:
+            field_dict["average_refit"] = average_refit
 
         return field_dict
 
@@ -212,6 +220,8 @@ class Hyperparameters:
 
         refit = d.pop("refit", UNSET)
 
+        average_refit = d.pop("average_refit", UNSET)
+
         hyperparameters = cls(
             hidden_size=hidden_size,
             num_layers=num_layers,
@@ -230,6 +240,7 @@ class Hyperparameters:
             window_lengths=window_lengths,
             baseline=baseline,
             refit=refit,
+            average_refit=average_refit,
         )
 
         return hyperparameters
