@@ -68,6 +68,9 @@ def test_train_export_register_predict(client, pg_worker, dataset, architecture)
     assert set(version["metrics"]["model"]) == {"mae", "rmse", "smape", "mase"}
     assert version["metrics"]["season_length"] == 12
     metrics = version["metrics"]
+    # the served network is the refit, or its weight average with the early-stopped one
+    assert metrics["refit_epochs"] == metrics["best_epoch"] >= 1
+    assert isinstance(metrics["refit_averaged"], bool)
     assert metrics["beats_seasonal_naive"] == (
         metrics["model"]["mase"] < metrics["seasonal_naive"]["mase"]
     )
