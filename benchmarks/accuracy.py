@@ -43,9 +43,8 @@ from app.training.schemas import Hyperparameters, TrainRequest
 from app.training.service import default_input_length
 from workers.training.data import prepare
 from workers.training.loop import (
-    average_with_refit,
     fit,
-    refit,
+    refit_served,
     seed_everything,
     training_options,
 )
@@ -108,13 +107,10 @@ def _run_one(
     selected = score(holdout_forecast(net, window), series.actual, train, series.season)
     averaged = None
     if hp.refit:  # as workers.runner does
-        early_stopped = net
         seed_everything(hp.seed)
-        net = build_net(cfg)
-        refit(net, data, epochs=result.best_epoch, **common)
-        if hp.average_refit:
-            soup = average_with_refit(early_stopped, net, data, hp.batch_size)
-            averaged, net = soup is not None, soup or net
+        net, averaged = refit_served(
+            net, build_net(cfg), data, epochs=result.best_epoch, average=hp.average_refit, **common
+        )
     seconds = time.perf_counter() - start
     return {
         "dataset": dataset,

@@ -152,9 +152,9 @@ def load(name: DevName, origin: int = 0) -> DevSeries:
     one holdout per series is a noisy judge of small differences between models)."""
     if name not in _LOADERS:
         raise ValueError(f"unknown dataset {name!r}; expected one of {ACCURACY_NAMES}")
-    series = _LOADERS[name]()
     if origin < 0:
         raise ValueError(f"origin must be >= 0, not {origin}")
+    series = _LOADERS[name]()
     if origin == 0:
         return series
     end = len(series.values) - origin * series.holdout

@@ -59,9 +59,8 @@ from workers.training.data import prepare
 from workers.training.export import export_onnx, save_checkpoint
 from workers.training.loop import (
     EpochStats,
-    average_with_refit,
     fit,
-    refit,
+    refit_served,
     seed_everything,
     training_options,
 )
@@ -312,21 +311,19 @@ def _train_and_register(
         # The metrics above are the held-out truth; the served model then learns the held-out
         # stretch too, for the epoch count early stopping chose (benchmarks/RESULTS.md,
         # "Accuracy with defaults": the largest single gain on short series).
-        selected = net
         seed_everything(hp.seed)
-        net = initial_net()
-        refit(
+        net, averaged = refit_served(
             net,
+            initial_net(),
             data,
             epochs=result.best_epoch,
+            average=hp.average_refit,
             on_epoch=functools.partial(on_epoch, record=False),
             **training_options(hp),
         )
         metrics["refit_epochs"] = result.best_epoch
-        if hp.average_refit:
-            averaged = average_with_refit(selected, net, data, hp.batch_size)
-            metrics["refit_averaged"] = averaged is not None
-            net = averaged or net
+        if averaged is not None:
+            metrics["refit_averaged"] = averaged
         train_seconds = time.perf_counter() - t0 + (resume["train_seconds"] if resume else 0.0)
 
     t1 = time.perf_counter()

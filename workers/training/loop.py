@@ -433,3 +433,25 @@ def refit(
             on_epoch(stats)
     net.eval()
     return history
+
+
+def refit_served(
+    selected: Forecaster,
+    fresh: Forecaster,
+    data: TrainingData,
+    *,
+    epochs: int,
+    average: bool,
+    on_epoch: Callable[[EpochStats], None] | None = None,
+    **options: Any,
+) -> tuple[Forecaster, bool | None]:
+    """The network a job serves after fit chose `selected`: `fresh` (built from the same
+    initialization) refit on every window, or its weight average with `selected` when
+    `average` (Hyperparameters.average_refit) and average_with_refit keeps it. Also whether
+    the average is served (None: not tried). The worker and benchmarks/accuracy.py both call
+    this, so the benchmark measures what is served."""
+    refit(fresh, data, epochs=epochs, on_epoch=on_epoch, **options)
+    if not average:
+        return fresh, None
+    soup = average_with_refit(selected, fresh, data, options["batch_size"])
+    return soup or fresh, soup is not None
