@@ -21,6 +21,8 @@ RecordIdValue = Annotated[str, StringConstraints(pattern=RECORD_ID_PATTERN)]
 
 MAX_VERSION = 2**31 - 1
 """Version numbers are 32-bit integers in the database."""
+MAX_REVISION = 2**31 - 1
+"""Dataset revision numbers are 32-bit integers in the database too."""
 MAX_OFFSET = 2**31 - 1
 """Listing offsets, kept within what the database's OFFSET takes."""
 

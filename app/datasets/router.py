@@ -33,7 +33,7 @@ from app.deps import SessionDep, SettingsDep, StoreDep
 from app.errors import InvalidInput
 from app.http.openapi import UNREADABLE_BODY
 from app.http.paths import RecordId
-from app.names import MAX_OFFSET, NAME_PATTERN, check_name
+from app.names import MAX_OFFSET, MAX_REVISION, NAME_PATTERN, check_name
 
 router = APIRouter(prefix="/datasets", tags=["datasets"])
 
@@ -42,6 +42,7 @@ _Revision = Annotated[
     int | None,
     Query(
         ge=1,
+        le=MAX_REVISION,
         description="An earlier revision (GET /datasets/{id}/revisions); the newest by default.",
     ),
 ]
@@ -290,7 +291,7 @@ def list_dataset_revisions(
     dependencies=[require(Scope.read)],
 )
 def get_dataset_revision(
-    dataset_id: RecordId, revision: Annotated[int, Path(ge=1)], session: SessionDep
+    dataset_id: RecordId, revision: Annotated[int, Path(ge=1, le=MAX_REVISION)], session: SessionDep
 ) -> DatasetRevisionRead:
     dataset = service.get(session, dataset_id)
     return service.revision_read(service.get_revision(session, dataset, revision))
