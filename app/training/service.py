@@ -151,6 +151,26 @@ def shape_of(request: TrainRequest, spec: JobSpec, dataset: Dataset) -> budget.S
     )
 
 
+def _season_in_window(
+    hp: Hyperparameters, season_length: int | None, input_length: int
+) -> Hyperparameters:
+    """A seasonal skip reads the value one season back inside the window, and its layer is a
+    season (or the window) wide: a season_length longer than the window leaves it nothing to
+    read, and a huge one would have the worker allocate a layer that size. Left out, the skip
+    is dropped (the user never chose it); asked for, a 422. Detected seasons never exceed the
+    window."""
+    if hp.baseline == "none" or season_length is None or season_length <= input_length:
+        return hp
+    if "baseline" not in hp.model_fields_set:
+        return hp.model_copy(update={"baseline": "none"})
+    raise InvalidInput(
+        "season_length",
+        f"{season_length} is longer than input_length {input_length}: baseline {hp.baseline} "
+        f"reads one season back inside the window; give an input_length of at least "
+        f"{season_length}, or baseline none",
+    )
+
+
 def resolve_spec(request: TrainRequest, dataset: Dataset, settings: Settings) -> JobSpec:
     """Fill in defaults and refuse what cannot be trained on this dataset, or what exceeds the
     training ceilings (app.training.budget), naming the field."""
@@ -192,6 +212,7 @@ def resolve_spec(request: TrainRequest, dataset: Dataset, settings: Settings) ->
             f"statistics, so the targets must be among feature_columns; add {', '.join(unread)}",
         )
     input_length = request.input_length or default_input_length(request.horizon)
+    hp = _season_in_window(hp, request.season_length, input_length)
     spec = JobSpec(
         target_columns=list(targets),
         feature_columns=list(features),

@@ -58,6 +58,17 @@ CASES = [
     ({"dataset_id": "a\x00b"}, ("dataset_id",), "should match pattern"),
     ({"quantiles": [0.1, 1.0]}, ("quantiles",), "quantile 1.0 must be strictly between 0 and 1"),
     ({"quantiles": [0.0]}, ("quantiles",), "strictly between 0 and 1"),
+    # a skip season-wide: a huge season would be a huge layer in the worker
+    (
+        {"season_length": 10**9, "hyperparameters": {"baseline": "seasonal_drift"}},
+        ("season_length",),
+        "1000000000 is longer than input_length 18",
+    ),
+    (
+        {"season_length": 19, "hyperparameters": {"baseline": "seasonal_naive"}},
+        ("season_length",),
+        "give an input_length of at least 19, or baseline none",
+    ),
     ({"quantiles": [0.2, 0.2]}, ("quantiles",), "a quantile is listed twice"),
     ({"quantiles": []}, ("quantiles",), "at least 1 item"),
     (
@@ -187,9 +198,12 @@ def test_baseline_left_out_is_the_seasonal_skip_only_with_instance_scaling(clien
             },
         },
     )
-    answers = (default, glob, blind, asked)
+    # a season longer than the window: the skip would have nothing to read (see the 422s)
+    long_season = client.post("/train", json={**body, "season_length": 10**9})
+    in_window = client.post("/train", json={**body, "season_length": 18})
+    answers = (default, glob, blind, asked, long_season, in_window)
     assert all(r.status_code == 202 for r in answers), [r.text for r in answers]
     chosen = [r.json()["spec"]["hyperparameters"]["baseline"] for r in answers]
-    assert chosen == ["seasonal_drift", "none", "none", "seasonal_naive"]
+    assert chosen == ["seasonal_drift", "none", "none", "seasonal_naive", "none", "seasonal_drift"]
     for job in answers:
         client.post(f"/jobs/{job.json()['id']}/cancel")
