@@ -62,19 +62,29 @@
     document.getElementById("dataset-facts").replaceChildren(
       ...facts.flatMap(([key, value]) => [el("dt", {}, key), el("dd", {}, value)]),
     );
+    // Keep the series chosen when the page is drawn again (a key entered later re-runs this).
+    const chosen = seriesSelect.value;
     seriesSelect.replaceChildren(...ids.map((id) => el("option", { value: id }, id)));
+    if (ids.includes(chosen)) seriesSelect.value = chosen;
     document.getElementById("dataset-series-choice").hidden = ids.length < 2;
     seriesSelect.onchange = () => plot(dataset);
     await plot(dataset);
   }
 
+  let plots = 0;
+
   async function plot(dataset) {
     const note = document.getElementById("dataset-note");
     const seriesId = seriesSelect.value || null;
+    // Answers can arrive out of order: only the newest choice's values are drawn, so an
+    // earlier series' late answer never replaces the one chosen since.
+    const ticket = ++plots;
     let values;
     try {
       values = await datasetValues(dataset.id, seriesId);
+      if (ticket !== plots) return;
     } catch (err) {
+      if (ticket !== plots) return;
       clearChart("dataset");
       note.textContent = `No plot: the dataset's values could not be read (${err.message}).`;
       return;
