@@ -51,7 +51,10 @@ def test_embedded_walkthrough(served: httpx.Client):
             "target_columns": ["y"],
             "input_length": 24,
             "horizon": 6,
-            "hyperparameters": {"hidden_size": 16, "num_layers": 1, "epochs": 40},
+            # 10 epochs, as README's: the forecast starts from the seasonal baseline, so even 1
+            # epoch is ~10x better than the last value here (MAE 0.27 vs 2.72, measured); 40
+            # added ~3 s of training and nothing to what this test checks
+            "hyperparameters": {"hidden_size": 16, "num_layers": 1, "epochs": 10},
         },
     )
     assert queued.status_code == 202, queued.text

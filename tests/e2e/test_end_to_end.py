@@ -12,9 +12,11 @@ from tests.support.data import seasonal_series
 from tests.support.stack import train_and_wait
 
 INPUT_LENGTH, HORIZON = 24, 6
-EPOCHS = 20
-"""Enough to beat the last value on this seasonal series (the forecast starts from seasonal naive:
-`baseline` seasonal_naive is the default)."""
+EPOCHS = 5
+"""Enough to beat the last value on this seasonal series (the forecast starts from the seasonal
+baseline, `baseline` seasonal_drift by default): measured with these seeds, every architecture's
+hold-out MAE is 0.24-0.25 after 5 epochs and 0.22 after 20, against 2.69 for the last value.
+20 epochs took ~7 s more training over the four, and the assertions are the same."""
 
 ARCHITECTURES = {
     "rnn": {"hidden_size": 32, "num_layers": 1},

@@ -158,6 +158,11 @@ def test_cancel_queued_and_running(client, pg_worker, dataset):
     assert again.status_code == 409 and "already cancelled" in again.json()["detail"]
     listed = {j["id"] for j in client.get("/jobs", params={"status": "cancelled"}).json()}
     assert {running, queued} <= listed
-    # the queued job's message still reaches the worker, which must leave it alone
-    time.sleep(1.0)
+    # the queued job's message still reaches the worker, which must leave it alone (its task
+    # ends at once: waited for in the worker's log, instead of a fixed second)
+    handled = f"Task training.run[{queued}] succeeded".encode()
+    deadline = time.monotonic() + 30
+    while handled not in pg_worker.log.read_bytes():
+        assert time.monotonic() < deadline, pg_worker.log.read_text()[-3000:]
+        time.sleep(0.05)
     assert client.get(f"/jobs/{queued}").json()["attempts"] == 0
