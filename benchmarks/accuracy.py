@@ -38,7 +38,13 @@ from typing import Any
 import numpy as np
 import torch
 from _common import RESULTS_DIR, machine
-from devdata import ACCURACY_NAMES, load, score, seasonal_naive_forecast
+from devdata import (
+    ACCURACY_NAMES,
+    best_statsforecast,
+    load,
+    score,
+    seasonal_naive_forecast,
+)
 
 from app.contract import MAX_LENGTH_FACTOR, split_plan
 from app.training.schemas import Hyperparameters, TrainRequest
@@ -166,14 +172,19 @@ def auto_runs(runs: list[dict]) -> list[dict]:
 
 
 def statsforecast_scores(
-    datasets: list[str], origin: int = 0, window_rule: str | None = None
+    datasets: list[str],
+    origin: int = 0,
+    window_rule: str | None = None,
+    forward: dict[str, int] | None = None,
 ) -> dict[str, dict[str, dict]]:
     """dataset -> model -> devdata.score of its holdout forecast (+ seconds), from .venv-sf.
 
     With `window_rule` (input_length_for's rule), each model is fit on the last input_length
     points only: the information seqcast's forecast of the holdout reads (the /predict window),
     where without it the models fit the whole training part. Scores keep the whole training
-    part's MASE scale, so both are comparable."""
+    part's MASE scale, so both are comparable. With `forward` (dataset -> window length), each
+    score also has "forward": the score of the model fit on the whole training part and applied
+    to the last that many points only (statsforecast_runner.py)."""
     sf_python = Path(__file__).resolve().parent.parent / ".venv-sf" / "bin" / "python"
     if not sf_python.exists():
         raise SystemExit("no .venv-sf: run `bash benchmarks/statsforecast_env.sh` first")
@@ -186,7 +197,13 @@ def statsforecast_scores(
 
     request = {
         "series": [
-            {"name": s.name, "train": seen(s).tolist(), "season": s.season, "horizon": s.holdout}
+            {
+                "name": s.name,
+                "train": seen(s).tolist(),
+                "season": s.season,
+                "horizon": s.holdout,
+                **({"window": forward[s.name]} if forward else {}),
+            }
             for s in series
         ]
     }
@@ -205,6 +222,10 @@ def statsforecast_scores(
             if "forecast" in result:
                 scored = score(np.asarray(result["forecast"]), s.actual, s.train, s.season)
                 scores.setdefault(s.name, {})[model] = {**scored, "seconds": result["seconds"]}
+                if "forward" in result:
+                    scores[s.name][model]["forward"] = score(
+                        np.asarray(result["forward"]), s.actual, s.train, s.season
+                    )
             else:
                 scores.setdefault(s.name, {})[model] = {"error": result["error"]}
     return scores
@@ -223,13 +244,10 @@ def parse_overrides(pairs: list[str]) -> dict[str, Any]:
     return overrides
 
 
-def best_statsforecast(stats: dict[str, dict[str, dict]], dataset: str) -> str:
+def best_text(stats: dict[str, dict[str, dict]], dataset: str) -> str:
     """'<model> <MASE>' of the best statsforecast model on `dataset`, or '' when not run."""
-    scored = {m: r["mase"] for m, r in stats.get(dataset, {}).items() if "mase" in r}
-    if not scored:
-        return ""
-    model = min(scored, key=scored.__getitem__)
-    return f"{model} {scored[model]:.3f}"
+    best = best_statsforecast(stats, dataset)
+    return f"{best[0]} {best[1]:.3f}" if best else ""
 
 
 def main() -> None:
@@ -297,8 +315,8 @@ def main() -> None:
             f"{cell['mase_min']:>7.3f}-{cell['mase_max']:<7.3f} {naive:>7.3f} "
             f"{cell['smape_median']:>7.2f} {cell['selected_mase_median']:>12.3f} "
             f"{cell['epochs_median']:>6.0f} "
-            f"{cell['seconds_median']:>6.1f} {best_statsforecast(stats, cell['dataset']):>16} "
-            f"{best_statsforecast(stats_window, cell['dataset']):>16}"
+            f"{cell['seconds_median']:>6.1f} {best_text(stats, cell['dataset']):>16} "
+            f"{best_text(stats_window, cell['dataset']):>16}"
         )
     name = f"accuracy-{args.out}.json" if args.out else "accuracy.json"
     RESULTS_DIR.mkdir(parents=True, exist_ok=True)

@@ -18,6 +18,8 @@ import statistics
 from pathlib import Path
 from typing import Any
 
+from devdata import best_statsforecast
+
 ARCHITECTURES = ("lstm", "gru", "rnn", "transformer", "auto")
 
 
@@ -32,19 +34,13 @@ def cell(result: dict, dataset: str, architecture: str) -> dict | None:
     )
 
 
-def best_statsforecast(
+def best_stats(
     result: dict, dataset: str, fit_on: str = "statsforecast"
 ) -> tuple[str, float] | None:
     """The best statsforecast model and its MASE: fit on the whole training part, or with
     fit_on="statsforecast_window" on the window seqcast forecasts from (absent from results
     written before accuracy.py recorded it)."""
-    scored = {
-        m: r["mase"] for m, r in result.get(fit_on, {}).get(dataset, {}).items() if "mase" in r
-    }
-    if not scored:
-        return None
-    model = min(scored, key=scored.__getitem__)
-    return model, scored[model]
+    return best_statsforecast(result.get(fit_on, {}), dataset)
 
 
 def summary(result: dict, architecture: str) -> dict[str, Any] | None:
@@ -59,9 +55,9 @@ def summary(result: dict, architecture: str) -> dict[str, Any] | None:
         ratios.append(found["mase_median"] / naive["mase"])
         wins += found["mase_median"] < naive["mase"]
         worst = max(worst, found["mase_max"] / naive["mase"])
-        best = best_statsforecast(result, dataset)
+        best = best_stats(result, dataset)
         within += best is not None and found["mase_median"] <= 1.1 * best[1]
-        windowed = best_statsforecast(result, dataset, "statsforecast_window")
+        windowed = best_stats(result, dataset, "statsforecast_window")
         within_window += windowed is not None and found["mase_median"] <= 1.1 * windowed[1]
     if not ratios:
         return None
@@ -85,7 +81,7 @@ def series_table(before: dict, after: dict) -> list[str]:
         "|---" * (len(ARCHITECTURES) + 2) + "|",
     ]
     for dataset, naive in before["seasonal_naive"].items():
-        best = best_statsforecast(before, dataset)
+        best = best_stats(before, dataset)
 
         def shown(found: dict | None, naive_mase: float = naive["mase"]) -> str:
             if found is None:

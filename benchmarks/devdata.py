@@ -178,3 +178,16 @@ def score(
     forecast = np.asarray(forecast, dtype=np.float64).reshape(1, -1, 1)
     actual = np.asarray(actual, dtype=np.float64).reshape(1, -1, 1)
     return forecast_metrics(forecast, actual, mase_scale(np.asarray(train), season))
+
+
+def best_statsforecast(
+    scores: dict[str, dict[str, dict]], dataset: str
+) -> tuple[str, float] | None:
+    """The best statsforecast model on `dataset` and its MASE, out of statsforecast scores
+    (dataset -> model -> score, as accuracy.statsforecast_scores returns and result files keep);
+    None when none scored it."""
+    scored = {m: r["mase"] for m, r in scores.get(dataset, {}).items() if "mase" in r}
+    if not scored:
+        return None
+    model = min(scored, key=scored.__getitem__)
+    return model, scored[model]

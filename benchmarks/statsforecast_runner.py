@@ -4,6 +4,11 @@ environment (`bash benchmarks/statsforecast_env.sh` builds .venv-sf), as Darts i
 Reads {"series": [{"name", "train": [...], "season", "horizon"}]} on stdin and writes
 {"name": {"AutoETS": {"forecast": [...], "seconds": s}, ...}} on stdout; benchmarks/accuracy.py
 runs it and scores the forecasts the same way as seqcast's (devdata.score).
+
+A series with "window": L also gets "forward": the model fit on the whole of "train", applied to
+its last L points only (statsforecast's `forward`: the fitted parameters, the state re-estimated
+from those points), which is what a model served from the /predict window could keep
+(benchmarks/ets_window.py).
 """
 
 from __future__ import annotations
@@ -32,6 +37,11 @@ def main() -> None:
                 mean = model(season_length=series["season"]).forecast(y=y, h=series["horizon"])
                 forecast = np.asarray(mean["mean"], dtype=np.float64).tolist()
                 cell[name] = {"forecast": forecast, "seconds": time.perf_counter() - start}
+                if "window" in series:
+                    fitted = model(season_length=series["season"]).fit(y=y)
+                    window = y[-series["window"] :]
+                    forward = fitted.forward(y=window, h=series["horizon"])["mean"]
+                    cell[name]["forward"] = np.asarray(forward, dtype=np.float64).tolist()
             except Exception as exc:  # a model that cannot fit a series is reported, not fatal
                 cell[name] = {"error": f"{type(exc).__name__}: {exc}"}
     json.dump(results, sys.stdout)
