@@ -103,30 +103,85 @@ def encode_static(
     per_series: Mapping[str, Sequence[float]],
     columns: Sequence[str],
     categorical: Sequence[str] = (),
+    known: Sequence[str] | None = None,
 ) -> tuple[list[str], dict[str, list[float]]]:
     """Series id -> its value of each static column  ->  (encoded feature names, series id ->
     encoded vector). A numeric column stays one feature; a categorical one becomes a 0/1
-    indicator `column=value` per distinct value, in ascending order of the values."""
+    indicator `column=value` per distinct value, in ascending order of the values.
+
+    With `known` (the static_features of a version a warm start begins from), the features are
+    those, whatever values this data has: its weights were trained for that layout, so a
+    category it knew keeps its indicator, and one it never saw is a ValueError naming the column,
+    the value and the series."""
+    levels_of = _known_levels(known, columns, categorical) if known is not None else None
     names: list[str] = []
-    encoders: list[Callable[[float], list[float]]] = []
+    encoders: list[Callable[[str, float], list[float]]] = []
     for j, column in enumerate(columns):
         if column in categorical:
-            levels = sorted({float(values[j]) for values in per_series.values()})
+            if levels_of is None:
+                levels = sorted({float(values[j]) for values in per_series.values()})
+            else:
+                levels = levels_of[column]
             names += [f"{column}={_format(level)}" for level in levels]
-            encoders.append(lambda v, levels=levels: [float(v == level) for level in levels])
+            encoders.append(functools.partial(_indicators, column, levels, levels_of is not None))
         else:
             names.append(column)
-            encoders.append(lambda v: [float(v)])
+            encoders.append(lambda series, v: [float(v)])
     if len(names) > MAX_STATIC_FEATURES:
         raise ValueError(
             f"static columns encode to {len(names)} features, more than {MAX_STATIC_FEATURES}: "
             "a categorical column has too many distinct values"
         )
     encoded = {
-        series: [x for j, v in enumerate(values) for x in encoders[j](v)]
+        series: [x for j, v in enumerate(values) for x in encoders[j](series, v)]
         for series, values in per_series.items()
     }
     return names, encoded
+
+
+def _indicators(
+    column: str, levels: list[float], fixed: bool, series: str, value: float
+) -> list[float]:
+    if fixed and float(value) not in levels:
+        where = f"series {series!r}" if series else "the series"
+        raise ValueError(
+            f"static column {column!r} of {where} is {_format(value)}, a category the version "
+            f"warm-started from never saw (it knows {', '.join(map(_format, levels))}): its "
+            "network has no input for it; train from scratch to add a category"
+        )
+    return [float(value == level) for level in levels]
+
+
+def _known_levels(
+    known: Sequence[str], columns: Sequence[str], categorical: Sequence[str]
+) -> dict[str, list[float]]:
+    """Categorical column -> its levels, read back from encoded feature names in encode_static's
+    layout (columns in order: a numeric one's own name, a categorical one's `column=value`s)."""
+    levels: dict[str, list[float]] = {}
+    i = 0
+    for column in columns:
+        if column not in categorical:
+            if i >= len(known) or known[i] != column:
+                break
+            i += 1
+            continue
+        prefix = f"{column}="
+        found = levels[column] = []
+        while i < len(known) and known[i].startswith(prefix):
+            try:
+                found.append(float(known[i][len(prefix) :]))
+            except ValueError:
+                break
+            i += 1
+        if not found:  # every categorical column encodes to one indicator or more
+            break
+    else:
+        if i == len(known):
+            return levels
+    raise ValueError(
+        f"the static features {list(known)} are not an encoding of the static columns "
+        f"{list(columns)} (categorical: {list(categorical)})"
+    )
 
 
 def _format(value: float) -> str:

@@ -16,7 +16,7 @@ import os
 import socket
 import tempfile
 import time
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 
 import torch
@@ -33,6 +33,7 @@ from app.contract import (
     WEIGHTS_FILENAME,
     Manifest,
     StepGraph,
+    manifest_uri_for,
     model_artifact_key,
     segment_plans,
     sha256_bytes,
@@ -221,6 +222,7 @@ def _train_and_register(
         table.series_rows(), spec.input_length, spec.horizon, spec.validation_fraction
     )
     varied = hp.window_lengths == "varied"
+    parent = _parent(session, store, spec.warm_start)
     data = prepare(
         table.values,
         table.columns,
@@ -234,6 +236,7 @@ def _train_and_register(
         timestamps=table.timestamps,
         static_columns=spec.static_columns,
         categorical_columns=spec.categorical_columns,
+        static_features=parent.static_features if parent is not None else None,
     )
 
     seed_everything(hp.seed)
@@ -241,14 +244,13 @@ def _train_and_register(
     cfg = net_config(
         job.architecture, hp, data, horizon=spec.horizon, quantiles=spec.quantiles, season=season
     )
-    parent = _parent_weights(session, store, spec.warm_start)
     if parent is not None:  # its network, statistics and season (workers.training.warm)
-        cfg = warm_config(parent, cfg)
+        cfg = warm_config(parent.checkpoint, cfg)
 
     def initial_net() -> Forecaster:
         """A fresh network, or the parent version's for a warm start (fit and refit both
         start from it)."""
-        return (build_net(cfg) if parent is None else warm_net(parent, cfg)).to(device)
+        return (build_net(cfg) if parent is None else warm_net(parent.checkpoint, cfg)).to(device)
 
     net = initial_net()
     checkpoint_key = f"checkpoints/{job.id}/last.pt"
@@ -406,11 +408,18 @@ def _train_and_register(
     log.info("job %s registered %s (parity %.2e)", job.id, job.model_name, report.parity_error)
 
 
-def _parent_weights(
-    session: Session, store: ArtifactStore, warm_start: WarmStart | None
-) -> dict | None:
-    """A warm start's parent checkpoint (None: from scratch). The parent may have been deleted
-    since the job was queued: the job fails saying so."""
+@dataclass(frozen=True)
+class Parent:
+    """What a warm start takes from the version it begins from."""
+
+    checkpoint: dict
+    static_features: list[str]
+    """Its static input's layout: the new data is encoded the same way (app.covariates)."""
+
+
+def _parent(session: Session, store: ArtifactStore, warm_start: WarmStart | None) -> Parent | None:
+    """A warm start's parent checkpoint and static layout (None: from scratch). The parent may
+    have been deleted since the job was queued: the job fails saying so."""
     if warm_start is None:
         return None
     parent = session.get(ModelVersion, warm_start.version_id)
@@ -419,7 +428,8 @@ def _parent_weights(
             f"model {warm_start.model!r} version {warm_start.version} (to warm-start from) was "
             "deleted, or has no stored weights, since the job was queued"
         )
-    return load_weights(store.get(parent.weights_uri))
+    manifest = Manifest.from_json(store.get(manifest_uri_for(parent.artifact_uri)))
+    return Parent(load_weights(store.get(parent.weights_uri)), manifest.static_features)
 
 
 def _load_checkpoint(store: ArtifactStore, key: str) -> dict | None:

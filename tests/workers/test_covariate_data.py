@@ -10,7 +10,7 @@ import pytest
 import torch
 
 from app.contract import segment_plans, split_plan
-from app.covariates import calendar_values
+from app.covariates import calendar_values, encode_static
 from workers.training.data import prepare
 
 CPU = torch.device("cpu")
@@ -103,6 +103,41 @@ def test_static_values_are_encoded_per_series_and_scaled_across_series():
     mean, std = data.covariate_stats["static"]
     np.testing.assert_allclose(mean, [(12.5 + 30 + 12.5) / 3, 1 / 3, 2 / 3])  # one row per series
     assert std.min() > 0
+
+
+def test_a_warm_start_keeps_its_parents_static_layout():
+    """The parent knew regions 1, 2 and 3; this data has only 1 and 2: each keeps the
+    parent's indicator (the third stays a zero column), not a re-numbered one of its own."""
+    known = ["store", "region=1", "region=2", "region=3"]
+    data = prepared(
+        static_columns=["store", "region"], categorical_columns=["region"], static_features=known
+    )
+    assert data.static_features == known
+    assert data.static_values["north"] == [12.5, 0.0, 1.0, 0.0]
+    assert data.static_values["south"] == [30.0, 1.0, 0.0, 0.0]
+    assert data.covariates["static"].shape[1] == 4
+
+
+def test_a_category_the_parent_never_saw_is_refused_naming_column_value_and_series():
+    """Same count of categories, other values: without the parent's layout, region 2 would
+    silently take the weights the parent learned for region 3."""
+    with pytest.raises(
+        ValueError, match=r"static column 'region' of series 'south' is 1, a category .* 2, 3"
+    ):
+        prepared(
+            static_columns=["region"],
+            categorical_columns=["region"],
+            static_features=["region=2", "region=3"],
+        )
+
+
+@pytest.mark.parametrize(
+    "known",
+    [["store"], ["region=1", "store"], ["store", "region=x"], ["store", "region=1", "extra"]],
+)
+def test_static_features_that_do_not_encode_the_columns_are_refused(known):
+    with pytest.raises(ValueError, match="are not an encoding of the static columns"):
+        encode_static({"a": [1.0, 1.0]}, ["store", "region"], ["region"], known)
 
 
 def test_covariates_keep_the_graph_input_order_and_stay_absent_when_not_asked():

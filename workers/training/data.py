@@ -230,6 +230,7 @@ def _covariates(
     timestamps: Sequence[str] | None,
     static_columns: Sequence[str],
     categorical_columns: Sequence[str],
+    static_features: Sequence[str] | None,
 ) -> tuple[
     dict[str, np.ndarray],
     dict[str, tuple[np.ndarray, np.ndarray]],
@@ -250,16 +251,17 @@ def _covariates(
     for name, rows in per_row.items():
         windows[name] = _windows(rows, origins, horizon)  # the horizon rows [t, t + H)
         stats[name] = _stats(rows[train_rows])
-    static_features, static_values = [], {}
+    features: list[str] = []
+    static_values: dict[str, list[float]] = {}
     if static_columns:
         per_series = _static_rows(values, columns, static_columns, segments)
-        static_features, static_values = encode_static(
-            per_series, list(static_columns), list(categorical_columns)
+        features, static_values = encode_static(
+            per_series, list(static_columns), list(categorical_columns), static_features
         )
         encoded = np.array([static_values[s.series_id] for s in segments], dtype=np.float64)
         windows[STATIC_INPUT_NAME] = encoded[window_series].astype(np.float32)
         stats[STATIC_INPUT_NAME] = _stats(encoded)  # across series: one row each
-    return windows, stats, static_features, static_values
+    return windows, stats, features, static_values
 
 
 def prepare(
@@ -276,6 +278,7 @@ def prepare(
     timestamps: Sequence[str] | None = None,
     static_columns: Sequence[str] = (),
     categorical_columns: Sequence[str] = (),
+    static_features: Sequence[str] | None = None,
 ) -> TrainingData:
     """Cut `values` [n_rows, n_columns] into the windows each segment's plan describes.
 
@@ -284,6 +287,8 @@ def prepare(
     features of `timestamps` (one per table row); the static columns' encoded values of the
     window's series. A bare SplitPlan is one series covering the whole table. `max_length`
     (>= input_length) also builds the windows up to that long for varied-length training.
+    `static_features` fixes the static encoding to a warm start's parent's (encode_static's
+    `known`).
     """
     if isinstance(segments, SplitPlan):
         segments = [Segment("", 0, segments)]
@@ -313,7 +318,7 @@ def prepare(
     train_rows = np.concatenate([np.arange(s.start, s.start + s.plan.cut) for s in segments])
     feature_mean, feature_std = _stats(features[train_rows])
     target_mean, target_std = _stats(targets[train_rows])
-    covariates, covariate_stats, static_features, static_values = _covariates(
+    covariates, covariate_stats, encoded_static, static_values = _covariates(
         values,
         columns,
         list(segments),
@@ -326,6 +331,7 @@ def prepare(
         timestamps=timestamps,
         static_columns=static_columns,
         categorical_columns=categorical_columns,
+        static_features=static_features,
     )
 
     data = TrainingData(
@@ -346,7 +352,7 @@ def prepare(
         ],
         covariates={name: _to_device(w, device) for name, w in covariates.items()},
         covariate_stats=covariate_stats,
-        static_features=static_features,
+        static_features=encoded_static,
         static_values=static_values,
     )
     if max_length is not None:
