@@ -47,6 +47,7 @@ LONG_JOB = {
         "refit": False,  # these tests are about delivery and resuming; a refit only adds time
     },
 }
+KILLED_EPOCHS = 100
 CHECKPOINT_INTERVAL = 0.5  # seconds (default 5): these jobs are killed a few seconds in
 
 
@@ -111,7 +112,11 @@ def test_pool_process_killed_mid_training_is_redelivered_and_resumes(
 ):
     worker = start_worker(queue_settings, tmp_path / "worker.log")
     try:
-        body = {**LONG_JOB, "model_name": "killed-child", "dataset_id": dataset["id"]}
+        # 100 epochs: on this machine the kill comes 11-26 epochs in (the first checkpoint is
+        # written 0.5 s into training); 30 left a faster machine none to kill the job in.
+        hyperparameters = {**LONG_JOB["hyperparameters"], "epochs": KILLED_EPOCHS}
+        body = {**LONG_JOB, "hyperparameters": hyperparameters}
+        body |= {"model_name": "killed-child", "dataset_id": dataset["id"]}
         job_id = fault_client.post("/train", json=body).json()["id"]
         job = _wait_for_checkpoint(fault_client, queue_settings, job_id, 3)
         killed_at = job["progress"]["epoch"]
@@ -120,7 +125,7 @@ def test_pool_process_killed_mid_training_is_redelivered_and_resumes(
         job = wait_for_job(fault_client, job_id, timeout=120)
     finally:
         worker.stop()
-    _assert_resumed_once(fault_client, job, killed_at, worker.log.read_text())
+    _assert_resumed_once(fault_client, job, killed_at, worker.log.read_text(), KILLED_EPOCHS)
 
 
 @pytest.fixture
