@@ -56,7 +56,7 @@ from workers.training.loop import (
     seed_everything,
     training_options,
 )
-from workers.training.metrics import dataset_season, evaluate
+from workers.training.metrics import dataset_season, evaluate, mase_scale, scaled_metrics
 from workers.training.nets import build_net, net_config
 
 TARGETS = {"airpassengers": 0.7, "sunspots": None}  # None: below seasonal naive
@@ -176,6 +176,7 @@ def statsforecast_scores(
     origin: int = 0,
     window_rule: str | None = None,
     forward: dict[str, int] | None = None,
+    validate: bool = False,
 ) -> dict[str, dict[str, dict]]:
     """dataset -> model -> devdata.score of its holdout forecast (+ seconds), from .venv-sf.
 
@@ -184,7 +185,9 @@ def statsforecast_scores(
     where without it the models fit the whole training part. Scores keep the whole training
     part's MASE scale, so both are comparable. With `forward` (dataset -> window length), each
     score also has "forward": the score of the model fit on the whole training part and applied
-    to the last that many points only (statsforecast_runner.py)."""
+    to the last that many points only (statsforecast_runner.py); with `validate` too, its
+    "validation_mase": the validation MASE of the same, scored as workers.training.metrics
+    scores a network's (what `auto` ranks candidates by)."""
     sf_python = Path(__file__).resolve().parent.parent / ".venv-sf" / "bin" / "python"
     if not sf_python.exists():
         raise SystemExit("no .venv-sf: run `bash benchmarks/statsforecast_env.sh` first")
@@ -203,6 +206,7 @@ def statsforecast_scores(
                 "season": s.season,
                 "horizon": s.holdout,
                 **({"window": forward[s.name]} if forward else {}),
+                **({"cut": cut_of(s, forward[s.name])} if forward and validate else {}),
             }
             for s in series
         ]
@@ -226,9 +230,29 @@ def statsforecast_scores(
                     scores[s.name][model]["forward"] = score(
                         np.asarray(result["forward"]), s.actual, s.train, s.season
                     )
+                if "validation" in result and forward:
+                    scores[s.name][model]["forward"]["validation_mase"] = validation_mase(
+                        s, forward[s.name], np.asarray(result["validation"])
+                    )
             else:
                 scores.setdefault(s.name, {})[model] = {"error": result["error"]}
     return scores
+
+
+def cut_of(series: Any, window: int) -> int:
+    """The first validation target row of seqcast's split of the series' training part."""
+    return split_plan(len(series.train), window, series.holdout, VALIDATION_FRACTION).cut
+
+
+def validation_mase(series: Any, window: int, forecasts: np.ndarray) -> float:
+    """MASE of forecasts [n_val, horizon] of the validation windows, as `evaluate` scores a
+    network's: every window scaled by the in-sample seasonal-naive MAE of the rows before the
+    cut."""
+    cut, h = cut_of(series, window), series.holdout
+    origins = range(max(cut, window), len(series.train) - h + 1)
+    actual = np.stack([series.train[t : t + h] for t in origins])[:, :, None]
+    scale = mase_scale(series.train[:cut], max(1, min(series.season, cut - 1)))
+    return float(scaled_metrics(forecasts[:, :, None], actual, scale[None, None, :])["mase"])
 
 
 def parse_overrides(pairs: list[str]) -> dict[str, Any]:
