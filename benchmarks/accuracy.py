@@ -120,12 +120,14 @@ def _run_one(
             net, build_net(cfg), data, epochs=result.best_epoch, average=hp.average_refit, **common
         )
     seconds = time.perf_counter() - start
+    forecast = holdout_forecast(net, window)
     return {
         "dataset": dataset,
         "architecture": architecture,
         "seed": seed,
         "input_length": input_length,
-        **score(holdout_forecast(net, window), series.actual, train, series.season),
+        **score(forecast, series.actual, train, series.season),
+        "forecast": forecast.tolist(),
         "selected_mase": selected["mase"],
         "validation_mase": validation_mase,
         "epochs_run": len(result.history),
