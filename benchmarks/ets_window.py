@@ -26,7 +26,9 @@ AICc with the Jacobian. Pure numpy: fitting is a few hundred runs of the innovat
 `--window history` serves from the longest window the series allows (its training rows less a
 horizon): what a server that kept the history would read. Each run scores the holdout forecast
 and the validation MASE; `auto + ETS` is what auto would register with ETS as one more candidate,
-from the network runs of an accuracy.py result file (per seed, the lowest validation MASE).
+from the network runs of an accuracy.py result file (per seed, the lowest validation MASE), and
+`auto + statsforecast` the same with statsforecast's three models as candidates, each ranked by
+the validation MASE of its own window forecasts.
 
 Results: benchmarks/RESULTS.md, "Statistical models served from the window".
 """
