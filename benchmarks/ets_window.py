@@ -47,7 +47,7 @@ from pathlib import Path
 import numpy as np
 import torch
 from _common import RESULTS_DIR, machine
-from accuracy import VALIDATION_FRACTION, input_length_for, statsforecast_scores
+from accuracy import VALIDATION_FRACTION, auto_runs, input_length_for, statsforecast_scores
 from devdata import ACCURACY_NAMES, best_statsforecast, load, score
 
 from app.contract import split_plan
@@ -284,9 +284,10 @@ def window_length(name: str, origin: int, rule: str) -> int:
     return split_plan(len(s.train), default, s.holdout, VALIDATION_FRACTION).cut - s.holdout
 
 
-def run(name: str, origin: int, length: int, nets: list[dict]) -> dict:
+def run(name: str, origin: int, length: int, picks: list[dict]) -> dict:
     """Fit, validate and refit the ETS candidate on one series; score its holdout forecast from
-    the last `length` points, and `auto` with it as one more candidate of the `nets` runs."""
+    the last `length` points, and `auto` with it as one more candidate beside the networks
+    (`picks`: the run `auto` registered, per seed)."""
     s = load(name, origin)  # type: ignore[arg-type]
     train, h = s.train, s.holdout
     plan = split_plan(len(train), length, h, VALIDATION_FRACTION)
@@ -302,12 +303,11 @@ def run(name: str, origin: int, length: int, nets: list[dict]) -> dict:
     mase = score(forecast, s.actual, train, s.season)["mase"]
     validation_mase = validation["model"]["mase"]
     auto, auto_with, chose = [], [], []
-    for seed in sorted({r["seed"] for r in nets}):
-        best = min((r for r in nets if r["seed"] == seed), key=lambda r: r["validation_mase"])
+    for best in picks:
         ets_wins = validation_mase < best["validation_mase"]
         auto.append(best["mase"])
         auto_with.append(mase if ets_wins else best["mase"])
-        chose.append("ets" if ets_wins else best["architecture"])
+        chose.append("ets" if ets_wins else best["chose"])
     return {
         "dataset": name,
         "window": length,
@@ -322,15 +322,14 @@ def run(name: str, origin: int, length: int, nets: list[dict]) -> dict:
     }
 
 
-def with_statsforecast(nets: list[dict], forward: dict[str, dict]) -> dict:
+def with_statsforecast(picks: list[dict], forward: dict[str, dict]) -> dict:
     """`auto` with statsforecast's three models, served from the window, as candidates beside
     the networks: per seed, the lowest validation MASE (each model's from its own validation
     forecasts, statsforecast_runner.py) is registered."""
     scored, chose = [], []
-    for seed in sorted({r["seed"] for r in nets}):
-        best = min((r for r in nets if r["seed"] == seed), key=lambda r: r["validation_mase"])
+    for best in picks:
         pool = {m: (r["validation_mase"], r["mase"]) for m, r in forward.items()}
-        pool[best["architecture"]] = (best["validation_mase"], best["mase"])
+        pool[best["chose"]] = (best["validation_mase"], best["mase"])
         pick = min(pool, key=lambda m: pool[m][0])
         scored.append(pool[pick][1])
         chose.append(pick)
@@ -359,8 +358,10 @@ def main() -> None:
     stats = statsforecast_scores(list(ACCURACY_NAMES), args.origin, forward=lengths, validate=True)
     rows = []
     for name in ACCURACY_NAMES:
-        nets = [r for r in runs if r["dataset"] == name and "validation_mase" in r]
-        row = run(name, args.origin, lengths[name], nets)
+        nets = [r for r in runs if r["dataset"] == name and r["architecture"] != "auto"]
+        nets = [r for r in nets if "validation_mase" in r]  # a run that could not train has none
+        picks = sorted(auto_runs(nets), key=lambda r: r["seed"])
+        row = run(name, args.origin, lengths[name], picks)
         forward = {m: r["forward"] for m, r in stats[name].items() if "forward" in r}
         best = best_statsforecast(stats, name)
         best_forward = best_statsforecast(forward and {name: forward}, name)
@@ -372,7 +373,7 @@ def main() -> None:
             best_statsforecast_forward=best_forward[0],
             best_statsforecast_forward_mase=best_forward[1],
         )
-        row.update(with_statsforecast(nets, forward))
+        row.update(with_statsforecast(picks, forward))
         rows.append(row)
         print(
             f"{name:14s} window {row['window']:3d} {'log ' if row['log'] else ''}{row['form']:12s}"
